@@ -1,0 +1,20 @@
+//! Section 1: its items in report order.
+
+mod read_latency;
+mod write_latency;
+mod no_slow_endpoints;
+mod tail_amplification;
+mod outbound_http_timeouts;
+mod request_size_limit;
+
+use super::Item;
+
+/// The section's items, in report order.
+pub(super) static ITEMS: &[&Item] = &[
+    &read_latency::READ_LATENCY,
+    &write_latency::WRITE_LATENCY,
+    &no_slow_endpoints::NO_SLOW_ENDPOINTS,
+    &tail_amplification::TAIL_AMPLIFICATION,
+    &outbound_http_timeouts::OUTBOUND_HTTP_TIMEOUTS,
+    &request_size_limit::REQUEST_SIZE_LIMIT,
+];

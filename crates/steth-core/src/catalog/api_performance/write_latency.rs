@@ -1,0 +1,48 @@
+//! 1.2 write-latency: write endpoints p99 latency.
+
+use crate::catalog::prelude::*;
+
+declare_item! {
+    /// ## What it checks
+    /// The 99th-percentile latency of every write endpoint (POST, PUT, PATCH, DELETE) under the
+    /// configured normal request rate. Each write endpoint must stay below **500 ms** at p99. The
+    /// threshold is looser than for reads because writes commit durably and often touch several
+    /// tables, but it is still judged per endpoint.
+    ///
+    /// ## Why it matters
+    /// Slow writes hold row locks and database connections for their whole duration. A checkout
+    /// endpoint whose p99 is 2 s keeps locks on the order and stock rows that long, so concurrent
+    /// writes to the same rows queue behind it and the pool drains; clients that time out and
+    /// retry then double the load at the worst moment, or create duplicates if the write is not
+    /// idempotent.
+    ///
+    /// ## How it is measured
+    /// Source: **load**. Same method as 1.1: one load phase per write endpoint at the normal
+    /// rate, open model, latencies corrected for coordinated omission, p99 compared with the
+    /// threshold; within 10 % of it (450–499 ms by default) is a `warn`. Write phases create real
+    /// data, so point stethoscope at an environment where that is acceptable. Override in
+    /// `stethoscope.toml`:
+    ///
+    /// ```toml
+    /// [thresholds]
+    /// "1.2" = "300ms"
+    /// ```
+    ///
+    /// ## How to fix
+    /// Keep the synchronous part of a write small: validate, write in one short transaction,
+    /// commit, respond. Move side effects such as e-mail, webhooks, search indexing and report
+    /// generation to a job queue (8.5), or use an outbox table written in the same transaction.
+    /// Batch multi-row inserts instead of one statement per row, look for lock waits
+    /// (`pg_stat_activity.wait_event_type = 'Lock'`) on hot rows, and check that write-heavy
+    /// tables do not carry unused indexes or expensive triggers.
+    pub WRITE_LATENCY = {
+        id: "1.2",
+        slug: "write-latency",
+        title: "Write endpoints p99 latency",
+        section: ApiPerformance,
+        threshold: Threshold::latency_below_ms(500),
+        sources: [Load],
+        severity: High,
+        evaluate: None,
+    }
+}

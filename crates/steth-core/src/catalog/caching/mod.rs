@@ -1,0 +1,24 @@
+//! Section 3: its items in report order.
+
+mod cache_hit_rate;
+mod cache_key_ttl;
+mod eviction_policy;
+mod maxmemory;
+mod key_namespaces;
+mod stampede_protection;
+mod negative_caching;
+mod eviction_rate;
+
+use super::Item;
+
+/// The section's items, in report order.
+pub(super) static ITEMS: &[&Item] = &[
+    &cache_hit_rate::CACHE_HIT_RATE,
+    &cache_key_ttl::CACHE_KEY_TTL,
+    &eviction_policy::EVICTION_POLICY,
+    &maxmemory::MAXMEMORY,
+    &key_namespaces::KEY_NAMESPACES,
+    &stampede_protection::STAMPEDE_PROTECTION,
+    &negative_caching::NEGATIVE_CACHING,
+    &eviction_rate::EVICTION_RATE,
+];

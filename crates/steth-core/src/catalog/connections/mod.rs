@@ -1,0 +1,28 @@
+//! Section 4: its items in report order.
+
+mod connection_pooling;
+mod pool_size;
+mod pool_acquire_timeout;
+mod connection_lifetime;
+mod connection_idle_time;
+mod leak_detection;
+mod pool_metrics;
+mod connection_release;
+mod no_connection_across_http;
+mod serverless_proxy;
+
+use super::Item;
+
+/// The section's items, in report order.
+pub(super) static ITEMS: &[&Item] = &[
+    &connection_pooling::CONNECTION_POOLING,
+    &pool_size::POOL_SIZE,
+    &pool_acquire_timeout::POOL_ACQUIRE_TIMEOUT,
+    &connection_lifetime::CONNECTION_LIFETIME,
+    &connection_idle_time::CONNECTION_IDLE_TIME,
+    &leak_detection::LEAK_DETECTION,
+    &pool_metrics::POOL_METRICS,
+    &connection_release::CONNECTION_RELEASE,
+    &no_connection_across_http::NO_CONNECTION_ACROSS_HTTP,
+    &serverless_proxy::SERVERLESS_PROXY,
+];

@@ -1,0 +1,24 @@
+//! Section 2: its items in report order.
+
+mod query_latency;
+mod fk_indexes;
+mod no_large_seq_scans;
+mod no_n_plus_one;
+mod statement_timeout;
+mod slow_query_log;
+mod frequent_query_plans;
+mod index_bloat;
+
+use super::Item;
+
+/// The section's items, in report order.
+pub(super) static ITEMS: &[&Item] = &[
+    &query_latency::QUERY_LATENCY,
+    &fk_indexes::FK_INDEXES,
+    &no_large_seq_scans::NO_LARGE_SEQ_SCANS,
+    &no_n_plus_one::NO_N_PLUS_ONE,
+    &statement_timeout::STATEMENT_TIMEOUT,
+    &slow_query_log::SLOW_QUERY_LOG,
+    &frequent_query_plans::FREQUENT_QUERY_PLANS,
+    &index_bloat::INDEX_BLOAT,
+];

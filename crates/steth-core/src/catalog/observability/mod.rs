@@ -1,0 +1,24 @@
+//! Section 5: its items in report order.
+
+mod distributed_tracing;
+mod red_metrics;
+mod structured_logging;
+mod request_ids;
+mod error_rate_alert;
+mod latency_alert;
+mod query_count_metric;
+mod cache_hit_metric;
+
+use super::Item;
+
+/// The section's items, in report order.
+pub(super) static ITEMS: &[&Item] = &[
+    &distributed_tracing::DISTRIBUTED_TRACING,
+    &red_metrics::RED_METRICS,
+    &structured_logging::STRUCTURED_LOGGING,
+    &request_ids::REQUEST_IDS,
+    &error_rate_alert::ERROR_RATE_ALERT,
+    &latency_alert::LATENCY_ALERT,
+    &query_count_metric::QUERY_COUNT_METRIC,
+    &cache_hit_metric::CACHE_HIT_METRIC,
+];

@@ -1,0 +1,18 @@
+//! Section 9: its items in report order.
+
+mod explain_in_review;
+mod load_tests_in_ci;
+mod query_count_tests;
+mod migration_lock_lint;
+mod performance_budget;
+
+use super::Item;
+
+/// The section's items, in report order.
+pub(super) static ITEMS: &[&Item] = &[
+    &explain_in_review::EXPLAIN_IN_REVIEW,
+    &load_tests_in_ci::LOAD_TESTS_IN_CI,
+    &query_count_tests::QUERY_COUNT_TESTS,
+    &migration_lock_lint::MIGRATION_LOCK_LINT,
+    &performance_budget::PERFORMANCE_BUDGET,
+];

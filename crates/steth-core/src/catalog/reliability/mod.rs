@@ -1,0 +1,24 @@
+//! Section 7: its items in report order.
+
+mod circuit_breakers;
+mod retry_backoff;
+mod outbound_timeouts;
+mod graceful_shutdown;
+mod health_endpoints;
+mod zero_downtime_deploys;
+mod compatible_migrations;
+mod feature_flags;
+
+use super::Item;
+
+/// The section's items, in report order.
+pub(super) static ITEMS: &[&Item] = &[
+    &circuit_breakers::CIRCUIT_BREAKERS,
+    &retry_backoff::RETRY_BACKOFF,
+    &outbound_timeouts::OUTBOUND_TIMEOUTS,
+    &graceful_shutdown::GRACEFUL_SHUTDOWN,
+    &health_endpoints::HEALTH_ENDPOINTS,
+    &zero_downtime_deploys::ZERO_DOWNTIME_DEPLOYS,
+    &compatible_migrations::COMPATIBLE_MIGRATIONS,
+    &feature_flags::FEATURE_FLAGS,
+];

@@ -1,0 +1,24 @@
+//! Section 8: its items in report order.
+
+mod horizontal_scaling;
+mod stateless_service;
+mod no_shared_memory_state;
+mod read_replicas;
+mod background_jobs;
+mod direct_file_transfer;
+mod pagination;
+mod bounded_responses;
+
+use super::Item;
+
+/// The section's items, in report order.
+pub(super) static ITEMS: &[&Item] = &[
+    &horizontal_scaling::HORIZONTAL_SCALING,
+    &stateless_service::STATELESS_SERVICE,
+    &no_shared_memory_state::NO_SHARED_MEMORY_STATE,
+    &read_replicas::READ_REPLICAS,
+    &background_jobs::BACKGROUND_JOBS,
+    &direct_file_transfer::DIRECT_FILE_TRANSFER,
+    &pagination::PAGINATION,
+    &bounded_responses::BOUNDED_RESPONSES,
+];

@@ -1,0 +1,80 @@
+//! Evidence from single targeted HTTP probes.
+
+use super::Slot;
+use serde::{Deserialize, Serialize};
+
+/// What the HTTP probes saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HttpEvidence {
+    /// The base URL probed.
+    pub base_url: String,
+    /// Whether the target speaks HTTPS.
+    pub https: bool,
+    /// Response headers of ordinary GET requests (the base path and each read endpoint).
+    pub headers: Slot<Vec<HeaderSample>>,
+    /// Cross-origin requests from a foreign origin.
+    pub cors: Slot<CorsProbe>,
+    /// Liveness and readiness paths tried.
+    pub health: Slot<HealthProbe>,
+}
+
+/// One response's status and headers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderSample {
+    /// Method and path requested, e.g. `GET /products`.
+    pub request: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers, names lowercased, in arrival order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl HeaderSample {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The cross-origin probe: a preflight and a simple request carrying a foreign `Origin`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorsProbe {
+    /// The foreign origin sent.
+    pub origin: String,
+    /// The exchanges made (preflight and simple, per path).
+    pub exchanges: Vec<CorsExchange>,
+}
+
+/// One cross-origin request and the CORS headers in its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorsExchange {
+    /// Method and path, e.g. `OPTIONS /products (preflight)`.
+    pub request: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// `Access-Control-Allow-Origin`, when present.
+    pub allow_origin: Option<String>,
+    /// `Access-Control-Allow-Credentials`, when present.
+    pub allow_credentials: Option<String>,
+}
+
+/// The health paths tried and how they answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthProbe {
+    /// Liveness paths tried, in order, with their answers.
+    pub liveness: Vec<HealthAnswer>,
+    /// Readiness paths tried, in order, with their answers.
+    pub readiness: Vec<HealthAnswer>,
+}
+
+/// One health path and its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthAnswer {
+    /// The path requested.
+    pub path: String,
+    /// The status code, or None when the request failed.
+    pub status: Option<u16>,
+    /// Why the request failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}

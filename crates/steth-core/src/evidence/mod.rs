@@ -1,0 +1,21 @@
+//! Evidence: plain data gathered by the collectors, saved with every audit and re-evaluated
+//! without touching the target. No clients or handles live here.
+
+mod http;
+mod pg;
+mod slot;
+
+pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
+pub use pg::{ForeignKey, Index, PgEvidence, PgSchema, PgSettings, SettingLevels, setting_millis};
+pub use slot::Slot;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the collectors gathered in one audit, one slot per evidence source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Single targeted HTTP probes against the service.
+    pub http: Slot<HttpEvidence>,
+    /// PostgreSQL catalog, settings and statistics.
+    pub pg: Slot<PgEvidence>,
+}

@@ -1,0 +1,111 @@
+//! Policy: which items run, with which thresholds, and what the config attests or rules out.
+//! Applying it to the evidence gives each item's outcome.
+
+use crate::catalog::{self, Item};
+use crate::evidence::Evidence;
+use crate::outcome::{Outcome, Status};
+use crate::section::Section;
+use crate::threshold::Threshold;
+use std::collections::BTreeMap;
+
+/// Which items an audit covers (`--only`, `--skip`, `--sections`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    /// When set, only these item ids.
+    pub only: Option<Vec<String>>,
+    /// Item ids left out.
+    pub skip: Vec<String>,
+    /// When set, only these sections.
+    pub sections: Option<Vec<Section>>,
+}
+
+impl Selection {
+    /// Whether the item is part of the audit.
+    pub fn includes(&self, item: &Item) -> bool {
+        self.only.as_ref().is_none_or(|ids| ids.iter().any(|id| id == item.id))
+            && !self.skip.iter().any(|id| id == item.id)
+            && self.sections.as_ref().is_none_or(|s| s.contains(&item.section))
+    }
+    /// Whether every item is included.
+    pub fn is_everything(&self) -> bool {
+        self.only.is_none() && self.skip.is_empty() && self.sections.is_none()
+    }
+}
+
+/// Threshold overrides, attestations and n/a declarations, keyed by item id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Policy {
+    /// Thresholds replacing the defaults.
+    pub thresholds: BTreeMap<String, Threshold>,
+    /// Items a human vouched for, with the evidence note.
+    pub attest: BTreeMap<String, String>,
+    /// Items that do not apply, with the reason.
+    pub na: BTreeMap<String, String>,
+    /// Which items run.
+    pub selection: Selection,
+}
+
+/// One item after assessment: the threshold used and the outcome.
+#[derive(Debug, Clone)]
+pub struct Assessed {
+    /// The item.
+    pub item: &'static Item,
+    /// The threshold actually used.
+    pub threshold: Threshold,
+    /// The verdict.
+    pub outcome: Outcome,
+}
+
+impl Policy {
+    /// The threshold used for an item.
+    pub fn threshold(&self, item: &Item) -> Threshold {
+        self.thresholds.get(item.id).cloned().unwrap_or_else(|| item.default_threshold.clone())
+    }
+
+    /// Assesses every selected item. A measurement wins over an attestation: attestations
+    /// only fill items that could not be measured, so a vouched-for item that fails still fails.
+    pub fn assess(&self, evidence: &Evidence) -> Vec<Assessed> {
+        catalog::items()
+            .filter(|item| self.selection.includes(item))
+            .map(|item| {
+                let threshold = self.threshold(item);
+                let outcome = if let Some(reason) = self.na.get(item.id) {
+                    Outcome::not_applicable(format!("declared n/a: {reason}"))
+                } else {
+                    let measured = item.assess(evidence, &threshold);
+                    match self.attest.get(item.id) {
+                        Some(note) if measured.status == Status::NotAssessed => {
+                            Outcome::attested(format!("attested: {note}"))
+                        }
+                        _ => measured,
+                    }
+                };
+                Assessed { item, threshold, outcome }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attestation_fills_unmeasured_items_only() {
+        let mut policy = Policy::default();
+        policy.attest.insert("7.6".into(), "blue/green via Argo Rollouts".into());
+        policy.na.insert("4.10".into(), "not serverless".into());
+        policy.selection.only = Some(vec!["7.6".into(), "4.10".into(), "2.2".into()]);
+        let out = policy.assess(&Evidence::default());
+        let status: Vec<(&str, Status)> = out.iter().map(|a| (a.item.id, a.outcome.status)).collect();
+        assert_eq!(status, vec![("2.2", Status::NotAssessed), ("4.10", Status::Na), ("7.6", Status::Attested)]);
+        assert!(out[2].outcome.evidence.contains("Argo"));
+    }
+
+    #[test]
+    fn selection_filters_by_id_section_and_skip() {
+        let sel = Selection { only: None, skip: vec!["2.2".into()], sections: Some(vec![Section::Database]) };
+        let ids: Vec<&str> = catalog::items().filter(|i| sel.includes(i)).map(|i| i.id).collect();
+        assert_eq!(ids, vec!["2.1", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8"]);
+    }
+}

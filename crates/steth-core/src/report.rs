@@ -1,0 +1,250 @@
+//! The report model: one serde type every renderer reads and `report RUN.json` reloads.
+//! Its JSON form is a public, versioned API (`schema/report.schema.json`).
+
+use crate::catalog::{self, Severity};
+use crate::evidence::Evidence;
+use crate::outcome::Status;
+use crate::policy::Assessed;
+use crate::score::{self, Band, Coverage, Score, Scored};
+use crate::section::Section;
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON report format; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole audit's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Version of this format.
+    pub schema_version: u32,
+    /// The tool that produced it.
+    pub tool: Tool,
+    /// When, against what, with which sources.
+    pub run: Run,
+    /// Every selected item in report order.
+    pub items: Vec<ItemResult>,
+    /// Per-section scores in report order.
+    pub sections: Vec<SectionScore>,
+    /// The total score.
+    pub total: Total,
+    /// How much was measured.
+    pub coverage: Coverage,
+    /// The top 3 action items.
+    pub actions: Vec<Action>,
+    /// The evidence the verdicts were drawn from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_evidence: Option<Evidence>,
+}
+
+/// The producing tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Always "stethoscope".
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// Metadata of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Start time, RFC 3339 in UTC.
+    pub started_at: String,
+    /// Wall time of the whole audit in milliseconds.
+    pub duration_ms: u64,
+    /// The audited service's base URL, credentials redacted.
+    pub target: Option<String>,
+    /// The config file used.
+    pub config: Option<String>,
+    /// Which items were selected, when not all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<String>,
+    /// Each evidence source and whether it could be used.
+    pub sources: Vec<SourceState>,
+}
+
+/// Whether one evidence source was used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceState {
+    /// Source name: http, pg, redis, ...
+    pub name: String,
+    /// collected, unavailable or failed.
+    pub state: String,
+    /// Where it pointed (redacted) or why it could not be used.
+    pub detail: String,
+}
+
+/// One item's verdict as reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemResult {
+    /// Stable id, e.g. "2.2".
+    pub id: String,
+    /// Stable slug.
+    pub slug: String,
+    /// Section key.
+    pub section: Section,
+    /// Title.
+    pub title: String,
+    /// The verdict.
+    pub status: Status,
+    /// The measured value, when measured.
+    pub measured: Option<String>,
+    /// The threshold used, as printed.
+    pub threshold: String,
+    /// One-line evidence summary or the reason nothing was measured.
+    pub evidence: String,
+    /// Offending or examined objects.
+    #[serde(default)]
+    pub findings: Vec<String>,
+    /// How much a failure hurts.
+    pub severity: Severity,
+    /// Evidence sources the item uses.
+    pub sources: Vec<String>,
+}
+
+/// A section's score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionScore {
+    /// Section key.
+    pub section: Section,
+    /// Section number.
+    pub number: u8,
+    /// Section title.
+    pub title: String,
+    /// Points earned.
+    pub score: u32,
+    /// Applicable items.
+    pub max: u32,
+    /// Percentage, absent when nothing applies.
+    pub percent: Option<f64>,
+}
+
+/// The total score and its band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Total {
+    /// Points earned.
+    pub score: u32,
+    /// Applicable items.
+    pub max: u32,
+    /// Percentage, absent when nothing applies.
+    pub percent: Option<f64>,
+    /// The verdict band.
+    pub band: Band,
+    /// The band's name and range.
+    pub band_label: String,
+    /// What the band asks of the team.
+    pub advice: String,
+}
+
+/// One of the top action items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    /// Item id.
+    pub id: String,
+    /// Item title.
+    pub title: String,
+    /// How much it hurts.
+    pub severity: Severity,
+    /// What was measured.
+    pub measured: Option<String>,
+    /// The threshold.
+    pub threshold: String,
+    /// The evidence line.
+    pub evidence: String,
+}
+
+impl Report {
+    /// Builds the report from assessed items; scoring happens here and nowhere else.
+    pub fn build(run: Run, assessed: &[Assessed], evidence: Option<Evidence>) -> Report {
+        let items: Vec<ItemResult> = assessed
+            .iter()
+            .map(|a| ItemResult {
+                id: a.item.id.to_string(),
+                slug: a.item.slug.to_string(),
+                section: a.item.section,
+                title: a.item.title.to_string(),
+                status: a.outcome.status,
+                measured: a.outcome.measured.clone(),
+                threshold: a.threshold.to_string(),
+                evidence: a.outcome.evidence.clone(),
+                findings: a.outcome.findings.clone(),
+                severity: a.item.severity,
+                sources: a.item.sources.iter().map(|s| s.name().to_string()).collect(),
+            })
+            .collect();
+        let scored: Vec<Scored<'_>> = assessed
+            .iter()
+            .map(|a| Scored {
+                id: a.item.id,
+                section: a.item.section,
+                severity: a.item.severity,
+                status: a.outcome.status,
+                excess: a.outcome.excess,
+            })
+            .collect();
+        let scoring = score::score(&scored);
+        let sections = scoring
+            .sections
+            .iter()
+            .map(|(s, score)| SectionScore {
+                section: *s,
+                number: s.number(),
+                title: s.title().to_string(),
+                score: score.points,
+                max: score.max,
+                percent: score.percent(),
+            })
+            .collect();
+        let actions = scoring
+            .actions
+            .iter()
+            .filter_map(|id| items.iter().find(|i| &i.id == id))
+            .map(|i| Action {
+                id: i.id.clone(),
+                title: i.title.clone(),
+                severity: i.severity,
+                measured: i.measured.clone(),
+                threshold: i.threshold.clone(),
+                evidence: i.evidence.clone(),
+            })
+            .collect();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool { name: "stethoscope".into(), version: env!("CARGO_PKG_VERSION").into() },
+            run,
+            items,
+            sections,
+            total: total_of(scoring.total),
+            coverage: scoring.coverage,
+            actions,
+            raw_evidence: evidence,
+        }
+    }
+
+    /// The item results of one section.
+    pub fn section_items(&self, section: Section) -> impl Iterator<Item = &ItemResult> {
+        self.items.iter().filter(move |i| i.section == section)
+    }
+
+    /// The catalog item behind a result, when this build still knows its id.
+    pub fn catalog_item(result: &ItemResult) -> Option<&'static catalog::Item> {
+        catalog::find(&result.id)
+    }
+
+    /// Items with the given status.
+    pub fn count(&self, status: Status) -> usize {
+        self.items.iter().filter(|i| i.status == status).count()
+    }
+}
+
+fn total_of(score: Score) -> Total {
+    let band = score.band();
+    Total {
+        score: score.points,
+        max: score.max,
+        percent: score.percent(),
+        band,
+        band_label: band.label().to_string(),
+        advice: band.advice().to_string(),
+    }
+}
