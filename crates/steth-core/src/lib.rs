@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod catalog;
+pub mod config;
 pub mod evidence;
 pub mod outcome;
 pub mod policy;

@@ -1,0 +1,297 @@
+//! `stethoscope.toml`: parsing, `${ENV_VAR}` interpolation and validation into a [`Plan`].
+//! Every error names the file, line, column and key.
+
+mod error;
+mod plan;
+mod raw;
+
+pub use error::ConfigError;
+pub use plan::{
+    Endpoint, EndpointKind, HealthPaths, Identity, MetricsTarget, ParamValues, Plan, PostgresTarget, RedisTarget, Secret,
+    Target, placeholders, redact_token, redact_url,
+};
+
+use crate::catalog;
+use crate::threshold::parse_duration;
+use error::Locator;
+use raw::{RawConfig, RawEndpoint, RawParam};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+use toml::Spanned;
+use url::Url;
+
+/// The foreign origin CORS probes send unless the config names another.
+pub const DEFAULT_FOREIGN_ORIGIN: &str = "https://stethoscope-probe.invalid";
+
+/// Reads and validates a config file, interpolating `${VAR}` from the process environment.
+pub fn load(path: &std::path::Path) -> Result<Plan, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: file.clone(),
+        line: None,
+        column: None,
+        key: None,
+        message: format!("cannot read the config file: {e}"),
+    })?;
+    parse(&file, &text, &|name| std::env::var(name).ok())
+}
+
+/// Parses and validates config text; `env` resolves `${VAR}` references.
+pub fn parse(file: &str, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Plan, ConfigError> {
+    let at = Locator { file, text };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim().to_string();
+        let key = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(String::from);
+        at.error(e.span(), key, message)
+    })?;
+    Validator { at, env }.plan(raw)
+}
+
+struct Validator<'a> {
+    at: Locator<'a>,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Validator<'_> {
+    fn fail(&self, span: Range<usize>, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        self.at.error(Some(span), Some(key.into()), message)
+    }
+
+    /// The value with `${VAR}` references replaced.
+    fn text(&self, value: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
+        let raw = value.get_ref();
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw.as_str();
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let Some(end) = rest[start..].find('}') else {
+                return Err(self.fail(value.span(), key, "unclosed `${` in value"));
+            };
+            let name = &rest[start + 2..start + end];
+            match (self.env)(name) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    return Err(self.fail(value.span(), key, format!("environment variable `{name}` is not set")));
+                }
+            }
+            rest = &rest[start + end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn url(&self, value: &Spanned<String>, key: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
+        let text = self.text(value, key)?;
+        let shown = redact_url(&text);
+        let url = Url::parse(&text).map_err(|e| self.fail(value.span(), key, format!("`{shown}` is not a valid URL: {e}")))?;
+        if !schemes.contains(&url.scheme()) {
+            return Err(self.fail(
+                value.span(),
+                key,
+                format!("`{shown}` has scheme `{}`; expected {}", url.scheme(), schemes.join(" or ")),
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(self.fail(value.span(), key, format!("`{shown}` names no host")));
+        }
+        Ok(url)
+    }
+
+    fn duration(&self, value: &Option<Spanned<String>>, key: &str, default: Duration) -> Result<Duration, ConfigError> {
+        match value {
+            None => Ok(default),
+            Some(v) => parse_duration(v.get_ref())
+                .ok_or_else(|| self.fail(v.span(), key, format!("`{}` is not a duration such as `500ms` or `5s`", v.get_ref()))),
+        }
+    }
+
+    fn item_id(&self, id: &Spanned<String>, table: &str) -> Result<&'static catalog::Item, ConfigError> {
+        catalog::find(id.get_ref()).filter(|i| i.id == id.get_ref()).ok_or_else(|| {
+            self.fail(
+                id.span(),
+                format!("{table}.\"{}\"", id.get_ref()),
+                format!("unknown item id `{}`; ids run from 1.1 to 9.5 (`stethoscope checks` lists them)", id.get_ref()),
+            )
+        })
+    }
+
+    fn plan(&self, raw: RawConfig) -> Result<Plan, ConfigError> {
+        let mut plan = Plan { cors_origin: DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() };
+        if let Some(t) = &raw.target {
+            plan.target = Some(Target {
+                base_url: self.url(&t.base_url, "target.base_url", &["http", "https"])?,
+                serverless: t.serverless,
+                timeout: self.duration(&t.timeout, "target.timeout", Duration::from_secs(10))?,
+            });
+        }
+        for (name, identity) in &raw.identities {
+            let mut headers = Vec::new();
+            for (h, v) in &identity.headers {
+                headers.push((h.clone(), Secret::new(self.text(v, &format!("identities.{name}.headers.{h}"))?)));
+            }
+            let owns = match &identity.owns {
+                Some(o) => Some(self.text(o, &format!("identities.{name}.owns"))?),
+                None => None,
+            };
+            plan.identities.insert(name.clone(), Identity { headers, owns });
+        }
+        for (n, e) in raw.endpoints.iter().enumerate() {
+            plan.endpoints.push(self.endpoint(n, e, &plan)?);
+        }
+        if let Some(p) = &raw.postgres {
+            let url = self.url(&p.url, "postgres.url", &["postgres", "postgresql"])?;
+            plan.postgres = Some(PostgresTarget {
+                url: Secret::new(url.to_string()),
+                app_role: p.app_role.clone(),
+                statement_timeout: self.duration(&p.statement_timeout, "postgres.statement_timeout", Duration::from_secs(5))?,
+                lock_timeout: self.duration(&p.lock_timeout, "postgres.lock_timeout", Duration::from_secs(1))?,
+            });
+        }
+        if let Some(r) = &raw.redis {
+            let url = self.url(&r.url, "redis.url", &["redis", "rediss"])?;
+            plan.redis = Some(RedisTarget { url: Secret::new(url.to_string()), key_pattern: r.key_pattern.clone() });
+        }
+        if let Some(m) = &raw.metrics {
+            plan.metrics = Some(MetricsTarget {
+                url: self.url(&m.url, "metrics.url", &["http", "https"])?,
+                rule_files: m.rule_files.iter().map(PathBuf::from).collect(),
+            });
+        }
+        if let Some(s) = &raw.source {
+            plan.source = Some(PathBuf::from(self.text(&s.path, "source.path")?));
+        }
+        if let Some(h) = &raw.health {
+            let defaults = HealthPaths::default();
+            plan.health = HealthPaths {
+                liveness: merge_paths(h.liveness.as_deref(), &defaults.liveness),
+                readiness: merge_paths(h.readiness.as_deref(), &defaults.readiness),
+            };
+        }
+        if let Some(origin) = raw.cors.as_ref().and_then(|c| c.foreign_origin.as_ref()) {
+            plan.cors_origin = self.url(origin, "cors.foreign_origin", &["http", "https"])?.origin().ascii_serialization();
+        }
+        for (id, value) in &raw.thresholds {
+            let item = self.item_id(id, "thresholds")?;
+            let threshold = item.default_threshold.with_override(value.get_ref()).map_err(|e| {
+                self.fail(value.span(), format!("thresholds.\"{}\"", item.id), format!("invalid threshold for {}: {e}", item.id))
+            })?;
+            plan.policy.thresholds.insert(item.id.to_string(), threshold);
+        }
+        for (table, entries, target) in
+            [("attest", &raw.attest, &mut plan.policy.attest), ("na", &raw.na, &mut plan.policy.na)]
+        {
+            for (id, note) in entries {
+                let item = self.item_id(id, table)?;
+                let text = self.text(note, &format!("{table}.\"{}\"", item.id))?;
+                if text.trim().is_empty() {
+                    return Err(self.fail(note.span(), format!("{table}.\"{}\"", item.id), "needs an evidence note saying why"));
+                }
+                target.insert(item.id.to_string(), text);
+            }
+        }
+        if let Some(id) = plan.policy.attest.keys().find(|id| plan.policy.na.contains_key(*id)) {
+            return Err(self.at.error(None, Some(format!("na.\"{id}\"")), format!("item {id} is both attested and declared n/a")));
+        }
+        Ok(plan)
+    }
+
+    fn endpoint(&self, n: usize, e: &RawEndpoint, plan: &Plan) -> Result<Endpoint, ConfigError> {
+        let key = |field: &str| format!("endpoints[{n}].{field}");
+        let method = e.method.get_ref().to_ascii_uppercase();
+        const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+        if !METHODS.contains(&method.as_str()) {
+            return Err(self.fail(e.method.span(), key("method"), format!("unknown method `{}`; expected one of {}", e.method.get_ref(), METHODS.join(", "))));
+        }
+        let path = e.path.get_ref().clone();
+        if !path.starts_with('/') {
+            return Err(self.fail(e.path.span(), key("path"), format!("`{path}` must start with `/`")));
+        }
+        let kind = match e.kind.as_ref().map(|k| (k, k.get_ref().as_str())) {
+            None if matches!(method.as_str(), "GET" | "HEAD") => EndpointKind::Read,
+            None => EndpointKind::Write,
+            Some((_, "read")) => EndpointKind::Read,
+            Some((_, "write")) => EndpointKind::Write,
+            Some((_, "batch")) => EndpointKind::Batch,
+            Some((k, other)) => {
+                return Err(self.fail(k.span(), key("kind"), format!("unknown kind `{other}`; expected read, write or batch")));
+            }
+        };
+        let mut params = BTreeMap::new();
+        for (name, value) in &e.params {
+            let values = match value.get_ref() {
+                RawParam::List(items) if items.is_empty() => {
+                    return Err(self.fail(value.span(), key(&format!("params.{name}")), "needs at least one value"));
+                }
+                RawParam::List(items) => ParamValues::List(
+                    items.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect(),
+                ),
+                RawParam::Range { range: [start, end] } if start > end => {
+                    return Err(self.fail(value.span(), key(&format!("params.{name}")), format!("range [{start}, {end}] is empty")));
+                }
+                RawParam::Range { range: [start, end] } => ParamValues::Range { start: *start, end: *end },
+            };
+            params.insert(name.clone(), values);
+        }
+        for placeholder in placeholders(&path) {
+            if !params.contains_key(placeholder) {
+                return Err(self.fail(
+                    e.path.span(),
+                    key("path"),
+                    format!("placeholder `{{{placeholder}}}` has no values: add `params.{placeholder} = [..]` or `{{ range = [1, 100] }}`"),
+                ));
+            }
+        }
+        if let Some(unused) = params.keys().find(|p| !placeholders(&path).contains(&p.as_str())) {
+            return Err(self.fail(e.path.span(), key(&format!("params.{unused}")), format!("no `{{{unused}}}` placeholder in `{path}`")));
+        }
+        if let Some(identity) = &e.identity
+            && !plan.identities.contains_key(identity.get_ref())
+        {
+            return Err(self.fail(identity.span(), key("identity"), format!("no identity `{}` under [identities]", identity.get_ref())));
+        }
+        let mut headers = Vec::new();
+        for (h, v) in &e.headers {
+            headers.push((h.clone(), Secret::new(self.text(v, &key(&format!("headers.{h}")))?)));
+        }
+        let body = match &e.body {
+            Some(b) => Some(Secret::new(self.text(b, &key("body"))?)),
+            None => None,
+        };
+        let p99_budget = match &e.p99_budget {
+            Some(b) => Some(self.duration(&Some(b.clone()), &key("p99_budget"), Duration::ZERO)?),
+            None => None,
+        };
+        Ok(Endpoint {
+            name: e.name.clone().unwrap_or_else(|| format!("{method} {path}")),
+            method,
+            path,
+            kind,
+            public: e.public,
+            list: e.list,
+            login: e.login,
+            headers,
+            body,
+            identity: e.identity.as_ref().map(|i| i.get_ref().clone()),
+            p99_budget,
+            params,
+        })
+    }
+}
+
+fn merge_paths(configured: Option<&[String]>, defaults: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = configured.unwrap_or_default().to_vec();
+    for d in defaults {
+        if !out.contains(d) {
+            out.push(d.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,310 @@
+//! The validated config: what an audit will do, with secrets kept out of `Debug` output.
+
+use crate::policy::Policy;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+
+/// Everything one audit needs to know, validated.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The service's HTTP side.
+    pub target: Option<Target>,
+    /// Hot endpoints, in config order.
+    pub endpoints: Vec<Endpoint>,
+    /// Named identities for authenticated probes.
+    pub identities: BTreeMap<String, Identity>,
+    /// The service's PostgreSQL.
+    pub postgres: Option<PostgresTarget>,
+    /// The service's Redis.
+    pub redis: Option<RedisTarget>,
+    /// The service's Prometheus endpoint.
+    pub metrics: Option<MetricsTarget>,
+    /// The service's source repository.
+    pub source: Option<PathBuf>,
+    /// Health paths to try.
+    pub health: HealthPaths,
+    /// The foreign origin CORS probes send.
+    pub cors_origin: String,
+    /// Thresholds, attestations, n/a, selection.
+    pub policy: Policy,
+}
+
+/// The HTTP target.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Base URL; endpoint paths are joined to it.
+    pub base_url: Url,
+    /// Whether the service runs serverless (4.10 applies).
+    pub serverless: bool,
+    /// Per-request timeout of probes.
+    pub timeout: Duration,
+}
+
+/// Whether an endpoint reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointKind {
+    /// Reads data (GET, HEAD by default).
+    Read,
+    /// Changes data.
+    Write,
+    /// Bulk work.
+    Batch,
+}
+
+impl EndpointKind {
+    /// The kind's config word.
+    pub fn word(self) -> &'static str {
+        match self {
+            EndpointKind::Read => "read",
+            EndpointKind::Write => "write",
+            EndpointKind::Batch => "batch",
+        }
+    }
+}
+
+/// One hot endpoint.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Display name (`GET /products/{id}` unless named).
+    pub name: String,
+    /// HTTP method, uppercase.
+    pub method: String,
+    /// Path template with `{placeholders}`.
+    pub path: String,
+    /// Read, write or batch.
+    pub kind: EndpointKind,
+    /// Reachable without credentials by design.
+    pub public: bool,
+    /// Returns a list (pagination checks apply).
+    pub list: bool,
+    /// The login endpoint (stricter rate limit expected).
+    pub login: bool,
+    /// Extra request headers.
+    pub headers: Vec<(String, Secret)>,
+    /// Request body.
+    pub body: Option<Secret>,
+    /// Identity to authenticate as.
+    pub identity: Option<String>,
+    /// Per-endpoint p99 budget.
+    pub p99_budget: Option<Duration>,
+    /// Values for each placeholder.
+    pub params: BTreeMap<String, ParamValues>,
+}
+
+impl Endpoint {
+    /// The placeholders of the path template, in order.
+    pub fn placeholders(&self) -> Vec<&str> {
+        placeholders(&self.path)
+    }
+
+    /// The path with placeholders filled from the n-th value of each parameter (wrapping).
+    pub fn path_for(&self, n: u64) -> String {
+        let mut out = self.path.clone();
+        for (name, values) in &self.params {
+            out = out.replace(&format!("{{{name}}}"), &values.value(n));
+        }
+        out
+    }
+}
+
+/// Placeholders in a path template, in order.
+pub fn placeholders(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        out.push(&rest[open + 1..open + close]);
+        rest = &rest[open + close + 1..];
+    }
+    out
+}
+
+/// The values a placeholder takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamValues {
+    /// An explicit list.
+    List(Vec<String>),
+    /// An inclusive integer range.
+    Range {
+        /// First value.
+        start: i64,
+        /// Last value.
+        end: i64,
+    },
+}
+
+impl ParamValues {
+    /// How many distinct values there are.
+    pub fn len(&self) -> u64 {
+        match self {
+            ParamValues::List(v) => v.len() as u64,
+            ParamValues::Range { start, end } => end.abs_diff(*start) + 1,
+        }
+    }
+    /// Whether there are no values (never true for a validated plan).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The n-th value, wrapping around.
+    pub fn value(&self, n: u64) -> String {
+        match self {
+            ParamValues::List(v) if v.is_empty() => String::new(),
+            ParamValues::List(v) => v[(n % v.len() as u64) as usize].clone(),
+            ParamValues::Range { start, .. } => (start + (n % self.len()) as i64).to_string(),
+        }
+    }
+}
+
+/// An identity's credentials.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Headers that authenticate (Authorization, Cookie, an API-key header).
+    pub headers: Vec<(String, Secret)>,
+    /// A path this identity owns (used for authorization probes).
+    pub owns: Option<String>,
+}
+
+/// The PostgreSQL target.
+#[derive(Debug, Clone)]
+pub struct PostgresTarget {
+    /// Connection URL (a secret: may carry a password).
+    pub url: Secret,
+    /// The service's role; defaults to the URL's user.
+    pub app_role: Option<String>,
+    /// stethoscope's own statement timeout.
+    pub statement_timeout: Duration,
+    /// stethoscope's own lock timeout.
+    pub lock_timeout: Duration,
+}
+
+/// The Redis target.
+#[derive(Debug, Clone)]
+pub struct RedisTarget {
+    /// Connection URL (a secret).
+    pub url: Secret,
+    /// SCAN MATCH pattern for key sampling.
+    pub key_pattern: Option<String>,
+}
+
+/// The metrics endpoint.
+#[derive(Debug, Clone)]
+pub struct MetricsTarget {
+    /// URL of the Prometheus text endpoint.
+    pub url: Url,
+    /// Alert rule files to parse.
+    pub rule_files: Vec<PathBuf>,
+}
+
+/// Health paths to try, configured first then common alternatives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthPaths {
+    /// Liveness candidates in order.
+    pub liveness: Vec<String>,
+    /// Readiness candidates in order.
+    pub readiness: Vec<String>,
+}
+
+impl Default for HealthPaths {
+    fn default() -> Self {
+        HealthPaths {
+            liveness: ["/health/live", "/livez", "/healthz", "/health"].map(String::from).to_vec(),
+            readiness: ["/health/ready", "/readyz", "/ready"].map(String::from).to_vec(),
+        }
+    }
+}
+
+/// A value that must never be printed in full: its `Debug` and `Display` are redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    /// The value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// A printable form: URLs with their password masked, other values reduced to a hint.
+    pub fn redacted(&self) -> String {
+        if self.0.contains("://") {
+            redact_url(&self.0)
+        } else {
+            redact_token(&self.0)
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Masks the password of a URL (`postgres://app:***@db/shop`); text that is not a URL is
+/// reduced to a hint.
+pub fn redact_url(text: &str) -> String {
+    match Url::parse(text) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => redact_token(text),
+    }
+}
+
+/// Keeps the first 4 characters of a token or secret and masks the rest.
+pub fn redact_token(text: &str) -> String {
+    let shown: String = text.chars().take(4).collect();
+    if text.chars().count() <= 8 { "***".into() } else { format!("{shown}…***") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_print() {
+        let s = Secret::new("postgresql://app:hunter2@db:5432/shop");
+        assert_eq!(s.to_string(), "postgresql://app:***@db:5432/shop");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(Secret::new("Bearer abcdefghijkl").to_string(), "Bear…***");
+        assert_eq!(redact_url("redis://:pw@127.0.0.1:6379"), "redis://:***@127.0.0.1:6379");
+    }
+
+    #[test]
+    fn paths_fill_placeholders_from_lists_and_ranges() {
+        let mut params = BTreeMap::new();
+        params.insert("id".to_string(), ParamValues::Range { start: 10, end: 12 });
+        params.insert("tab".to_string(), ParamValues::List(vec!["a".into(), "b".into()]));
+        let e = Endpoint {
+            name: "x".into(),
+            method: "GET".into(),
+            path: "/p/{id}/{tab}".into(),
+            kind: EndpointKind::Read,
+            public: true,
+            list: false,
+            login: false,
+            headers: vec![],
+            body: None,
+            identity: None,
+            p99_budget: None,
+            params,
+        };
+        assert_eq!(e.placeholders(), vec!["id", "tab"]);
+        assert_eq!(e.path_for(0), "/p/10/a");
+        assert_eq!(e.path_for(4), "/p/11/a");
+    }
+}

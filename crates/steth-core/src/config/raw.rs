@@ -1,0 +1,123 @@
+//! The config file as written: serde types with spans, before validation.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// `stethoscope.toml` as parsed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    pub target: Option<RawTarget>,
+    #[serde(default)]
+    pub endpoints: Vec<RawEndpoint>,
+    #[serde(default)]
+    pub identities: BTreeMap<String, RawIdentity>,
+    pub postgres: Option<RawPostgres>,
+    pub redis: Option<RawRedis>,
+    pub metrics: Option<RawMetrics>,
+    pub source: Option<RawSource>,
+    pub health: Option<RawHealth>,
+    pub cors: Option<RawCors>,
+    #[serde(default)]
+    pub thresholds: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub attest: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub na: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTarget {
+    pub base_url: Spanned<String>,
+    #[serde(default)]
+    pub serverless: bool,
+    pub timeout: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEndpoint {
+    pub name: Option<String>,
+    #[serde(default = "default_method")]
+    pub method: Spanned<String>,
+    pub path: Spanned<String>,
+    pub kind: Option<Spanned<String>>,
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default)]
+    pub list: bool,
+    #[serde(default)]
+    pub login: bool,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Spanned<String>>,
+    pub body: Option<Spanned<String>>,
+    pub identity: Option<Spanned<String>>,
+    pub p99_budget: Option<Spanned<String>>,
+    #[serde(default)]
+    pub params: BTreeMap<String, Spanned<RawParam>>,
+}
+
+fn default_method() -> Spanned<String> {
+    Spanned::new(0..0, "GET".to_string())
+}
+
+/// Values for a `{placeholder}`: a list, or an inclusive integer range.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawParam {
+    List(Vec<toml::Value>),
+    Range { range: [i64; 2] },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawIdentity {
+    #[serde(default)]
+    pub headers: BTreeMap<String, Spanned<String>>,
+    pub owns: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPostgres {
+    pub url: Spanned<String>,
+    pub app_role: Option<String>,
+    pub statement_timeout: Option<Spanned<String>>,
+    pub lock_timeout: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRedis {
+    pub url: Spanned<String>,
+    pub key_pattern: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMetrics {
+    pub url: Spanned<String>,
+    #[serde(default)]
+    pub rule_files: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSource {
+    pub path: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHealth {
+    pub liveness: Option<Vec<String>>,
+    pub readiness: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCors {
+    pub foreign_origin: Option<Spanned<String>>,
+}

@@ -1,0 +1,154 @@
+//! Config parsing and the errors it gives.
+
+use super::*;
+use crate::threshold::Threshold;
+
+fn env(name: &str) -> Option<String> {
+    match name {
+        "DB_PASSWORD" => Some("s3cret".into()),
+        "ALICE_TOKEN" => Some("alice-token-123456".into()),
+        _ => None,
+    }
+}
+
+fn ok(text: &str) -> Plan {
+    parse("stethoscope.toml", text, &env).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn err(text: &str) -> ConfigError {
+    parse("stethoscope.toml", text, &env).expect_err("config should be rejected")
+}
+
+const FULL: &str = r#"
+[target]
+base_url = "http://127.0.0.1:8080"
+timeout = "3s"
+
+[[endpoints]]
+path = "/products/{id}"
+public = true
+p99_budget = "150ms"
+params.id = { range = [1, 20000] }
+
+[[endpoints]]
+method = "post"
+path = "/orders"
+body = '{"items":[{"product_id":1,"quantity":1}]}'
+identity = "alice"
+
+[identities.alice]
+headers = { Authorization = "Bearer ${ALICE_TOKEN}" }
+
+[postgres]
+url = "postgresql://shop:${DB_PASSWORD}@127.0.0.1:5432/shop"
+
+[redis]
+url = "redis://127.0.0.1:6379"
+
+[thresholds]
+"1.1" = "150ms"
+
+[attest]
+"7.6" = "blue/green via Argo Rollouts"
+
+[na]
+"4.10" = "not serverless"
+"#;
+
+#[test]
+fn a_full_config_parses() {
+    let plan = ok(FULL);
+    assert_eq!(plan.target.as_ref().unwrap().timeout, Duration::from_secs(3));
+    assert_eq!(plan.endpoints.len(), 2);
+    assert_eq!(plan.endpoints[0].kind, EndpointKind::Read);
+    assert_eq!(plan.endpoints[0].p99_budget, Some(Duration::from_millis(150)));
+    assert_eq!(plan.endpoints[1].method, "POST");
+    assert_eq!(plan.endpoints[1].kind, EndpointKind::Write);
+    assert_eq!(plan.identities["alice"].headers[0].1.expose(), "Bearer alice-token-123456");
+    let pg = plan.postgres.as_ref().unwrap();
+    assert!(pg.url.expose().contains("s3cret"));
+    assert!(!pg.url.to_string().contains("s3cret"));
+    assert_eq!(plan.policy.thresholds["1.1"], Threshold::latency_below_ms(150));
+    assert_eq!(plan.policy.attest["7.6"], "blue/green via Argo Rollouts");
+    assert_eq!(plan.policy.na["4.10"], "not serverless");
+}
+
+#[test]
+fn unknown_key_names_file_line_and_key() {
+    let e = err("[target]\nbase_url = \"http://x\"\nbase_ulr = \"http://y\"\n");
+    assert_eq!((e.file.as_str(), e.line), ("stethoscope.toml", Some(3)));
+    assert_eq!(e.key.as_deref(), Some("base_ulr"));
+    assert!(e.message.contains("unknown field"), "{e}");
+    assert!(e.to_string().starts_with("stethoscope.toml:3:1: key `base_ulr`: unknown field"), "{e}");
+}
+
+#[test]
+fn wrong_type_names_line_and_key() {
+    let e = err("[target]\nbase_url = \"http://x\"\nserverless = \"yes\"\n");
+    assert_eq!(e.line, Some(3));
+    assert_eq!(e.key.as_deref(), Some("target.serverless"));
+    assert!(e.message.contains("invalid type"), "{e}");
+}
+
+#[test]
+fn bad_url_names_line_and_key() {
+    let e = err("[postgres]\nurl = \"mysql://root@db/shop\"\n");
+    assert_eq!((e.line, e.column), (Some(2), Some(7)));
+    assert_eq!(e.key.as_deref(), Some("postgres.url"));
+    assert!(e.message.contains("expected postgres or postgresql"), "{e}");
+    let e = err("[target]\nbase_url = \"not a url\"\n");
+    assert_eq!(e.key.as_deref(), Some("target.base_url"));
+}
+
+#[test]
+fn bad_url_never_prints_the_password() {
+    let e = err("[postgres]\nurl = \"mysql://root:hunter2@db/shop\"\n");
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+}
+
+#[test]
+fn unknown_item_id_names_line_and_key() {
+    let e = err("[thresholds]\n\"1.1\" = \"150ms\"\n\"9.9\" = \"3\"\n");
+    assert_eq!(e.line, Some(3));
+    assert_eq!(e.key.as_deref(), Some("thresholds.\"9.9\""));
+    assert!(e.message.contains("unknown item id `9.9`"), "{e}");
+    let e = err("[attest]\n\"10.1\" = \"we promise\"\n");
+    assert_eq!(e.key.as_deref(), Some("attest.\"10.1\""));
+}
+
+#[test]
+fn bad_threshold_value_is_explained() {
+    let e = err("[thresholds]\n\"1.1\" = \"fast\"\n");
+    assert!(e.message.contains("a duration"), "{e}");
+    let e = err("[thresholds]\n\"2.2\" = \"50\"\n");
+    assert!(e.message.contains("requirement"), "{e}");
+}
+
+#[test]
+fn missing_env_var_is_named() {
+    let e = err("[redis]\nurl = \"redis://:${REDIS_PW}@127.0.0.1\"\n");
+    assert!(e.message.contains("`REDIS_PW` is not set"), "{e}");
+    assert_eq!(e.line, Some(2));
+}
+
+#[test]
+fn placeholders_need_values_and_identities_must_exist() {
+    let e = err("[[endpoints]]\npath = \"/p/{id}\"\n");
+    assert!(e.message.contains("`{id}` has no values"), "{e}");
+    assert_eq!(e.key.as_deref(), Some("endpoints[0].path"));
+    let e = err("[[endpoints]]\npath = \"/p\"\nidentity = \"bob\"\n");
+    assert!(e.message.contains("no identity `bob`"), "{e}");
+}
+
+#[test]
+fn syntax_error_is_located() {
+    let e = err("[target\nbase_url = 1\n");
+    assert_eq!(e.line, Some(1));
+}
+
+#[test]
+fn health_paths_keep_defaults_after_configured_ones() {
+    let plan = ok("[health]\nreadiness = [\"/status/ready\"]\n");
+    assert_eq!(plan.health.readiness[0], "/status/ready");
+    assert!(plan.health.readiness.contains(&"/readyz".to_string()));
+}
