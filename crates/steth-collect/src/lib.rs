@@ -1,0 +1,10 @@
+//! stethoscope's collectors: they gather [`Evidence`](steth_core::evidence::Evidence) from the
+//! running service and its dependencies, and never decide verdicts. The orchestrator in
+//! [`audit`] is the one place that sequences them.
+#![deny(missing_docs)]
+
+pub mod audit;
+pub mod http;
+pub mod pg;
+
+pub use audit::{Needs, Progress, Silent, collect};

@@ -155,10 +155,7 @@ pub fn score(items: &[Scored<'_>]) -> Scoring {
     let mut failed: Vec<(usize, &Scored<'_>)> =
         items.iter().enumerate().filter(|(_, i)| i.status == Status::Fail).collect();
     failed.sort_by(|(ia, a), (ib, b)| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.excess.unwrap_or(1.0).total_cmp(&a.excess.unwrap_or(1.0)))
-            .then(ia.cmp(ib))
+        b.severity.cmp(&a.severity).then(b.excess.unwrap_or(1.0).total_cmp(&a.excess.unwrap_or(1.0))).then(ia.cmp(ib))
     });
     let actions = failed.into_iter().take(3).map(|(_, i)| i.id.to_string()).collect();
     Scoring { sections, total, coverage, actions }
@@ -202,10 +199,7 @@ mod tests {
         let s = score(&items);
         assert_eq!(s.total, score_of(2, 6));
         assert_eq!(s.sections, vec![(Section::Database, score_of(2, 6))]);
-        assert_eq!(
-            s.coverage,
-            Coverage { measured: 3, attested: 1, not_assessed: 1, error: 1, na: 1 }
-        );
+        assert_eq!(s.coverage, Coverage { measured: 3, attested: 1, not_assessed: 1, error: 1, na: 1 });
         assert_eq!(s.total.percent().map(|p| (p * 100.0).round() / 100.0), Some(33.33));
     }
 

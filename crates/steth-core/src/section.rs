@@ -78,8 +78,6 @@ impl Section {
     /// Finds a section by its number ("2") or its key ("database").
     pub fn parse(text: &str) -> Option<Section> {
         let text = text.trim();
-        Section::ALL
-            .into_iter()
-            .find(|s| s.key().eq_ignore_ascii_case(text) || s.number().to_string() == text)
+        Section::ALL.into_iter().find(|s| s.key().eq_ignore_ascii_case(text) || s.number().to_string() == text)
     }
 }

@@ -288,10 +288,7 @@ mod tests {
         assert!(Threshold::percent_above(80.0).with_override("185%").is_err());
         assert_eq!(Threshold::factor_below(4.0).with_override("3x").unwrap().number(), Some(3.0));
         assert_eq!(Threshold::at_most(10).with_override("5").unwrap().count(), Some(5));
-        assert!(matches!(
-            Threshold::requires("enabled").with_override("3"),
-            Err(ThresholdError::NotNumeric(_))
-        ));
+        assert!(matches!(Threshold::requires("enabled").with_override("3"), Err(ThresholdError::NotNumeric(_))));
         assert_eq!(parse_bytes("16MiB"), Some(16 * 1024 * 1024));
     }
 

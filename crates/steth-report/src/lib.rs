@@ -1,0 +1,55 @@
+//! stethoscope's renderers: they read only the [`Report`](steth_core::report::Report), write
+//! to any writer and never recompute a verdict or a score.
+#![deny(missing_docs)]
+
+pub mod json;
+pub mod markdown;
+#[cfg(test)]
+mod sample;
+pub mod terminal;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Tables for a terminal.
+    Terminal,
+    /// The versioned JSON report.
+    Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
+}
+
+impl Format {
+    /// Parses a format name.
+    pub fn parse(name: &str) -> Option<Format> {
+        match name {
+            "terminal" | "text" => Some(Format::Terminal),
+            "json" => Some(Format::Json),
+            "markdown" | "md" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// How the terminal renderer draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    /// ANSI colours (only on a tty and never with NO_COLOR; the caller decides).
+    pub color: bool,
+    /// Table width; `None` lets tables take their natural width.
+    pub width: Option<u16>,
+}
+
+/// Renders a report in a format.
+pub fn render(
+    report: &steth_core::report::Report,
+    format: Format,
+    style: Style,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Terminal => terminal::render(report, style, out),
+        Format::Json => json::render(report, out),
+        Format::Markdown => markdown::render(report, out),
+    }
+}

@@ -45,7 +45,12 @@ pub(crate) struct Locator<'a> {
 
 impl<'a> Locator<'a> {
     /// An error at a span, the key derived from the text when not given.
-    pub(crate) fn error(&self, span: Option<Range<usize>>, key: Option<String>, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn error(
+        &self,
+        span: Option<Range<usize>>,
+        key: Option<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
         let (line, column) = match &span {
             Some(s) => {
                 let start = s.start.min(self.text.len());
@@ -71,9 +76,12 @@ impl<'a> Locator<'a> {
             return Some(trimmed.trim_matches(|c| c == '[' || c == ']').trim().to_string());
         }
         let key = line.split_once('=').map(|(k, _)| k.trim().to_string()).filter(|k| !k.is_empty());
-        let table = self.text[..line_start].lines().rev().map(str::trim).find(|l| l.starts_with('[')).map(|l| {
-            l.trim_matches(|c| c == '[' || c == ']').trim().to_string()
-        });
+        let table = self.text[..line_start]
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| l.starts_with('['))
+            .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
         match (table, key) {
             (Some(t), Some(k)) => Some(format!("{t}.{k}")),
             (None, Some(k)) => Some(k),

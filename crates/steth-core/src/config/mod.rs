@@ -7,8 +7,8 @@ mod raw;
 
 pub use error::ConfigError;
 pub use plan::{
-    Endpoint, EndpointKind, HealthPaths, Identity, MetricsTarget, ParamValues, Plan, PostgresTarget, RedisTarget, Secret,
-    Target, placeholders, redact_token, redact_url,
+    Endpoint, EndpointKind, HealthPaths, Identity, MetricsTarget, ParamValues, Plan, PostgresTarget, RedisTarget,
+    Secret, Target, placeholders, redact_token, redact_url,
 };
 
 use crate::catalog;
@@ -43,10 +43,7 @@ pub fn parse(file: &str, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Re
     let at = Locator { file, text };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         let message = e.message().trim().to_string();
-        let key = message
-            .strip_prefix("unknown field `")
-            .and_then(|rest| rest.split('`').next())
-            .map(String::from);
+        let key = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).map(String::from);
         at.error(e.span(), key, message)
     })?;
     Validator { at, env }.plan(raw)
@@ -88,7 +85,8 @@ impl Validator<'_> {
     fn url(&self, value: &Spanned<String>, key: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
         let text = self.text(value, key)?;
         let shown = redact_url(&text);
-        let url = Url::parse(&text).map_err(|e| self.fail(value.span(), key, format!("`{shown}` is not a valid URL: {e}")))?;
+        let url = Url::parse(&text)
+            .map_err(|e| self.fail(value.span(), key, format!("`{shown}` is not a valid URL: {e}")))?;
         if !schemes.contains(&url.scheme()) {
             return Err(self.fail(
                 value.span(),
@@ -105,8 +103,9 @@ impl Validator<'_> {
     fn duration(&self, value: &Option<Spanned<String>>, key: &str, default: Duration) -> Result<Duration, ConfigError> {
         match value {
             None => Ok(default),
-            Some(v) => parse_duration(v.get_ref())
-                .ok_or_else(|| self.fail(v.span(), key, format!("`{}` is not a duration such as `500ms` or `5s`", v.get_ref()))),
+            Some(v) => parse_duration(v.get_ref()).ok_or_else(|| {
+                self.fail(v.span(), key, format!("`{}` is not a duration such as `500ms` or `5s`", v.get_ref()))
+            }),
         }
     }
 
@@ -115,7 +114,10 @@ impl Validator<'_> {
             self.fail(
                 id.span(),
                 format!("{table}.\"{}\"", id.get_ref()),
-                format!("unknown item id `{}`; ids run from 1.1 to 9.5 (`stethoscope checks` lists them)", id.get_ref()),
+                format!(
+                    "unknown item id `{}`; ids run from 1.1 to 9.5 (`stethoscope checks` lists them)",
+                    id.get_ref()
+                ),
             )
         })
     }
@@ -148,7 +150,11 @@ impl Validator<'_> {
             plan.postgres = Some(PostgresTarget {
                 url: Secret::new(url.to_string()),
                 app_role: p.app_role.clone(),
-                statement_timeout: self.duration(&p.statement_timeout, "postgres.statement_timeout", Duration::from_secs(5))?,
+                statement_timeout: self.duration(
+                    &p.statement_timeout,
+                    "postgres.statement_timeout",
+                    Duration::from_secs(5),
+                )?,
                 lock_timeout: self.duration(&p.lock_timeout, "postgres.lock_timeout", Duration::from_secs(1))?,
             });
         }
@@ -173,12 +179,17 @@ impl Validator<'_> {
             };
         }
         if let Some(origin) = raw.cors.as_ref().and_then(|c| c.foreign_origin.as_ref()) {
-            plan.cors_origin = self.url(origin, "cors.foreign_origin", &["http", "https"])?.origin().ascii_serialization();
+            plan.cors_origin =
+                self.url(origin, "cors.foreign_origin", &["http", "https"])?.origin().ascii_serialization();
         }
         for (id, value) in &raw.thresholds {
             let item = self.item_id(id, "thresholds")?;
             let threshold = item.default_threshold.with_override(value.get_ref()).map_err(|e| {
-                self.fail(value.span(), format!("thresholds.\"{}\"", item.id), format!("invalid threshold for {}: {e}", item.id))
+                self.fail(
+                    value.span(),
+                    format!("thresholds.\"{}\"", item.id),
+                    format!("invalid threshold for {}: {e}", item.id),
+                )
             })?;
             plan.policy.thresholds.insert(item.id.to_string(), threshold);
         }
@@ -189,13 +200,21 @@ impl Validator<'_> {
                 let item = self.item_id(id, table)?;
                 let text = self.text(note, &format!("{table}.\"{}\"", item.id))?;
                 if text.trim().is_empty() {
-                    return Err(self.fail(note.span(), format!("{table}.\"{}\"", item.id), "needs an evidence note saying why"));
+                    return Err(self.fail(
+                        note.span(),
+                        format!("{table}.\"{}\"", item.id),
+                        "needs an evidence note saying why",
+                    ));
                 }
                 target.insert(item.id.to_string(), text);
             }
         }
         if let Some(id) = plan.policy.attest.keys().find(|id| plan.policy.na.contains_key(*id)) {
-            return Err(self.at.error(None, Some(format!("na.\"{id}\"")), format!("item {id} is both attested and declared n/a")));
+            return Err(self.at.error(
+                None,
+                Some(format!("na.\"{id}\"")),
+                format!("item {id} is both attested and declared n/a"),
+            ));
         }
         Ok(plan)
     }
@@ -205,7 +224,11 @@ impl Validator<'_> {
         let method = e.method.get_ref().to_ascii_uppercase();
         const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
         if !METHODS.contains(&method.as_str()) {
-            return Err(self.fail(e.method.span(), key("method"), format!("unknown method `{}`; expected one of {}", e.method.get_ref(), METHODS.join(", "))));
+            return Err(self.fail(
+                e.method.span(),
+                key("method"),
+                format!("unknown method `{}`; expected one of {}", e.method.get_ref(), METHODS.join(", ")),
+            ));
         }
         let path = e.path.get_ref().clone();
         if !path.starts_with('/') {
@@ -218,7 +241,11 @@ impl Validator<'_> {
             Some((_, "write")) => EndpointKind::Write,
             Some((_, "batch")) => EndpointKind::Batch,
             Some((k, other)) => {
-                return Err(self.fail(k.span(), key("kind"), format!("unknown kind `{other}`; expected read, write or batch")));
+                return Err(self.fail(
+                    k.span(),
+                    key("kind"),
+                    format!("unknown kind `{other}`; expected read, write or batch"),
+                ));
             }
         };
         let mut params = BTreeMap::new();
@@ -231,7 +258,11 @@ impl Validator<'_> {
                     items.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect(),
                 ),
                 RawParam::Range { range: [start, end] } if start > end => {
-                    return Err(self.fail(value.span(), key(&format!("params.{name}")), format!("range [{start}, {end}] is empty")));
+                    return Err(self.fail(
+                        value.span(),
+                        key(&format!("params.{name}")),
+                        format!("range [{start}, {end}] is empty"),
+                    ));
                 }
                 RawParam::Range { range: [start, end] } => ParamValues::Range { start: *start, end: *end },
             };
@@ -247,12 +278,20 @@ impl Validator<'_> {
             }
         }
         if let Some(unused) = params.keys().find(|p| !placeholders(&path).contains(&p.as_str())) {
-            return Err(self.fail(e.path.span(), key(&format!("params.{unused}")), format!("no `{{{unused}}}` placeholder in `{path}`")));
+            return Err(self.fail(
+                e.path.span(),
+                key(&format!("params.{unused}")),
+                format!("no `{{{unused}}}` placeholder in `{path}`"),
+            ));
         }
         if let Some(identity) = &e.identity
             && !plan.identities.contains_key(identity.get_ref())
         {
-            return Err(self.fail(identity.span(), key("identity"), format!("no identity `{}` under [identities]", identity.get_ref())));
+            return Err(self.fail(
+                identity.span(),
+                key("identity"),
+                format!("no identity `{}` under [identities]", identity.get_ref()),
+            ));
         }
         let mut headers = Vec::new();
         for (h, v) in &e.headers {

@@ -231,11 +231,7 @@ impl Secret {
     }
     /// A printable form: URLs with their password masked, other values reduced to a hint.
     pub fn redacted(&self) -> String {
-        if self.0.contains("://") {
-            redact_url(&self.0)
-        } else {
-            redact_token(&self.0)
-        }
+        if self.0.contains("://") { redact_url(&self.0) } else { redact_token(&self.0) }
     }
 }
 

@@ -1,11 +1,11 @@
 //! Section 1: its items in report order.
 
-mod read_latency;
-mod write_latency;
 mod no_slow_endpoints;
-mod tail_amplification;
 mod outbound_http_timeouts;
+mod read_latency;
 mod request_size_limit;
+mod tail_amplification;
+mod write_latency;
 
 use super::Item;
 

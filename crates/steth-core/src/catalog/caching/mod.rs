@@ -3,11 +3,11 @@
 mod cache_hit_rate;
 mod cache_key_ttl;
 mod eviction_policy;
-mod maxmemory;
-mod key_namespaces;
-mod stampede_protection;
-mod negative_caching;
 mod eviction_rate;
+mod key_namespaces;
+mod maxmemory;
+mod negative_caching;
+mod stampede_protection;
 
 use super::Item;
 

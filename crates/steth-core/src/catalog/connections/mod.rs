@@ -1,14 +1,14 @@
 //! Section 4: its items in report order.
 
-mod connection_pooling;
-mod pool_size;
-mod pool_acquire_timeout;
-mod connection_lifetime;
 mod connection_idle_time;
-mod leak_detection;
-mod pool_metrics;
+mod connection_lifetime;
+mod connection_pooling;
 mod connection_release;
+mod leak_detection;
 mod no_connection_across_http;
+mod pool_acquire_timeout;
+mod pool_metrics;
+mod pool_size;
 mod serverless_proxy;
 
 use super::Item;

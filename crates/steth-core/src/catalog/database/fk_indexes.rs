@@ -63,7 +63,12 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let first = uncovered[0];
     Ok(Outcome::fail(
         measured,
-        format!("{} foreign key(s) without a supporting index, e.g. {}({})", uncovered.len(), first.table, first.columns.join(", ")),
+        format!(
+            "{} foreign key(s) without a supporting index, e.g. {}({})",
+            uncovered.len(),
+            first.table,
+            first.columns.join(", ")
+        ),
     )
     .with_findings(uncovered.iter().map(|fk| suggestion(fk)))
     .with_excess(1.0 + uncovered.len() as f64 / total as f64))
@@ -129,7 +134,10 @@ mod tests {
     fn passes_when_every_fk_has_a_leading_index() {
         let ev = with_schema(
             vec![fk("public.orders", &["user_id"]), fk("public.ship", &["order_id", "line"])],
-            vec![index("public.orders", &[Some("user_id"), Some("created_at")]), index("public.ship", &[Some("line"), Some("order_id")])],
+            vec![
+                index("public.orders", &[Some("user_id"), Some("created_at")]),
+                index("public.ship", &[Some("line"), Some("order_id")]),
+            ],
         );
         let o = expect(&FK_INDEXES, &ev, Status::Pass);
         assert_eq!(o.measured.as_deref(), Some("2/2 foreign keys indexed"));
@@ -142,7 +150,10 @@ mod tests {
             vec![index("public.order_items", &[Some("order_id"), Some("product_id")])],
         );
         let o = expect(&FK_INDEXES, &ev, Status::Fail);
-        assert!(o.findings[0].contains("CREATE INDEX CONCURRENTLY order_items_product_id_idx ON public.order_items (product_id)"));
+        assert!(
+            o.findings[0]
+                .contains("CREATE INDEX CONCURRENTLY order_items_product_id_idx ON public.order_items (product_id)")
+        );
     }
 
     #[test]
@@ -158,7 +169,8 @@ mod tests {
 
     #[test]
     fn composite_fk_needs_all_its_columns_leading() {
-        let ev = with_schema(vec![fk("public.t", &["a", "b"])], vec![index("public.t", &[Some("a"), Some("c"), Some("b")])]);
+        let ev =
+            with_schema(vec![fk("public.t", &["a", "b"])], vec![index("public.t", &[Some("a"), Some("c"), Some("b")])]);
         expect(&FK_INDEXES, &ev, Status::Fail);
     }
 

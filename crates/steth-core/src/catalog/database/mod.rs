@@ -1,13 +1,13 @@
 //! Section 2: its items in report order.
 
-mod query_latency;
 mod fk_indexes;
-mod no_large_seq_scans;
-mod no_n_plus_one;
-mod statement_timeout;
-mod slow_query_log;
 mod frequent_query_plans;
 mod index_bloat;
+mod no_large_seq_scans;
+mod no_n_plus_one;
+mod query_latency;
+mod slow_query_log;
+mod statement_timeout;
 
 use super::Item;
 

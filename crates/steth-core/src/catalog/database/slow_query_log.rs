@@ -56,7 +56,10 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let limit = threshold.duration().unwrap_or(Duration::from_millis(100));
     let scope = format!("database {} (set at the {level} level)", pg.database);
     if ms < 0 {
-        return Ok(Outcome::fail("log_min_duration_statement = -1 (off)", format!("no statement is logged for its duration in {scope}")));
+        return Ok(Outcome::fail(
+            "log_min_duration_statement = -1 (off)",
+            format!("no statement is logged for its duration in {scope}"),
+        ));
     }
     let shown = format_duration(Duration::from_millis(ms as u64));
     let measured = format!("log_min_duration_statement = {shown}");
@@ -79,7 +82,11 @@ mod tests {
     fn at_database(value: &str) -> Evidence {
         let mut p = pg();
         p.settings = Slot::collected(PgSettings {
-            log_min_duration_statement: SettingLevels { database: Some(value.into()), server: "-1".into(), ..Default::default() },
+            log_min_duration_statement: SettingLevels {
+                database: Some(value.into()),
+                server: "-1".into(),
+                ..Default::default()
+            },
             ..PgSettings::default()
         });
         with_pg(p)

@@ -1,13 +1,13 @@
 //! Section 5: its items in report order.
 
+mod cache_hit_metric;
 mod distributed_tracing;
-mod red_metrics;
-mod structured_logging;
-mod request_ids;
 mod error_rate_alert;
 mod latency_alert;
 mod query_count_metric;
-mod cache_hit_metric;
+mod red_metrics;
+mod request_ids;
+mod structured_logging;
 
 use super::Item;
 

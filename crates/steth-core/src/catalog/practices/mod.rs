@@ -2,9 +2,9 @@
 
 mod explain_in_review;
 mod load_tests_in_ci;
-mod query_count_tests;
 mod migration_lock_lint;
 mod performance_budget;
+mod query_count_tests;
 
 use super::Item;
 

@@ -4,16 +4,41 @@ use crate::catalog::prelude::*;
 
 declare_item! {
     /// ## What it checks
-    /// TODO
+    /// The service uses a feature-flag system, so new behaviour can ship switched off, be enabled
+    /// for a share of users, and be turned off again without a deploy. The default threshold is
+    /// "flag system in use".
     ///
     /// ## Why it matters
-    /// TODO
+    /// Without flags, the only way to turn off a broken feature is a rollback or a hotfix deploy:
+    /// 10 to 30 minutes during which the incident continues, and a rollback also reverts unrelated
+    /// fixes shipped in the same release. With a flag, disabling the new checkout flow takes
+    /// seconds, and a percentage rollout exposes a problem to 1 % of traffic instead of all of it.
     ///
     /// ## How it is measured
-    /// TODO
+    /// - **source**: stethoscope searches the repository for a feature-flag SDK or flag
+    ///   configuration.
+    ///
+    /// When none is detected the item does not pass. A home-grown system (flags in a settings
+    /// table, toggled from an admin page) may not be recognisable; vouch for it in `[attest]`, e.g.
+    /// `"7.8" = "flags in table feature_flags, admin UI at /admin/flags"`, and it is shown as
+    /// attested.
     ///
     /// ## How to fix
-    /// TODO
+    /// Adopt a flag service (LaunchDarkly, Unleash, Flagsmith, GrowthBook) or a vendor-neutral API
+    /// such as OpenFeature:
+    ///
+    /// ```js
+    /// import { OpenFeature } from "@openfeature/server-sdk";
+    ///
+    /// const flags = OpenFeature.getClient();
+    /// const enabled = await flags.getBooleanValue("new-checkout", false, {
+    ///   targetingKey: user.id,
+    /// });
+    /// ```
+    ///
+    /// Give every flag a safe default for when the flag service is unreachable, evaluate flags from
+    /// a local cache rather than a network call per request, and remove flags once a rollout is
+    /// done.
     pub FEATURE_FLAGS = {
         id: "7.8",
         slug: "feature-flags",

@@ -85,7 +85,9 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
                 missing.push(format!("no liveness endpoint (tried {})", tried(&probe.liveness)));
             }
             match unready {
-                Some(u) => missing.push(format!("readiness {} answers 503: the service reports itself unready", u.path)),
+                Some(u) => {
+                    missing.push(format!("readiness {} answers 503: the service reports itself unready", u.path))
+                }
                 None => missing.push(format!("no readiness endpoint (tried {})", tried(&probe.readiness))),
             }
             let measured = match (live, unready) {
@@ -119,7 +121,10 @@ mod tests {
     fn both_found_passes() {
         let o = expect(
             &HEALTH_ENDPOINTS,
-            &probe(vec![answer("/health/live", Some(200))], vec![answer("/health/ready", Some(404)), answer("/readyz", Some(200))]),
+            &probe(
+                vec![answer("/health/live", Some(200))],
+                vec![answer("/health/ready", Some(404)), answer("/readyz", Some(200))],
+            ),
             Status::Pass,
         );
         assert_eq!(o.measured.as_deref(), Some("live /health/live, ready /readyz"));
@@ -129,7 +134,10 @@ mod tests {
     fn missing_readiness_fails() {
         let o = expect(
             &HEALTH_ENDPOINTS,
-            &probe(vec![answer("/health/live", Some(200))], vec![answer("/health/ready", Some(404)), answer("/readyz", Some(404))]),
+            &probe(
+                vec![answer("/health/live", Some(200))],
+                vec![answer("/health/ready", Some(404)), answer("/readyz", Some(404))],
+            ),
             Status::Fail,
         );
         assert!(o.evidence.contains("/readyz 404"));
@@ -147,6 +155,10 @@ mod tests {
 
     #[test]
     fn unreachable_service_is_an_error() {
-        expect(&HEALTH_ENDPOINTS, &probe(vec![answer("/health/live", None)], vec![answer("/health/ready", None)]), Status::Error);
+        expect(
+            &HEALTH_ENDPOINTS,
+            &probe(vec![answer("/health/live", None)], vec![answer("/health/ready", None)]),
+            Status::Error,
+        );
     }
 }

@@ -1,13 +1,13 @@
 //! Section 7: its items in report order.
 
 mod circuit_breakers;
-mod retry_backoff;
-mod outbound_timeouts;
-mod graceful_shutdown;
-mod health_endpoints;
-mod zero_downtime_deploys;
 mod compatible_migrations;
 mod feature_flags;
+mod graceful_shutdown;
+mod health_endpoints;
+mod outbound_timeouts;
+mod retry_backoff;
+mod zero_downtime_deploys;
 
 use super::Item;
 

@@ -1,13 +1,13 @@
 //! Section 8: its items in report order.
 
-mod horizontal_scaling;
-mod stateless_service;
-mod no_shared_memory_state;
-mod read_replicas;
 mod background_jobs;
-mod direct_file_transfer;
-mod pagination;
 mod bounded_responses;
+mod direct_file_transfer;
+mod horizontal_scaling;
+mod no_shared_memory_state;
+mod pagination;
+mod read_replicas;
+mod stateless_service;
 
 use super::Item;
 

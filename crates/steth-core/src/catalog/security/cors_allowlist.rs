@@ -54,7 +54,8 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     if probe.exchanges.is_empty() {
         return Err(Outcome::not_assessed("no cross-origin request could be made"));
     }
-    let lets_in = |x: &CorsExchange| x.allow_origin.as_deref().is_some_and(|o| o.trim() == "*" || o.trim() == probe.origin);
+    let lets_in =
+        |x: &CorsExchange| x.allow_origin.as_deref().is_some_and(|o| o.trim() == "*" || o.trim() == probe.origin);
     let with_credentials =
         |x: &CorsExchange| x.allow_credentials.as_deref().is_some_and(|c| c.trim().eq_ignore_ascii_case("true"));
     let permissive: Vec<&CorsExchange> = probe.exchanges.iter().filter(|x| lets_in(x)).collect();
@@ -73,18 +74,30 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
             if with_credentials(x) { ", Access-Control-Allow-Credentials: true" } else { "" }
         )
     });
-    let worst = permissive.iter().find(|x| with_credentials(x) && x.allow_origin.as_deref().map(str::trim) == Some(probe.origin.as_str()));
+    let worst = permissive
+        .iter()
+        .find(|x| with_credentials(x) && x.allow_origin.as_deref().map(str::trim) == Some(probe.origin.as_str()));
     let outcome = if let Some(x) = worst {
         Outcome::fail(
             "origin echoed with credentials",
-            format!("any web page can read logged-in users' responses: {} echoes {} with Allow-Credentials: true", x.request, probe.origin),
+            format!(
+                "any web page can read logged-in users' responses: {} echoes {} with Allow-Credentials: true",
+                x.request, probe.origin
+            ),
         )
         .with_excess(3.0)
     } else if permissive.iter().any(|x| x.allow_origin.as_deref().map(str::trim) == Some("*")) {
-        Outcome::fail("Access-Control-Allow-Origin: *", format!("{} of {} cross-origin requests allowed for any origin", permissive.len(), probe.exchanges.len()))
-            .with_excess(2.0)
+        Outcome::fail(
+            "Access-Control-Allow-Origin: *",
+            format!("{} of {} cross-origin requests allowed for any origin", permissive.len(), probe.exchanges.len()),
+        )
+        .with_excess(2.0)
     } else {
-        Outcome::fail("foreign origin echoed", format!("{} is reflected as allowed on {} requests", probe.origin, permissive.len())).with_excess(2.0)
+        Outcome::fail(
+            "foreign origin echoed",
+            format!("{} is reflected as allowed on {} requests", probe.origin, permissive.len()),
+        )
+        .with_excess(2.0)
     };
     Ok(outcome.with_findings(findings))
 }

@@ -1,15 +1,15 @@
 //! Section 6: its items in report order.
 
-mod authentication;
-mod data_authorization;
-mod rate_limiting;
 mod auth_rate_limiting;
-mod parameterized_sql;
+mod authentication;
+mod cors_allowlist;
+mod data_authorization;
+mod dependency_scanning;
 mod input_validation;
 mod no_secrets_in_source;
-mod cors_allowlist;
+mod parameterized_sql;
+mod rate_limiting;
 mod security_headers;
-mod dependency_scanning;
 
 use super::Item;
 

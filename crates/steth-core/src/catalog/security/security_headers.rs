@@ -116,7 +116,11 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let (mut failures, mut warnings) = (0usize, 0usize);
     for sample in samples {
         for (fails, text) in problems(sample, http.https) {
-            if fails { failures += 1 } else { warnings += 1 }
+            if fails {
+                failures += 1
+            } else {
+                warnings += 1
+            }
             let line = format!("{}: {text}", sample.request);
             if !findings.contains(&line) {
                 findings.push(line);
@@ -126,11 +130,15 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let hsts_note = if http.https { "" } else { "; HSTS not assessed: target is not HTTPS" };
     let checked = format!("{} responses checked{hsts_note}", samples.len());
     let outcome = if failures > 0 {
-        Outcome::fail(format!("{failures} missing or weak header(s)"), checked).with_excess(1.0 + failures as f64 / samples.len() as f64)
+        Outcome::fail(format!("{failures} missing or weak header(s)"), checked)
+            .with_excess(1.0 + failures as f64 / samples.len() as f64)
     } else if warnings > 0 {
         Outcome::warn(format!("{warnings} weak header value(s)"), checked)
     } else {
-        Outcome::pass(if http.https { "all four headers present" } else { "nosniff, frame protection, CSP present" }, checked)
+        Outcome::pass(
+            if http.https { "all four headers present" } else { "nosniff, frame protection, CSP present" },
+            checked,
+        )
     };
     Ok(outcome.with_findings(findings))
 }

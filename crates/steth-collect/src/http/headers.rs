@@ -1,0 +1,28 @@
+//! Samples the response headers of ordinary GET requests (evidence for 6.9).
+
+use super::{ProbeClient, sample_paths};
+use reqwest::Method;
+use steth_core::config::Plan;
+use steth_core::evidence::{HeaderSample, Slot};
+
+/// At most this many read endpoints are sampled besides the base path.
+const MAX_ENDPOINTS: usize = 5;
+
+/// GETs the base path and the first read endpoints and records their headers.
+pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<Vec<HeaderSample>> {
+    let mut samples = Vec::new();
+    let mut errors = Vec::new();
+    for (path, identity) in sample_paths(plan, MAX_ENDPOINTS) {
+        let headers = ProbeClient::identity_headers(plan, identity);
+        match client.send(Method::GET, &path, &headers).await {
+            Ok(a) => {
+                samples.push(HeaderSample { request: format!("GET {path}"), status: a.status, headers: a.headers })
+            }
+            Err(e) => errors.push(format!("GET {path}: {e}")),
+        }
+    }
+    if samples.is_empty() {
+        return Slot::failed(errors.join("; "));
+    }
+    Slot::collected(samples)
+}

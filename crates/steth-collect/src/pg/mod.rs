@@ -1,0 +1,33 @@
+//! The PostgreSQL collector: a read-only session with its own timeouts reads the catalog and
+//! settings. It never writes, never resets statistics and never runs `EXPLAIN ANALYZE`.
+
+mod schema;
+mod session;
+mod settings;
+
+pub use session::{APPLICATION_NAME, connect};
+
+use steth_core::config::Plan;
+use steth_core::evidence::{PgEvidence, Slot};
+
+/// Reads what the checks of the plan need from the service's PostgreSQL.
+pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
+    let Some(target) = &plan.postgres else {
+        return Slot::unavailable("no [postgres] url in the config");
+    };
+    let session = match connect(target).await {
+        Ok(s) => s,
+        Err(e) => return Slot::failed(e),
+    };
+    let client = &session.client;
+    let head =
+        client.query_one("SELECT current_setting('server_version'), current_database(), current_user", &[]).await;
+    let (server_version, database, user): (String, String, String) = match head {
+        Ok(row) => (row.get(0), row.get(1), row.get(2)),
+        Err(e) => return Slot::failed(session::describe(&e)),
+    };
+    let app_role = target.app_role.clone().unwrap_or(user);
+    let schema = schema::read(client).await;
+    let settings = settings::read(client, &app_role).await;
+    Slot::collected(PgEvidence { server_version, database, app_role, schema, settings })
+}

@@ -1,0 +1,53 @@
+//! The one sample report every renderer test draws, covering every outcome kind.
+
+use steth_core::catalog;
+use steth_core::outcome::Outcome;
+use steth_core::policy::Assessed;
+use steth_core::report::{Report, Run, SourceState};
+
+fn assessed(id: &str, outcome: Outcome) -> Assessed {
+    let item = catalog::find(id).expect("sample ids exist");
+    Assessed { item, threshold: item.default_threshold.clone(), outcome }
+}
+
+/// A report with pass, fail, warn, not assessed, error, attested and n/a items.
+pub fn sample() -> Report {
+    let items = vec![
+        assessed("1.1", Outcome::pass("p99 143 ms (GET /products)", "3 read endpoints at 50 req/s")),
+        assessed("1.4", Outcome::warn("p99/p50 3.7× (GET /orders)", "within 10 % of the threshold")),
+        assessed(
+            "2.2",
+            Outcome::fail("4/5 foreign keys indexed", "1 foreign key(s) without a supporting index, e.g. public.order_items(product_id)")
+                .with_findings(["public.order_items (product_id) → public.products: CREATE INDEX CONCURRENTLY order_items_product_id_idx ON public.order_items (product_id);".to_string()])
+                .with_excess(1.2),
+        ),
+        assessed("2.5", Outcome::fail("statement_timeout = 0 (disabled)", "queries may run forever for role shop in database shop (set at the server level)")),
+        assessed("2.6", Outcome::pass("log_min_duration_statement = 100 ms", "statements slower than 100 ms are logged in database shop (set at the database level)")),
+        assessed("3.1", Outcome::not_assessed("no collector yet")),
+        assessed("4.10", Outcome::not_applicable("declared n/a: not serverless")),
+        assessed("6.8", Outcome::error("connection failed: Connection refused (os error 111)")),
+        assessed("7.6", Outcome::attested("attested: blue/green via Argo Rollouts, runbook §3")),
+        assessed(
+            "6.9",
+            Outcome::fail("2 missing or weak header(s)", "2 responses checked; HSTS not assessed: target is not HTTPS")
+                .with_findings(["GET /: Content-Security-Policy missing".to_string(), "GET /products: Content-Security-Policy missing".to_string()])
+                .with_excess(2.0),
+        ),
+    ];
+    let run = Run {
+        started_at: "2026-11-25T10:00:00Z".into(),
+        duration_ms: 4210,
+        target: Some("http://127.0.0.1:8080/".into()),
+        config: Some("stethoscope.toml".into()),
+        selection: Some("--only 1.1,1.4,2.2,2.5,2.6,3.1,4.10,6.8,6.9,7.6".into()),
+        sources: vec![
+            SourceState { name: "http".into(), state: "collected".into(), detail: "http://127.0.0.1:8080/".into() },
+            SourceState {
+                name: "pg".into(),
+                state: "collected".into(),
+                detail: "postgresql://shop:***@127.0.0.1:5432/shop".into(),
+            },
+        ],
+    };
+    Report::build(run, &items, None)
+}

@@ -1,0 +1,169 @@
+//! The terminal report: one table per section, the score summary, the band, coverage and the
+//! top 3 actions. Colour only when the caller says so.
+
+use crate::Style;
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use std::io::{self, Write};
+use steth_core::outcome::Status;
+use steth_core::report::{ItemResult, Report};
+
+/// Findings printed per item before "… and N more".
+const MAX_FINDINGS: usize = 8;
+
+fn status_cell(status: Status, style: Style) -> Cell {
+    let cell = Cell::new(status.symbol());
+    if !style.color {
+        return cell;
+    }
+    match status {
+        Status::Pass => cell.fg(Color::Green),
+        Status::Fail => cell.fg(Color::Red),
+        Status::Warn => cell.fg(Color::Yellow),
+        Status::Attested => cell.fg(Color::Cyan),
+        Status::Error => cell.fg(Color::Magenta),
+        Status::NotAssessed | Status::Na => cell.fg(Color::DarkGrey),
+    }
+}
+
+fn table(style: Style) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    if style.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    match style.width {
+        Some(w) => {
+            t.set_width(w).set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    t
+}
+
+fn measured(item: &ItemResult) -> String {
+    match item.status {
+        Status::NotAssessed | Status::Error | Status::Na | Status::Attested => item.status.word().to_string(),
+        _ => item.measured.clone().unwrap_or_default(),
+    }
+}
+
+fn percent(p: Option<f64>) -> String {
+    p.map_or("–".to_string(), |p| format!("{p:.0} %"))
+}
+
+/// Writes the terminal report.
+pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "stethoscope {} — backend audit", report.tool.version)?;
+    if let Some(target) = &report.run.target {
+        writeln!(out, "target: {target}")?;
+    }
+    for s in &report.run.sources {
+        writeln!(out, "  {:<8} {:<12} {}", s.name, s.state, s.detail)?;
+    }
+    if let Some(sel) = &report.run.selection {
+        writeln!(out, "selection: {sel}")?;
+    }
+    for section in &report.sections {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}. {} — {}/{} ({})",
+            section.number,
+            section.title,
+            section.score,
+            section.max,
+            percent(section.percent)
+        )?;
+        let mut t = table(style);
+        t.set_header(vec!["", "id", "item", "measured", "threshold", "evidence"]);
+        let items: Vec<&ItemResult> = report.section_items(section.section).collect();
+        for item in &items {
+            t.add_row(vec![
+                status_cell(item.status, style),
+                Cell::new(&item.id),
+                Cell::new(&item.title),
+                Cell::new(measured(item)),
+                Cell::new(&item.threshold),
+                Cell::new(&item.evidence),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+        for item in items.iter().filter(|i| !i.findings.is_empty()) {
+            writeln!(out, "  {} {}:", item.id, item.title)?;
+            for f in item.findings.iter().take(MAX_FINDINGS) {
+                writeln!(out, "    - {f}")?;
+            }
+            if item.findings.len() > MAX_FINDINGS {
+                writeln!(out, "    … and {} more (see --format json)", item.findings.len() - MAX_FINDINGS)?;
+            }
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "Score")?;
+    let mut t = table(style);
+    t.set_header(vec!["section", "score", "max", "%"]);
+    for s in &report.sections {
+        t.add_row(vec![
+            format!("{}. {}", s.number, s.title),
+            s.score.to_string(),
+            s.max.to_string(),
+            percent(s.percent),
+        ]);
+    }
+    t.add_row(vec![
+        "Total".to_string(),
+        report.total.score.to_string(),
+        report.total.max.to_string(),
+        percent(report.total.percent),
+    ]);
+    writeln!(out, "{t}")?;
+    writeln!(out, "Verdict: {} — {}: {}", percent(report.total.percent), report.total.band_label, report.total.advice)?;
+    let c = &report.coverage;
+    writeln!(
+        out,
+        "Coverage: {} measured, {} attested, {} not assessed, {} error, {} n/a",
+        c.measured, c.attested, c.not_assessed, c.error, c.na
+    )?;
+    if c.not_assessed + c.error > 0 {
+        writeln!(out, "  items not measured score 0; `stethoscope explain ID` says what each needs")?;
+    }
+    writeln!(out)?;
+    if report.actions.is_empty() {
+        writeln!(out, "Top actions: none — no item failed")?;
+    } else {
+        writeln!(out, "Top {} actions:", report.actions.len())?;
+        for (n, a) in report.actions.iter().enumerate() {
+            let measured = a.measured.as_deref().unwrap_or("");
+            writeln!(out, "  {}. [{}] {} — {measured} (threshold {})", n + 1, a.id, a.title, a.threshold)?;
+            writeln!(out, "     {}", a.evidence)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::sample;
+
+    fn text(style: Style) -> String {
+        let mut out = Vec::new();
+        render(&sample(), style, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn terminal_snapshot() {
+        insta::assert_snapshot!(text(Style { color: false, width: Some(140) }));
+    }
+
+    #[test]
+    fn no_colour_codes_without_colour() {
+        assert!(!text(Style { color: false, width: None }).contains('\u{1b}'));
+        assert!(text(Style { color: true, width: None }).contains('\u{1b}'));
+    }
+}
