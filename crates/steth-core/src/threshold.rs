@@ -211,7 +211,8 @@ pub fn format_duration(d: Duration) -> String {
     } else if us < 1_000_000.0 {
         format!("{:.0} ms", us / 1000.0)
     } else if us < 120_000_000.0 {
-        format!("{:.2} s", us / 1e6)
+        let s = us / 1e6;
+        if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s:.2} s") }
     } else {
         format!("{:.0} min", us / 60e6)
     }
@@ -253,6 +254,7 @@ impl fmt::Display for Threshold {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.limit {
             Limit::Below => write!(f, "< {}", self.value),
+            Limit::AtMost if self.value == Quantity::Count(0) => f.write_str("0 violations"),
             Limit::AtMost => write!(f, "≤ {}", self.value),
             Limit::Above => write!(f, "> {}", self.value),
             Limit::AtLeast => write!(f, "≥ {}", self.value),

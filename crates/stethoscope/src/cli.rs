@@ -1,0 +1,182 @@
+//! The command line: every command, its flags and the help that teaches them.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const ABOUT: &str = "Audits a running backend against the 71-item backend checklist, by measuring it.";
+
+const LONG_ABOUT: &str = "\
+Audits a running backend against the 71-item backend checklist, by measuring it: its HTTP API,
+its PostgreSQL, its Redis, its metrics and its source. Each item gets ✓ / ✗ / ⚠ with the
+evidence measured, a score per section, a total, a verdict band and the top 3 actions.
+
+Items stethoscope cannot measure yet, or for which a source is not configured, are reported
+as `not assessed` with the reason — never as a pass.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  stethoscope demo                         audit the built-in fixture shop
+  stethoscope init                         write a commented stethoscope.toml
+  stethoscope audit                        audit what stethoscope.toml describes
+  stethoscope audit --format json --out run.json --fail-under 70
+  stethoscope explain 2.2                  what item 2.2 checks and how to fix it
+
+Exit codes: 0 done, 1 score below --fail-under, 2 usage or config error, 3 audit could not run.";
+
+/// stethoscope's command line.
+#[derive(Debug, Parser)]
+#[command(name = "stethoscope", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the audit: collect evidence, evaluate every item, score, report.
+    #[command(after_help = "\
+Examples:
+  stethoscope audit
+  stethoscope audit --config ci/stethoscope.toml --format markdown --out audit.md
+  stethoscope audit --only 2.2,6.8 --fail-under 90
+  stethoscope audit --target http://127.0.0.1:8080 --postgres postgresql://app@127.0.0.1/app
+  stethoscope audit --sections database,security --format json | jq '.items[] | select(.status==\"fail\")'")]
+    Audit(AuditArgs),
+    /// List the checklist items and which ones stethoscope can measure.
+    #[command(after_help = "Examples:\n  stethoscope checks\n  stethoscope checks --format json | jq '.items | length'")]
+    Checks(ChecksArgs),
+    /// Explain one item: what it checks, why it matters, how it is measured, how to fix it.
+    #[command(after_help = "Examples:\n  stethoscope explain 2.2\n  stethoscope explain fk-indexes")]
+    Explain(ExplainArgs),
+    /// Write a commented starter config, optionally with endpoints from an OpenAPI 3 document.
+    #[command(after_help = "\
+Examples:
+  stethoscope init
+  stethoscope init --openapi http://127.0.0.1:8080/openapi.json --target http://127.0.0.1:8080
+  stethoscope init --openapi api/openapi.json --out ci/stethoscope.toml")]
+    Init(InitArgs),
+    /// Re-render a saved JSON audit without touching the target.
+    #[command(after_help = "Examples:\n  stethoscope report run.json\n  stethoscope report run.json --format markdown --out comment.md")]
+    Report(ReportArgs),
+    /// Start the built-in fixture shop with a few defects switched on and audit it.
+    #[command(after_help = "\
+Uses PostgreSQL and Redis on localhost when they answer (a scratch database and key prefix that
+are removed afterwards); without them the report says which items could not be assessed and why.
+
+Examples:
+  stethoscope demo
+  stethoscope demo --defects cors-wildcard --format json
+  stethoscope demo --list-defects")]
+    Demo(DemoArgs),
+}
+
+/// Flags shared by commands that render a report.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Output format: terminal, json or markdown.
+    #[arg(long, default_value = "terminal", value_name = "FORMAT")]
+    pub format: String,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `stethoscope audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The config file.
+    #[arg(long, short, default_value = "stethoscope.toml", value_name = "FILE")]
+    pub config: PathBuf,
+    /// Base URL of the service (overrides [target] base_url).
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// PostgreSQL URL of the service's database (overrides [postgres] url).
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
+    /// Exit with code 1 when the total score is below PERCENT.
+    #[arg(long, value_name = "PERCENT")]
+    pub fail_under: Option<f64>,
+    /// Only these items, e.g. 2.2,6.8.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub only: Option<Vec<String>>,
+    /// Leave these items out.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub skip: Vec<String>,
+    /// Only these sections, by number or name (api, database, caching, connections,
+    /// observability, security, reliability, scalability, practices).
+    #[arg(long, value_delimiter = ',', value_name = "SECTIONS")]
+    pub sections: Option<Vec<String>>,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// How to render.
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// `stethoscope checks`.
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Output format: terminal or json.
+    #[arg(long, default_value = "terminal", value_name = "FORMAT")]
+    pub format: String,
+}
+
+/// `stethoscope explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Item id (2.2) or slug (fk-indexes).
+    pub id: String,
+}
+
+/// `stethoscope init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// An OpenAPI 3 document (JSON), by URL or file, to fill the endpoints from.
+    #[arg(long, value_name = "URL|FILE")]
+    pub openapi: Option<String>,
+    /// Base URL of the service to put in the config.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Where to write the config.
+    #[arg(long, default_value = "stethoscope.toml", value_name = "FILE")]
+    pub out: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `stethoscope report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A report saved with `stethoscope audit --format json --out RUN.json`.
+    pub run: PathBuf,
+    /// How to render.
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// `stethoscope demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Defects to switch on (comma-separated); `--defects none` for a healthy shop.
+    #[arg(long, value_delimiter = ',', default_value = "fk-without-index,missing-security-headers", value_name = "DEFECTS")]
+    pub defects: Vec<String>,
+    /// List the shop's defect switches and exit.
+    #[arg(long)]
+    pub list_defects: bool,
+    /// PostgreSQL server to create the demo's scratch database on.
+    #[arg(long, env = "STETHOSCOPE_DEMO_POSTGRES", default_value = "postgresql://postgres@127.0.0.1:5432/postgres")]
+    pub postgres: String,
+    /// Redis server for the shop's cache.
+    #[arg(long, env = "STETHOSCOPE_DEMO_REDIS", default_value = "redis://127.0.0.1:6379")]
+    pub redis: String,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// How to render.
+    #[command(flatten)]
+    pub render: RenderArgs,
+}

@@ -1,0 +1,112 @@
+//! `stethoscope demo`: starts the fixture shop in-process with a few defects and audits it.
+
+use crate::cli::DemoArgs;
+use crate::exit::{Exit, Failure};
+use crate::output;
+use shop::{Defect, ShopConfig};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use steth_core::config::{self, Endpoint, EndpointKind, ParamValues, Plan, PostgresTarget, Secret, Target};
+use steth_core::evidence::Slot;
+use url::Url;
+
+/// Runs `stethoscope demo`.
+pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
+    if args.list_defects {
+        output::emit(None, |w| {
+            for d in Defect::ALL {
+                writeln!(w, "{:<28} {:<5} {}", d.name(), d.item(), d.description())?;
+            }
+            Ok(())
+        })?;
+        return Ok(Exit::Done);
+    }
+    let format = output::format(&args.render.format)?;
+    let defects = parse_defects(&args.defects)?;
+    let runtime = super::runtime()?;
+    let mut shop_config = ShopConfig::new(format!("steth_demo_{}", std::process::id()));
+    shop_config.postgres_url = Some(args.postgres.clone());
+    shop_config.redis_url = Some(args.redis.clone());
+    shop_config.defects = defects.clone();
+    if !args.quiet {
+        let names: Vec<&str> = defects.iter().map(|d| d.name()).collect();
+        eprintln!(
+            "stethoscope demo: starting the fixture shop with defects: {}",
+            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+        );
+    }
+    let shop = runtime
+        .block_on(shop::start(shop_config))
+        .map_err(|e| Failure::could_not_run(format!("cannot start the fixture shop: {e}")))?;
+    for warning in shop.startup_warnings() {
+        if !args.quiet {
+            eprintln!("  ! {warning}");
+        }
+    }
+    let plan = plan_for(&shop.base_url(), shop.database_url().filter(|_| shop.database_ready()));
+    let pg_missing = (!shop.database_ready()).then(|| {
+        let why = shop.startup_warnings().iter().find(|w| w.contains("PostgreSQL")).cloned();
+        why.unwrap_or_else(|| format!("PostgreSQL at {} is not reachable", config::redact_url(&args.postgres)))
+    });
+    // The audit builds its own runtime; the shop keeps serving on this one's worker threads.
+    let patch = |evidence: &mut steth_core::evidence::Evidence| {
+        if let Some(why) = &pg_missing {
+            evidence.pg = Slot::unavailable(format!("{why}; start PostgreSQL (scripts/services.sh) to assess the database items"));
+        }
+    };
+    let report = super::audit::audit(&plan, Some("(demo: built-in fixture shop)".into()), args.quiet, Some(&patch));
+    runtime.block_on(shop.shutdown());
+    let report = report?;
+    output::emit(args.render.out.as_deref(), |w| {
+        steth_report::render(&report, format, output::style(args.render.out.is_some()), w)
+    })?;
+    Ok(Exit::Done)
+}
+
+fn parse_defects(names: &[String]) -> Result<Vec<Defect>, Failure> {
+    if names.iter().all(|n| n == "none" || n.is_empty()) {
+        return Ok(Vec::new());
+    }
+    names.iter().map(|n| n.parse::<Defect>().map_err(|e| Failure::usage(format!("--defects: {e}")))).collect()
+}
+
+fn endpoint(method: &str, path: &str, kind: EndpointKind, public: bool, list: bool) -> Endpoint {
+    let mut params = BTreeMap::new();
+    if path.contains("{id}") {
+        params.insert("id".to_string(), ParamValues::Range { start: 1, end: 200 });
+    }
+    Endpoint {
+        name: format!("{method} {path}"),
+        method: method.into(),
+        path: path.into(),
+        kind,
+        public,
+        list,
+        login: false,
+        headers: Vec::new(),
+        body: None,
+        identity: None,
+        p99_budget: None,
+        params,
+    }
+}
+
+/// The plan a user would write for the shop.
+pub fn plan_for(base_url: &str, database_url: Option<String>) -> Plan {
+    let base = Url::parse(base_url).expect("the shop reports a valid base URL");
+    Plan {
+        target: Some(Target { base_url: base, serverless: false, timeout: Duration::from_secs(5) }),
+        endpoints: vec![
+            endpoint("GET", "/products", EndpointKind::Read, true, true),
+            endpoint("GET", "/products/{id}", EndpointKind::Read, true, false),
+        ],
+        postgres: database_url.map(|url| PostgresTarget {
+            url: Secret::new(url),
+            app_role: None,
+            statement_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(1),
+        }),
+        cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(),
+        ..Plan::default()
+    }
+}

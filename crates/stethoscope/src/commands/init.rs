@@ -1,0 +1,114 @@
+//! `stethoscope init`: writes a commented starter config, optionally filled from OpenAPI.
+
+use crate::cli::InitArgs;
+use crate::exit::{Exit, Failure};
+use crate::openapi;
+use crate::output;
+
+const HEADER: &str = r#"# stethoscope.toml — what `stethoscope audit` measures.
+# Every key is optional except where noted; `stethoscope explain ID` documents each item.
+# Values may reference environment variables as ${NAME}, so secrets stay out of this file.
+
+[target]
+base_url = "BASE_URL"      # the service's HTTP base URL (required for HTTP checks)
+# timeout = "10s"          # per probe request
+# serverless = false       # true makes 4.10 (connection proxy) apply
+
+# [postgres]
+# url = "postgresql://app:${DB_PASSWORD}@127.0.0.1:5432/app"   # stethoscope's session is read-only
+# app_role = "app"          # the service's role (default: the URL's user)
+# statement_timeout = "5s"  # stethoscope's own statement timeout
+# lock_timeout = "1s"
+
+# [redis]
+# url = "redis://127.0.0.1:6379"
+
+# [metrics]
+# url = "http://127.0.0.1:8080/metrics"
+
+# [source]
+# path = "."
+
+# [health]                  # tried first, before /livez, /healthz, /health, /readyz, /ready
+# liveness = ["/health/live"]
+# readiness = ["/health/ready"]
+
+# [identities.alice]        # two users for authentication and authorization probes
+# headers = { Authorization = "Bearer ${ALICE_TOKEN}" }
+# owns = "/orders/1001"     # a resource only alice may read
+# [identities.bob]
+# headers = { Authorization = "Bearer ${BOB_TOKEN}" }
+
+# [thresholds]              # override a numeric default
+# "1.1" = "150ms"
+# "3.1" = "90%"
+
+# [attest]                  # vouch for what cannot be measured; shown as attested, not passed
+# "7.6" = "blue/green via Argo Rollouts, see runbook §3"
+
+# [na]                      # items that do not apply; removed from the score
+# "4.10" = "not serverless"
+"#;
+
+const EXAMPLE_ENDPOINTS: &str = r#"
+# Hot endpoints: each gets its own probes (and later its own load phase).
+# [[endpoints]]
+# method = "GET"
+# path = "/products/{id}"
+# params.id = { range = [1, 1000] }   # or a list: params.id = ["a1", "b2"]
+# kind = "read"                        # read | write | batch (default: GET is read, others write)
+# public = true                        # reachable without credentials by design
+# list = false                         # returns a list (pagination checks apply)
+# p99_budget = "150ms"                 # this endpoint's latency budget
+#
+# [[endpoints]]
+# method = "POST"
+# path = "/orders"
+# identity = "alice"
+# body = '{"items":[{"product_id":1,"quantity":1}]}'
+"#;
+
+/// The starter config text.
+pub fn starter(base_url: &str, endpoints: Option<&str>) -> String {
+    let mut text = HEADER.replace("BASE_URL", base_url);
+    match endpoints {
+        Some(e) => text.push_str(e),
+        None => text.push_str(EXAMPLE_ENDPOINTS),
+    }
+    text
+}
+
+/// Runs `stethoscope init`.
+pub fn run(args: InitArgs) -> Result<Exit, Failure> {
+    if args.out.exists() && !args.force {
+        return Err(Failure::usage(format!("{} exists; pass --force to overwrite it", args.out.display())));
+    }
+    let (endpoints, server) = match &args.openapi {
+        Some(source) => {
+            let doc = openapi::fetch(source)?;
+            let spec = openapi::endpoints(&doc).map_err(|e| Failure::usage(format!("{source}: {e}")))?;
+            (Some(spec.toml), spec.server)
+        }
+        None => (None, None),
+    };
+    let base = args.target.clone().or(server).unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
+    let text = starter(&base, endpoints.as_deref());
+    // The text must be a valid config (env references aside) before it is written.
+    steth_core::config::parse(&args.out.display().to_string(), &text, &|_| Some(String::new()))
+        .map_err(|e| Failure::could_not_run(format!("generated config does not parse ({e}); please report this")))?;
+    output::emit(Some(&args.out), |w| w.write_all(text.as_bytes()))?;
+    eprintln!("wrote {}; edit it, then run `stethoscope audit`", args.out.display());
+    Ok(Exit::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starter_config_parses() {
+        let text = starter("http://127.0.0.1:8080", None);
+        let plan = steth_core::config::parse("stethoscope.toml", &text, &|_| None).unwrap();
+        assert_eq!(plan.target.unwrap().base_url.as_str(), "http://127.0.0.1:8080/");
+    }
+}

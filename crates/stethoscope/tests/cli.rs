@@ -1,0 +1,181 @@
+//! The binary as users run it: exit codes, config errors, the catalog listing, explain, init,
+//! report re-rendering.
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output};
+
+fn stethoscope(args: &[&str], dir: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stethoscope"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn checks_lists_the_71_items_by_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(&["checks", "--format", "json"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = listing["items"].as_array().unwrap();
+    assert_eq!(items.len(), 71);
+    let mut ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 71, "ids are unique");
+    let per_section: Vec<usize> =
+        (1..=9).map(|s| ids.iter().filter(|id| id.split('.').next() == Some(&s.to_string())).count()).collect();
+    assert_eq!(per_section, [6, 8, 8, 10, 8, 10, 8, 8, 5]);
+    assert!(items.iter().any(|i| i["implemented"] == true));
+    let table = stethoscope(&["checks"], dir.path());
+    assert!(text(&table.stdout).contains("71 items"));
+}
+
+#[test]
+fn explain_prints_the_four_headings_and_rejects_unknown_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(&["explain", "fk-indexes"], dir.path());
+    let body = text(&out.stdout);
+    assert!(out.status.success());
+    for heading in ["## What it checks", "## Why it matters", "## How it is measured", "## How to fix"] {
+        assert!(body.contains(heading), "{body}");
+    }
+    let out = stethoscope(&["explain", "9.9"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown item `9.9`"));
+}
+
+fn config_error(config: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::File::create(dir.path().join("stethoscope.toml")).unwrap().write_all(config.as_bytes()).unwrap();
+    let out = stethoscope(&["audit", "--quiet"], dir.path());
+    (out.status.code().unwrap_or(-1), text(&out.stderr))
+}
+
+#[test]
+fn malformed_configs_exit_2_naming_file_line_and_key() {
+    let (code, err) = config_error("[target]\nbase_url = \"http://127.0.0.1:9\"\nbase_ulr = \"x\"\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("stethoscope.toml:3:1: key `base_ulr`: unknown field"), "{err}");
+
+    let (code, err) = config_error("[target]\nbase_url = \"http://127.0.0.1:9\"\nserverless = 3\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("stethoscope.toml:3:") && err.contains("target.serverless") && err.contains("invalid type"), "{err}");
+
+    let (code, err) = config_error("[target]\nbase_url = \"ftp://127.0.0.1\"\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("stethoscope.toml:2:") && err.contains("target.base_url"), "{err}");
+
+    let (code, err) = config_error("[attest]\n\"11.2\" = \"we checked\"\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("stethoscope.toml:2:") && err.contains("unknown item id `11.2`"), "{err}");
+}
+
+#[test]
+fn missing_config_and_bad_flags_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(&["audit"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("stethoscope init"));
+    let out = stethoscope(&["audit", "--target", "http://127.0.0.1:9", "--only", "2.2,7.77"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown item `7.77`"));
+    let out = stethoscope(&["audit", "--target", "http://127.0.0.1:9", "--format", "yaml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn unreachable_target_reports_errors_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 (discard) is closed on loopback: every probe fails fast with connection refused.
+    let out = stethoscope(&["audit", "--quiet", "--target", "http://127.0.0.1:9", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let item = |id: &str| report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap().clone();
+    assert_eq!(item("6.9")["status"], "error");
+    assert!(item("6.9")["evidence"].as_str().unwrap().contains("connection"), "{}", item("6.9"));
+    assert_eq!(item("2.2")["status"], "not_assessed");
+    assert_eq!(item("2.2")["evidence"], "no [postgres] url in the config");
+    assert_eq!(item("3.1")["evidence"], "no collector yet");
+}
+
+#[test]
+fn init_writes_a_config_that_audit_accepts_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(&["init", "--target", "http://127.0.0.1:9"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(dir.path().join("stethoscope.toml")).unwrap();
+    assert!(written.contains("base_url = \"http://127.0.0.1:9\""));
+    let again = stethoscope(&["init"], dir.path());
+    assert_eq!(again.status.code(), Some(2));
+    let audit = stethoscope(&["audit", "--quiet", "--only", "6.9"], dir.path());
+    assert_eq!(audit.status.code(), Some(3), "config is valid; the target is just down: {}", text(&audit.stderr));
+}
+
+#[test]
+fn init_reads_an_openapi_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = r#"{"openapi":"3.1.0","paths":{"/items/{id}":{"get":{"parameters":[{"name":"id","in":"path","schema":{"type":"integer"}}]}},"/items":{"post":{}}}}"#;
+    std::fs::write(dir.path().join("openapi.json"), doc).unwrap();
+    let out = stethoscope(&["init", "--openapi", "openapi.json"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(dir.path().join("stethoscope.toml")).unwrap();
+    assert!(written.contains("path = \"/items/{id}\"") && written.contains("params.id = { range = [1, 100] }"), "{written}");
+    assert!(written.contains("method = \"POST\"") && written.contains("kind = \"write\""));
+}
+
+#[test]
+fn report_rerenders_a_saved_run_and_fail_under_sets_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(
+        &["audit", "--quiet", "--target", "http://127.0.0.1:9", "--format", "json", "--out", "run.json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let md = stethoscope(&["report", "run.json", "--format", "markdown"], dir.path());
+    assert!(md.status.success(), "{}", text(&md.stderr));
+    assert!(text(&md.stdout).starts_with("## stethoscope: 0 % — high risk"), "{}", text(&md.stdout));
+    let missing = stethoscope(&["report", "nope.json"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+/// A tiny HTTP server on loopback answering every request with the given headers.
+fn serve_with_headers(headers: &'static str) -> std::net::SocketAddr {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(200).flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut stream = stream;
+            let _ = write!(stream, "HTTP/1.1 200 OK\r\n{headers}content-length: 2\r\nconnection: close\r\n\r\n{{}}");
+        }
+    });
+    addr
+}
+
+#[test]
+fn fail_under_exits_1_when_the_score_is_below() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve_with_headers("server: nginx/1.18.0\r\n");
+    let target = format!("http://{addr}");
+    let out = stethoscope(&["audit", "--quiet", "--target", &target, "--only", "6.9", "--fail-under", "90"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("Content-Security-Policy missing"));
+    let healthy = serve_with_headers(
+        "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\ncontent-security-policy: default-src 'none'\r\n",
+    );
+    let target = format!("http://{healthy}");
+    let out = stethoscope(&["audit", "--quiet", "--target", &target, "--only", "6.9", "--fail-under", "90"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+}
