@@ -5,6 +5,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 /// Endpoints found in a document, as config text, and its first server URL.
+#[derive(Debug)]
 pub struct Spec {
     /// `[[endpoints]]` tables.
     pub toml: String,

@@ -179,3 +179,43 @@ fn fail_under_exits_1_when_the_score_is_below() {
     let out = stethoscope(&["audit", "--quiet", "--target", &target, "--only", "6.9", "--fail-under", "90"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
 }
+
+#[test]
+fn demo_json_validates_against_the_committed_schema() {
+    let pg = std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), std::time::Duration::from_secs(1));
+    if pg.is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must provide PostgreSQL (scripts/services.sh)");
+        eprintln!("SKIPPED: PostgreSQL is not running on 127.0.0.1:5432");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(&["demo", "--quiet", "--format", "json"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: Value = serde_json::from_str(include_str!("../../../schema/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let status = |id: &str| report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()["status"].clone();
+    assert_eq!(status("2.2"), "fail", "the demo plants fk-without-index");
+    assert_eq!(status("6.9"), "fail", "the demo plants missing-security-headers");
+    assert_eq!(status("6.8"), "pass");
+    assert_eq!(report["items"].as_array().unwrap().len(), 71);
+}
+
+#[test]
+fn demo_without_postgres_says_why_the_database_is_not_assessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stethoscope"))
+        .args(["demo", "--quiet", "--format", "json", "--postgres", "postgresql://postgres@127.0.0.1:9/postgres"])
+        .args(["--redis", "redis://127.0.0.1:9"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let item = |id: &str| report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap().clone();
+    assert_eq!(item("2.2")["status"], "not_assessed");
+    assert!(item("2.2")["evidence"].as_str().unwrap().contains("PostgreSQL"), "{}", item("2.2"));
+    assert_eq!(item("6.8")["status"], "pass", "HTTP items are still measured");
+}

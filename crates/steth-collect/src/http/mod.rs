@@ -19,6 +19,11 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         Ok(c) => c,
         Err(e) => return Slot::failed(format!("cannot build the HTTP client: {e}")),
     };
+    // One request first: an unreachable target fails the whole source with one clear reason
+    // instead of a dozen identical probe errors.
+    if let Err(e) = client.send(reqwest::Method::GET, "/", &[]).await {
+        return Slot::failed(format!("cannot reach {}: {e}", target.base_url));
+    }
     let (headers, cors, health) =
         tokio::join!(headers::probe(&client, plan), cors::probe(&client, plan), health::probe(&client, plan));
     Slot::collected(HttpEvidence {
