@@ -221,7 +221,7 @@ pub fn format_duration(d: Duration) -> String {
 /// Formats a byte size with a binary unit.
 pub fn format_bytes(b: u64) -> String {
     const KIB: u64 = 1024;
-    if b >= KIB * KIB * KIB && b % (KIB * KIB * KIB) == 0 {
+    if b >= KIB * KIB * KIB && b.is_multiple_of(KIB * KIB * KIB) {
         format!("{} GiB", b / (KIB * KIB * KIB))
     } else if b >= KIB * KIB {
         let v = b as f64 / (KIB * KIB) as f64;

@@ -53,7 +53,7 @@ async fn levels(
     let find = |role: &str, with_db: bool, without_role: bool| {
         entries
             .iter()
-            .filter(|(r, d, _)| (if without_role { r.is_empty() } else { r == role }) && (!d.is_empty()) == with_db)
+            .filter(|(r, d, _)| (if without_role { r.is_empty() } else { r == role }) && d.is_empty() != with_db)
             .find_map(|(_, _, cfg)| lookup(cfg, name))
     };
     // The server level is this session's value before its own SETs (reset_val), unless a
