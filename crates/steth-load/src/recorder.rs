@@ -1,0 +1,174 @@
+//! What one worker records between flushes; merged by the phase loop.
+
+use crate::histogram;
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Why a request got no response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The connection could not be opened (refused, unreachable, TLS).
+    Connect,
+    /// No complete response within the request timeout.
+    Timeout,
+    /// The server closed or reset the connection mid-request.
+    Reset,
+    /// The response was not valid HTTP.
+    Protocol,
+}
+
+impl ErrorKind {
+    /// Classifies a hyper error.
+    pub(crate) fn of(e: &hyper::Error) -> ErrorKind {
+        if e.is_parse() || e.is_parse_status() {
+            return ErrorKind::Protocol;
+        }
+        if e.is_incomplete_message() || e.is_closed() || e.is_canceled() || e.is_body_write_aborted() {
+            return ErrorKind::Reset;
+        }
+        if e.is_timeout() {
+            return ErrorKind::Timeout;
+        }
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                return match io.kind() {
+                    std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
+                    std::io::ErrorKind::ConnectionRefused => ErrorKind::Connect,
+                    _ => ErrorKind::Reset,
+                };
+            }
+            source = s.source();
+        }
+        ErrorKind::Protocol
+    }
+}
+
+/// Measurements of a set of requests.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorder {
+    /// Response latency in µs (from the intended send time in the open model).
+    pub(crate) latency: Histogram<u64>,
+    /// Time to the response head, from the actual send, in µs.
+    pub(crate) ttfb: Histogram<u64>,
+    /// Response head to the end of the body, in µs.
+    pub(crate) transfer: Histogram<u64>,
+    /// TCP connect times, in µs.
+    pub(crate) connect: Histogram<u64>,
+    /// TLS handshake times, in µs.
+    pub(crate) tls: Histogram<u64>,
+    pub(crate) statuses: BTreeMap<u16, u64>,
+    pub(crate) errors: BTreeMap<ErrorKind, u64>,
+    pub(crate) bytes_in: u64,
+    pub(crate) bytes_out: u64,
+    pub(crate) connections: u64,
+    pub(crate) server_timing: BTreeMap<String, (f64, u64)>,
+    /// Requests started later than intended by more than the schedule tolerance.
+    pub(crate) max_lag: Duration,
+}
+
+impl Ord for ErrorKind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (*self as u8).cmp(&(*other as u8))
+    }
+}
+
+impl PartialOrd for ErrorKind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+fn us(d: Duration) -> u64 {
+    (d.as_micros() as u64).max(1)
+}
+
+impl Recorder {
+    pub(crate) fn new() -> Recorder {
+        Recorder {
+            latency: histogram(),
+            ttfb: histogram(),
+            transfer: histogram(),
+            connect: histogram(),
+            tls: histogram(),
+            statuses: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            bytes_in: 0,
+            bytes_out: 0,
+            connections: 0,
+            server_timing: BTreeMap::new(),
+            max_lag: Duration::ZERO,
+        }
+    }
+
+    /// Requests answered or failed.
+    pub(crate) fn completed(&self) -> u64 {
+        self.latency.len() + self.error_count()
+    }
+
+    pub(crate) fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    pub(crate) fn record_response(&mut self, status: u16, latency: Duration, ttfb: Duration, transfer: Duration) {
+        self.latency.saturating_record(us(latency));
+        self.ttfb.saturating_record(us(ttfb));
+        self.transfer.saturating_record(us(transfer));
+        *self.statuses.entry(status).or_default() += 1;
+    }
+
+    pub(crate) fn record_error(&mut self, kind: ErrorKind) {
+        *self.errors.entry(kind).or_default() += 1;
+    }
+
+    pub(crate) fn record_connection(&mut self, connect: Duration, tls: Option<Duration>) {
+        self.connections += 1;
+        self.connect.saturating_record(us(connect));
+        if let Some(t) = tls {
+            self.tls.saturating_record(us(t));
+        }
+    }
+
+    pub(crate) fn record_server_timing(&mut self, header: &str) {
+        for metric in crate::server_timing::parse(header) {
+            if let Some(d) = metric.dur_ms {
+                let e = self.server_timing.entry(metric.name).or_default();
+                e.0 += d;
+                e.1 += 1;
+            }
+        }
+    }
+
+    /// Adds another recorder's measurements.
+    pub(crate) fn merge(&mut self, other: &Recorder) {
+        // The histograms share bounds, so adding cannot fail.
+        let _ = self.latency.add(&other.latency);
+        let _ = self.ttfb.add(&other.ttfb);
+        let _ = self.transfer.add(&other.transfer);
+        let _ = self.connect.add(&other.connect);
+        let _ = self.tls.add(&other.tls);
+        for (k, v) in &other.statuses {
+            *self.statuses.entry(*k).or_default() += v;
+        }
+        for (k, v) in &other.errors {
+            *self.errors.entry(*k).or_default() += v;
+        }
+        self.bytes_in += other.bytes_in;
+        self.bytes_out += other.bytes_out;
+        self.connections += other.connections;
+        for (k, (sum, n)) in &other.server_timing {
+            let e = self.server_timing.entry(k.clone()).or_default();
+            e.0 += sum;
+            e.1 += n;
+        }
+        self.max_lag = self.max_lag.max(other.max_lag);
+    }
+
+    /// Takes the measurements, leaving an empty recorder.
+    pub(crate) fn take(&mut self) -> Recorder {
+        std::mem::replace(self, Recorder::new())
+    }
+}

@@ -1,0 +1,149 @@
+//! Request templates: method, path with placeholders filled from value lists or integer
+//! ranges, headers and body.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Method, Request};
+
+/// Values a placeholder takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Values {
+    /// An explicit list.
+    List(Vec<String>),
+    /// An inclusive integer range.
+    Range(i64, i64),
+}
+
+impl Values {
+    fn len(&self) -> u64 {
+        match self {
+            Values::List(v) => v.len() as u64,
+            Values::Range(a, b) => b.abs_diff(*a) + 1,
+        }
+    }
+    fn pick(&self, index: u64) -> String {
+        match self {
+            Values::List(v) if v.is_empty() => String::new(),
+            Values::List(v) => v[(index % v.len() as u64) as usize].clone(),
+            Values::Range(a, _) => (a + (index % self.len()) as i64).to_string(),
+        }
+    }
+}
+
+/// Why a template cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// A method that is not a valid token.
+    #[error("invalid method `{0}`")]
+    Method(String),
+    /// A header name or value that HTTP does not allow.
+    #[error("invalid header `{0}`")]
+    Header(String),
+}
+
+/// What each request of a phase looks like.
+#[derive(Debug, Clone)]
+pub struct RequestTemplate {
+    method: Method,
+    path: String,
+    params: Vec<(String, Values)>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+}
+
+/// A deterministic spread of request numbers over a parameter's values (splitmix64), so
+/// consecutive requests hit different rows without a random number generator.
+fn spread(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl RequestTemplate {
+    /// A template; `path` may hold `{name}` placeholders filled from `params`.
+    pub fn new(
+        method: &str,
+        path: &str,
+        params: Vec<(String, Values)>,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<RequestTemplate, TemplateError> {
+        let method = Method::from_bytes(method.as_bytes()).map_err(|_| TemplateError::Method(method.to_string()))?;
+        let mut parsed = Vec::new();
+        for (name, value) in headers {
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| TemplateError::Header(name.clone()))?;
+            let v = HeaderValue::from_str(value).map_err(|_| TemplateError::Header(name.clone()))?;
+            parsed.push((n, v));
+        }
+        let body = Bytes::from(body.unwrap_or_default());
+        if !body.is_empty() && !parsed.iter().any(|(n, _)| n == hyper::header::CONTENT_TYPE) {
+            parsed.push((hyper::header::CONTENT_TYPE, HeaderValue::from_static("application/json")));
+        }
+        Ok(RequestTemplate { method, path: path.to_string(), params, headers: parsed, body })
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path of the n-th request.
+    pub fn path_for(&self, n: u64) -> String {
+        let mut path = self.path.clone();
+        for (i, (name, values)) in self.params.iter().enumerate() {
+            let v = values.pick(spread(n.wrapping_add(i as u64 * 7919)));
+            path = path.replace(&format!("{{{name}}}"), &v);
+        }
+        path
+    }
+
+    /// The n-th request for a target, in origin form for HTTP/1.1 and absolute form for HTTP/2.
+    pub fn build(
+        &self,
+        n: u64,
+        base_path: &str,
+        authority: &str,
+        scheme: &str,
+        http2: bool,
+    ) -> (Request<Full<Bytes>>, u64) {
+        let path = format!("{}{}", base_path.trim_end_matches('/'), self.path_for(n));
+        let uri = if http2 { format!("{scheme}://{authority}{path}") } else { path.clone() };
+        let mut builder = Request::builder().method(self.method.clone()).uri(uri);
+        let mut header_bytes = self.method.as_str().len() + path.len() + 12;
+        if !http2 {
+            builder = builder.header(hyper::header::HOST, authority);
+            header_bytes += authority.len() + 8;
+        }
+        builder = builder.header(hyper::header::USER_AGENT, concat!("stethoscope/", env!("CARGO_PKG_VERSION")));
+        for (n, v) in &self.headers {
+            builder = builder.header(n, v);
+            header_bytes += n.as_str().len() + v.len() + 4;
+        }
+        let bytes_out = (header_bytes + self.body.len()) as u64;
+        let request = builder.body(Full::new(self.body.clone())).expect("validated parts build a request");
+        (request, bytes_out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_cover_the_range() {
+        let t = RequestTemplate::new("GET", "/p/{id}", vec![("id".into(), Values::Range(1, 10))], &[], None).unwrap();
+        let mut seen: Vec<String> = (0..500).map(|n| t.path_for(n)).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 10);
+        assert!(seen.iter().all(|p| p.starts_with("/p/")));
+    }
+
+    #[test]
+    fn bad_parts_are_refused() {
+        assert!(RequestTemplate::new("GE T", "/", vec![], &[], None).is_err());
+        assert!(RequestTemplate::new("GET", "/", vec![], &[("bad header".into(), "x".into())], None).is_err());
+    }
+}

@@ -1,0 +1,254 @@
+//! The workers: a closed-model loop per connection, and the open model's scheduler with the
+//! connections it opens to keep its schedule.
+
+use crate::connection::Connection;
+use crate::phase::PhaseSpec;
+use crate::recorder::{ErrorKind, Recorder};
+use crate::target::Target;
+use crate::template::RequestTemplate;
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, mpsc};
+use tokio::task::JoinSet;
+
+/// How often a worker hands its measurements to the phase loop.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+/// Measurements handed from a worker to the phase loop.
+pub(crate) struct Flush {
+    pub(crate) measured: bool,
+    pub(crate) recorder: Recorder,
+}
+
+/// State the phase loop and its workers share.
+pub(crate) struct Shared {
+    pub(crate) stop: AtomicBool,
+    pub(crate) warmup_end: Instant,
+    start: Instant,
+    issued: AtomicU64,
+    limit: Option<u64>,
+    timeout: Duration,
+    scheduled: AtomicU64,
+    taken: AtomicU64,
+    idle: AtomicUsize,
+    pub(crate) http2: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(start: Instant, spec: &PhaseSpec) -> Shared {
+        Shared {
+            stop: AtomicBool::new(false),
+            warmup_end: start + spec.warmup,
+            start,
+            issued: AtomicU64::new(0),
+            limit: spec.requests,
+            timeout: spec.request_timeout,
+            scheduled: AtomicU64::new(0),
+            taken: AtomicU64::new(0),
+            idle: AtomicUsize::new(0),
+            http2: AtomicBool::new(false),
+        }
+    }
+
+    /// Scheduled requests still waiting for a connection.
+    pub(crate) fn backlog(&self) -> u64 {
+        self.scheduled.load(Ordering::Relaxed).saturating_sub(self.taken.load(Ordering::Relaxed))
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// A worker's two recorders: warm-up and measured.
+struct Books {
+    measured: Recorder,
+    warmup: Recorder,
+    next_flush: Instant,
+}
+
+impl Books {
+    fn new() -> Books {
+        Books { measured: Recorder::new(), warmup: Recorder::new(), next_flush: Instant::now() + FLUSH_EVERY }
+    }
+    fn for_time(&mut self, shared: &Shared, at: Instant) -> &mut Recorder {
+        if at < shared.warmup_end { &mut self.warmup } else { &mut self.measured }
+    }
+    fn flush(&mut self, tx: &mpsc::UnboundedSender<Flush>, force: bool) {
+        if !force && Instant::now() < self.next_flush {
+            return;
+        }
+        self.next_flush = Instant::now() + FLUSH_EVERY;
+        let _ = tx.send(Flush { measured: true, recorder: self.measured.take() });
+        let _ = tx.send(Flush { measured: false, recorder: self.warmup.take() });
+    }
+}
+
+/// Sends the n-th request on the worker's connection (opening one when needed) and records
+/// it; latency counts from `intended`.
+async fn exchange(
+    conn: &mut Option<Connection>,
+    target: &Target,
+    template: &RequestTemplate,
+    shared: &Shared,
+    n: u64,
+    intended: Instant,
+    books: &mut Books,
+) {
+    if conn.as_ref().is_none_or(|c| !c.is_usable()) {
+        match Connection::open(target, shared.timeout).await {
+            Ok(c) => {
+                shared.http2.store(c.is_http2(), Ordering::Relaxed);
+                books.for_time(shared, intended).record_connection(c.connect, c.tls);
+                *conn = Some(c);
+            }
+            Err(e) => {
+                books.for_time(shared, intended).record_error(e.kind);
+                // A refused port would otherwise spin; the abort bound stops the phase soon.
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                return;
+            }
+        }
+    }
+    let Some(c) = conn.as_mut() else { return };
+    let (request, bytes_out) = template.build(n, &target.base_path, &target.authority, target.scheme, c.is_http2());
+    let sent = Instant::now();
+    let exchange = async {
+        let response = c.send(request).await?;
+        let head = Instant::now();
+        let status = response.status().as_u16();
+        let timing = response.headers().get("server-timing").and_then(|v| v.to_str().ok()).map(String::from);
+        let head_bytes: usize =
+            response.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + 17;
+        let mut body = response.into_body();
+        let mut bytes = head_bytes as u64;
+        while let Some(frame) = body.frame().await {
+            if let Some(data) = frame?.data_ref() {
+                bytes += data.len() as u64;
+            }
+        }
+        Ok::<_, hyper::Error>((status, head, bytes, timing))
+    };
+    let result = tokio::time::timeout_at((sent + shared.timeout).into(), exchange).await;
+    let book = books.for_time(shared, intended);
+    book.max_lag = book.max_lag.max(sent.saturating_duration_since(intended));
+    match result {
+        Ok(Ok((status, head, bytes, timing))) => {
+            let end = Instant::now();
+            book.record_response(status, end - intended, head - sent, end - head);
+            book.bytes_in += bytes;
+            book.bytes_out += bytes_out;
+            if let Some(t) = timing {
+                book.record_server_timing(&t);
+            }
+        }
+        Ok(Err(e)) => {
+            book.record_error(ErrorKind::of(&e));
+            *conn = None;
+        }
+        Err(_) => {
+            book.record_error(ErrorKind::Timeout);
+            *conn = None;
+        }
+    }
+}
+
+/// Closed model: one connection sending as fast as answers come.
+pub(crate) async fn closed(
+    target: Target,
+    template: Arc<RequestTemplate>,
+    shared: Arc<Shared>,
+    tx: mpsc::UnboundedSender<Flush>,
+) {
+    let mut books = Books::new();
+    let mut conn = None;
+    while !shared.stopped() {
+        let n = shared.issued.fetch_add(1, Ordering::Relaxed);
+        if shared.limit.is_some_and(|l| n >= l) {
+            break;
+        }
+        exchange(&mut conn, &target, &template, &shared, n, Instant::now(), &mut books).await;
+        books.flush(&tx, false);
+    }
+    books.flush(&tx, true);
+}
+
+type Queue = Arc<Mutex<mpsc::UnboundedReceiver<(u64, Instant)>>>;
+
+/// One connection of the open model: takes the next scheduled request, sends it.
+async fn open_worker(
+    target: Target,
+    template: Arc<RequestTemplate>,
+    shared: Arc<Shared>,
+    tx: mpsc::UnboundedSender<Flush>,
+    queue: Queue,
+) {
+    let mut books = Books::new();
+    let mut conn = None;
+    loop {
+        shared.idle.fetch_add(1, Ordering::SeqCst);
+        let next = queue.lock().await.recv().await;
+        shared.idle.fetch_sub(1, Ordering::SeqCst);
+        let Some((n, intended)) = next else { break };
+        shared.taken.fetch_add(1, Ordering::Relaxed);
+        if shared.stopped() {
+            break;
+        }
+        exchange(&mut conn, &target, &template, &shared, n, intended, &mut books).await;
+        books.flush(&tx, false);
+    }
+    books.flush(&tx, true);
+}
+
+/// Open model: schedules requests at a constant rate and opens connections as needed.
+pub(crate) async fn open(
+    target: Target,
+    template: Arc<RequestTemplate>,
+    shared: Arc<Shared>,
+    tx: mpsc::UnboundedSender<Flush>,
+    rate: f64,
+    max_connections: usize,
+) {
+    let period = Duration::from_secs_f64(1.0 / rate.max(0.001));
+    let (queue_tx, queue_rx) = mpsc::unbounded_channel::<(u64, Instant)>();
+    let queue: Queue = Arc::new(Mutex::new(queue_rx));
+    let mut workers = JoinSet::new();
+    let mut spawned = 0usize;
+    let mut i: u64 = 0;
+    'schedule: while !shared.stopped() {
+        let now = Instant::now();
+        // Every request whose time has come is scheduled now, so timer coarseness never
+        // lowers the rate.
+        loop {
+            let intended = shared.start + period.mul_f64(i as f64);
+            if intended > now {
+                break;
+            }
+            if shared.limit.is_some_and(|l| i >= l) {
+                break 'schedule;
+            }
+            if queue_tx.send((i, intended)).is_err() {
+                break 'schedule;
+            }
+            shared.scheduled.fetch_add(1, Ordering::Relaxed);
+            i += 1;
+            if shared.idle.load(Ordering::SeqCst) == 0 && spawned < max_connections {
+                spawned += 1;
+                // Count the new worker as idle at once so one burst does not spawn a crowd.
+                shared.idle.fetch_add(1, Ordering::SeqCst);
+                let (t, tpl, sh, tx2, q) =
+                    (target.clone(), template.clone(), shared.clone(), tx.clone(), queue.clone());
+                workers.spawn(async move {
+                    sh.idle.fetch_sub(1, Ordering::SeqCst);
+                    open_worker(t, tpl, sh, tx2, q).await
+                });
+            }
+        }
+        let next = shared.start + period.mul_f64(i as f64);
+        tokio::time::sleep_until(next.into()).await;
+    }
+    drop(queue_tx);
+    while workers.join_next().await.is_some() {}
+}
