@@ -25,6 +25,8 @@ pub use report::{ErrorCounts, Interval, LatencySummary, PhaseReport, StopReason,
 pub use target::{Target, TargetError};
 pub use template::{RequestTemplate, TemplateError, Values};
 
+pub use hdrhistogram::Histogram;
+
 /// Latencies are recorded in microseconds between these bounds, 3 significant digits.
 pub const HISTOGRAM_LOW_US: u64 = 1;
 /// The highest latency recorded exactly (60 s); longer ones saturate.

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, mpsc};
-use tokio::task::JoinSet;
 
 /// How often a worker hands its measurements to the phase loop.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
@@ -203,6 +202,10 @@ async fn open_worker(
 }
 
 /// Open model: schedules requests at a constant rate and opens connections as needed.
+///
+/// The schedule runs on its own OS thread: its sleeps are accurate to tens of microseconds,
+/// where the async timer wheel rounds every wake-up to the next millisecond — a systematic
+/// error that would be added to every latency measured from the intended send time.
 pub(crate) async fn open(
     target: Target,
     template: Arc<RequestTemplate>,
@@ -214,41 +217,46 @@ pub(crate) async fn open(
     let period = Duration::from_secs_f64(1.0 / rate.max(0.001));
     let (queue_tx, queue_rx) = mpsc::unbounded_channel::<(u64, Instant)>();
     let queue: Queue = Arc::new(Mutex::new(queue_rx));
-    let mut workers = JoinSet::new();
-    let mut spawned = 0usize;
-    let mut i: u64 = 0;
-    'schedule: while !shared.stopped() {
-        let now = Instant::now();
-        // Every request whose time has come is scheduled now, so timer coarseness never
-        // lowers the rate.
-        loop {
-            let intended = shared.start + period.mul_f64(i as f64);
-            if intended > now {
-                break;
+    let runtime = tokio::runtime::Handle::current();
+    let scheduler = {
+        let shared = shared.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut workers = Vec::new();
+            let mut i: u64 = 0;
+            'schedule: while !shared.stopped() {
+                let now = Instant::now();
+                loop {
+                    let intended = shared.start + period.mul_f64(i as f64);
+                    if intended > now {
+                        break;
+                    }
+                    if shared.limit.is_some_and(|l| i >= l) || queue_tx.send((i, intended)).is_err() {
+                        break 'schedule;
+                    }
+                    shared.scheduled.fetch_add(1, Ordering::Relaxed);
+                    i += 1;
+                    if shared.idle.load(Ordering::SeqCst) == 0 && workers.len() < max_connections {
+                        // Counted idle at once so one burst does not spawn a crowd.
+                        shared.idle.fetch_add(1, Ordering::SeqCst);
+                        let (t, tpl, sh, tx2, q) =
+                            (target.clone(), template.clone(), shared.clone(), tx.clone(), queue.clone());
+                        workers.push(runtime.spawn(async move {
+                            sh.idle.fetch_sub(1, Ordering::SeqCst);
+                            open_worker(t, tpl, sh, tx2, q).await
+                        }));
+                    }
+                }
+                let next = shared.start + period.mul_f64(i as f64);
+                // Short naps so a stop is noticed within 50 ms even at very low rates.
+                std::thread::sleep(next.saturating_duration_since(Instant::now()).min(Duration::from_millis(50)));
             }
-            if shared.limit.is_some_and(|l| i >= l) {
-                break 'schedule;
-            }
-            if queue_tx.send((i, intended)).is_err() {
-                break 'schedule;
-            }
-            shared.scheduled.fetch_add(1, Ordering::Relaxed);
-            i += 1;
-            if shared.idle.load(Ordering::SeqCst) == 0 && spawned < max_connections {
-                spawned += 1;
-                // Count the new worker as idle at once so one burst does not spawn a crowd.
-                shared.idle.fetch_add(1, Ordering::SeqCst);
-                let (t, tpl, sh, tx2, q) =
-                    (target.clone(), template.clone(), shared.clone(), tx.clone(), queue.clone());
-                workers.spawn(async move {
-                    sh.idle.fetch_sub(1, Ordering::SeqCst);
-                    open_worker(t, tpl, sh, tx2, q).await
-                });
-            }
+            drop(queue_tx);
+            workers
+        })
+    };
+    if let Ok(workers) = scheduler.await {
+        for w in workers {
+            let _ = w.await;
         }
-        let next = shared.start + period.mul_f64(i as f64);
-        tokio::time::sleep_until(next.into()).await;
     }
-    drop(queue_tx);
-    while workers.join_next().await.is_some() {}
 }

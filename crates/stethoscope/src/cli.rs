@@ -45,7 +45,9 @@ Examples:
   stethoscope audit --sections database,security --format json | jq '.items[] | select(.status==\"fail\")'")]
     Audit(AuditArgs),
     /// List the checklist items and which ones stethoscope can measure.
-    #[command(after_help = "Examples:\n  stethoscope checks\n  stethoscope checks --format json | jq '.items | length'")]
+    #[command(
+        after_help = "Examples:\n  stethoscope checks\n  stethoscope checks --format json | jq '.items | length'"
+    )]
     Checks(ChecksArgs),
     /// Explain one item: what it checks, why it matters, how it is measured, how to fix it.
     #[command(after_help = "Examples:\n  stethoscope explain 2.2\n  stethoscope explain fk-indexes")]
@@ -58,8 +60,24 @@ Examples:
   stethoscope init --openapi api/openapi.json --out ci/stethoscope.toml")]
     Init(InitArgs),
     /// Re-render a saved JSON audit without touching the target.
-    #[command(after_help = "Examples:\n  stethoscope report run.json\n  stethoscope report run.json --format markdown --out comment.md")]
+    #[command(
+        after_help = "Examples:\n  stethoscope report run.json\n  stethoscope report run.json --format markdown --out comment.md"
+    )]
     Report(ReportArgs),
+    /// Load-test one URL: a wrk/oha-style latency report, coordinated-omission corrected.
+    #[command(after_help = "\
+Closed model (-c): each connection sends its next request when the answer arrives, like wrk.
+Open model (--rate): requests arrive at a constant rate whatever the server does, and latency
+counts from each request's intended send time, so stalls show up in the percentiles.
+
+Examples:
+  stethoscope load http://127.0.0.1:8080/products -c 32 -d 30s
+  stethoscope load http://127.0.0.1:8080/products --rate 500 -d 60s --hdr-log run.hlog
+  stethoscope load http://127.0.0.1:8080/orders -m POST -H 'Authorization: Bearer x' --body '{\"a\":1}' -n 1000")]
+    Load(LoadArgs),
+    /// Merge HdrHistogram interval logs (from `load --hdr-log`, several machines) into one report.
+    #[command(after_help = "Examples:\n  stethoscope merge a.hlog b.hlog\n  stethoscope merge *.hlog --format json")]
+    Merge(MergeArgs),
     /// Start the built-in fixture shop with a few defects switched on and audit it.
     #[command(after_help = "\
 Uses PostgreSQL and Redis on localhost when they answer (a scratch database and key prefix that
@@ -162,7 +180,12 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Defects to switch on (comma-separated); `--defects none` for a healthy shop.
-    #[arg(long, value_delimiter = ',', default_value = "fk-without-index,missing-security-headers", value_name = "DEFECTS")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "fk-without-index,missing-security-headers",
+        value_name = "DEFECTS"
+    )]
     pub defects: Vec<String>,
     /// List the shop's defect switches and exit.
     #[arg(long)]
@@ -179,4 +202,64 @@ pub struct DemoArgs {
     /// How to render.
     #[command(flatten)]
     pub render: RenderArgs,
+}
+
+/// `stethoscope load`.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The URL to load.
+    pub url: String,
+    /// Connections of the closed model.
+    #[arg(short = 'c', long, default_value_t = 16, conflicts_with = "rate")]
+    pub connections: usize,
+    /// Requests per second (open model).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Connections the open model may open to keep its schedule.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_connections: usize,
+    /// How long to measure (default 10s unless -n is given).
+    #[arg(short = 'd', long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Stop after this many requests (warm-up included).
+    #[arg(short = 'n', long, value_name = "N")]
+    pub requests: Option<u64>,
+    /// Warm-up excluded from the statistics.
+    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    pub warmup: String,
+    /// HTTP method.
+    #[arg(short = 'm', long, default_value = "GET")]
+    pub method: String,
+    /// A request header, `Name: value` (repeatable).
+    #[arg(short = 'H', long, value_name = "HEADER")]
+    pub header: Vec<String>,
+    /// Request body.
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Request body from a file.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Per-request timeout.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
+    /// Output format: terminal or json.
+    #[arg(long, default_value = "terminal", value_name = "FORMAT")]
+    pub format: String,
+    /// Write an HdrHistogram interval log.
+    #[arg(long, value_name = "FILE")]
+    pub hdr_log: Option<PathBuf>,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `stethoscope merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Interval logs to merge.
+    #[arg(required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Output format: terminal or json.
+    #[arg(long, default_value = "terminal", value_name = "FORMAT")]
+    pub format: String,
 }

@@ -5,6 +5,7 @@ mod checks;
 mod demo;
 mod explain;
 mod init;
+mod load;
 mod report;
 
 use crate::cli::{Cli, Command};
@@ -19,6 +20,8 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Init(args) => init::run(args),
         Command::Report(args) => report::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Load(args) => load::run(args),
+        Command::Merge(args) => load::merge(args),
     }
 }
 
