@@ -35,13 +35,28 @@ async fn phase(behaviour: Behaviour, spec: &PhaseSpec) -> PhaseReport {
 async fn percentiles_match_a_planted_ten_percent_100ms_tail() {
     let _serial = SERIAL.lock().await;
     let b: Behaviour = Arc::new(|n, _| (200, if n % 10 == 9 { Duration::from_millis(100) } else { Duration::ZERO }));
-    let r = phase(b, &spec(Model::Closed { connections: 8 }, Some(Duration::from_secs(3)), None)).await;
+    let (addr, realized) = support::serve_recording(b).await;
+    let target = Target::new(&url::Url::parse(&format!("http://{addr}")).unwrap()).unwrap();
+    let template = Arc::new(RequestTemplate::new("GET", "/x", vec![], &[], None).unwrap());
+    let r = run(
+        &target,
+        template,
+        &spec(Model::Closed { connections: 8 }, Some(Duration::from_secs(3)), None),
+        &Control::none(),
+    )
+    .await;
     assert_eq!(r.stop, StopReason::Completed);
     assert!(r.requests > 500, "{r:?}");
-    let tolerance = 100.0 * 0.001 + 2.0;
+    let planted = realized.lock().unwrap().clone();
     assert!(r.latency.p50_ms < 2.0, "p50 {} should be the fast 90 %", r.latency.p50_ms);
-    for (name, p) in [("p95", r.latency.p95_ms), ("p99", r.latency.p99_ms)] {
-        assert!((100.0..=100.0 + tolerance).contains(&p), "{name} {p} should be 100 ms within HDR precision + 2 ms");
+    for (name, q, p) in [("p95", 0.95, r.latency.p95_ms), ("p99", 0.99, r.latency.p99_ms)] {
+        let want = planted.value_at_quantile(q) as f64 / 1000.0;
+        assert!((99.9..=105.0).contains(&want), "the server planted {want} ms at {name}");
+        let tolerance = want * 0.001 + 2.0;
+        assert!(
+            p >= want - want * 0.001 && p <= want + tolerance,
+            "{name} {p} ms vs planted {want} ms (HDR precision + 2 ms)"
+        );
     }
     assert_eq!(r.errors.total(), 0);
     assert!(r.server_timing.iter().any(|t| t.name == "db" && (t.mean_ms - 1.5).abs() < 1e-9));

@@ -12,8 +12,19 @@ use tokio::net::TcpListener;
 /// time it arrives relative to the first request.
 pub type Behaviour = Arc<dyn Fn(u64, Duration) -> (u16, Duration) + Send + Sync>;
 
+/// The delays the server really applied, in µs: a sleep overshoots its request a little, so
+/// tests compare the engine with what was realized, not with what was asked for.
+pub type Realized = Arc<std::sync::Mutex<hdrhistogram::Histogram<u64>>>;
+
 /// Starts the server; it runs until the test's runtime ends.
 pub async fn serve(behaviour: Behaviour) -> SocketAddr {
+    serve_recording(behaviour).await.0
+}
+
+/// Starts the server and returns the histogram of the delays it applied.
+pub async fn serve_recording(behaviour: Behaviour) -> (SocketAddr, Realized) {
+    let realized: Realized = Arc::new(std::sync::Mutex::new(steth_load::histogram()));
+    let record = realized.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let counter = Arc::new(AtomicU64::new(0));
@@ -22,7 +33,8 @@ pub async fn serve(behaviour: Behaviour) -> SocketAddr {
         loop {
             let Ok((stream, _)) = listener.accept().await else { return };
             let _ = stream.set_nodelay(true);
-            let (behaviour, counter, first) = (behaviour.clone(), counter.clone(), first.clone());
+            let (behaviour, counter, first, record) =
+                (behaviour.clone(), counter.clone(), first.clone(), record.clone());
             tokio::spawn(async move {
                 let (read, mut write) = stream.into_split();
                 let mut reader = BufReader::new(read);
@@ -51,10 +63,13 @@ pub async fn serve(behaviour: Behaviour) -> SocketAddr {
                     let n = counter.fetch_add(1, Ordering::SeqCst);
                     let since = first.get_or_init(Instant::now).elapsed();
                     let (status, delay) = behaviour(n, since);
+                    let began = Instant::now();
                     if !delay.is_zero() {
-                        // The OS timer is finer than tokio's millisecond wheel: the planted
-                        // delay stays within ~0.1 ms of what the test asserts.
+                        // The OS timer is finer than tokio's millisecond wheel.
                         let _ = tokio::task::spawn_blocking(move || std::thread::sleep(delay)).await;
+                    }
+                    if let Ok(mut h) = record.lock() {
+                        h.saturating_record(began.elapsed().as_micros() as u64);
                     }
                     let response = format!(
                         "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nserver-timing: db;dur=1.5, app;dur=0.5\r\n\r\nok"
@@ -66,5 +81,5 @@ pub async fn serve(behaviour: Behaviour) -> SocketAddr {
             });
         }
     });
-    addr
+    (addr, realized)
 }
