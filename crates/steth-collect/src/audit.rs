@@ -1,10 +1,12 @@
 //! The orchestrator: the one place that decides which collectors run and in what order.
 //! Collectors that do not depend on each other run concurrently.
 
+use crate::load::{PhaseObserver, PhaseProgress};
 use std::future::Future;
 use std::time::{Duration, Instant};
 use steth_core::config::Plan;
 use steth_core::evidence::{Evidence, Slot};
+use tokio::sync::watch;
 
 /// Which evidence sources the selected checks need.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -13,6 +15,28 @@ pub struct Needs {
     pub http: bool,
     /// PostgreSQL.
     pub pg: bool,
+    /// Load phases.
+    pub load: bool,
+}
+
+/// What the caller adds to an audit's run: observers around load phases, live load progress,
+/// and a stop signal (Ctrl-C).
+pub struct Session<'a> {
+    /// Collectors that snapshot counters around each load phase.
+    pub observers: Vec<&'a dyn PhaseObserver>,
+    /// Receives the engine's snapshots during each phase.
+    pub load_progress: Option<PhaseProgress>,
+    /// Turns true to stop the audit's load phases early.
+    pub stop: watch::Receiver<bool>,
+}
+
+impl Default for Session<'_> {
+    fn default() -> Self {
+        let (tx, stop) = watch::channel(false);
+        // The sender lives as long as the process: nothing ever stops this session early.
+        std::mem::forget(tx);
+        Session { observers: Vec::new(), load_progress: None, stop }
+    }
 }
 
 /// Receives progress of a long audit (the binary prints it; tests ignore it).
@@ -41,14 +65,25 @@ async fn bounded<T>(
     progress: &dyn Progress,
     work: impl Future<Output = Slot<T>>,
 ) -> Slot<T> {
+    bounded_for(name, detail, needed, progress, COLLECTOR_BOUND, work).await
+}
+
+async fn bounded_for<T>(
+    name: &str,
+    detail: String,
+    needed: bool,
+    progress: &dyn Progress,
+    bound: Duration,
+    work: impl Future<Output = Slot<T>>,
+) -> Slot<T> {
     if !needed {
         return Slot::unavailable("no selected check needs it");
     }
     progress.started(name, &detail);
     let start = Instant::now();
-    let slot = match tokio::time::timeout(COLLECTOR_BOUND, work).await {
+    let slot = match tokio::time::timeout(bound, work).await {
         Ok(slot) => slot,
-        Err(_) => Slot::failed(format!("{name} collector timed out after {} s", COLLECTOR_BOUND.as_secs())),
+        Err(_) => Slot::failed(format!("{name} collector timed out after {} s", bound.as_secs())),
     };
     let state = match &slot {
         Slot::Collected { .. } => "collected",
@@ -61,11 +96,40 @@ async fn bounded<T>(
 
 /// Gathers every piece of evidence the selected checks need.
 pub async fn collect(plan: &Plan, needs: Needs, progress: &dyn Progress) -> Evidence {
+    collect_with(plan, needs, progress, Session::default()).await
+}
+
+/// Gathers the evidence in three steps: single probes and catalog reads (concurrently), then
+/// each endpoint's load phases with the observers' snapshots around them, so nothing else
+/// disturbs the measurements or the counters.
+pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, session: Session<'_>) -> Evidence {
     let target = plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default();
     let db = plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default();
     let (http, pg) = tokio::join!(
-        bounded("http", target, needs.http, progress, crate::http::collect(plan)),
+        bounded("http", target.clone(), needs.http, progress, crate::http::collect(plan)),
         bounded("pg", db, needs.pg, progress, crate::pg::collect(plan)),
     );
-    Evidence { http, pg }
+    let detail = format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate);
+    let load = bounded_for(
+        "load",
+        detail,
+        needs.load,
+        progress,
+        load_bound(plan),
+        crate::load::run(plan, &session.observers, session.load_progress.clone(), session.stop.clone()),
+    )
+    .await;
+    Evidence { http, pg, load }
+}
+
+/// The hard bound of all load phases together: each phase's own limit, times the phases.
+fn load_bound(plan: &Plan) -> Duration {
+    let phases = 2 + plan.load.stress.is_some() as u32 + plan.load.soak.is_some() as u32;
+    let per_phase = plan.load.phase_limit.min(
+        plan.load.duration.max(plan.load.baseline_duration).max(plan.load.soak.unwrap_or_default())
+            + plan.load.warmup
+            + plan.load.timeout
+            + Duration::from_secs(5),
+    );
+    per_phase * phases * (plan.endpoints.len().max(1) as u32)
 }

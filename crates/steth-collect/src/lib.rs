@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod http;
+pub mod load;
 pub mod pg;
 
-pub use audit::{Needs, Progress, Silent, collect};
+pub use audit::{Needs, Progress, Session, Silent, collect, collect_with};

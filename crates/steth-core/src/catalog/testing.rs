@@ -13,6 +13,20 @@ pub fn http(https: bool) -> HttpEvidence {
         headers: Slot::unavailable("not probed"),
         cors: Slot::unavailable("not probed"),
         health: Slot::unavailable("not probed"),
+        logins: Vec::new(),
+        body_limit: Slot::unavailable("not probed"),
+        authentication: Slot::unavailable("not probed"),
+        authorization: Slot::unavailable("not probed"),
+        rate_limit: Slot::unavailable("not probed"),
+        login_rate_limit: Slot::unavailable("not probed"),
+        input_validation: Slot::unavailable("not probed"),
+        tracing: Slot::unavailable("not probed"),
+        request_ids: Slot::unavailable("not probed"),
+        pagination: Slot::unavailable("not probed"),
+        huge_pages: Slot::unavailable("not probed"),
+        compression: Slot::unavailable("not probed"),
+        conditional: Slot::unavailable("not probed"),
+        idempotency: Slot::unavailable("not probed"),
     }
 }
 
@@ -49,4 +63,60 @@ pub fn expect_with(item: &Item, evidence: &Evidence, threshold: &Threshold, stat
     let outcome = item.assess(evidence, threshold);
     assert_eq!(outcome.status, status, "{} gave {:?}", item.id, outcome);
     outcome
+}
+
+/// One probe exchange: `status` None means no answer came.
+pub fn exchange(endpoint: &str, case: &str, status: Option<u16>) -> crate::evidence::Exchange {
+    crate::evidence::Exchange {
+        endpoint: endpoint.into(),
+        case: case.into(),
+        status,
+        error: status.is_none().then(|| "timed out".into()),
+    }
+}
+
+/// Load evidence with one normal phase per `(name, kind, p50 ms, p99 ms)`.
+pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
+    use crate::evidence::{EndpointLoad, LoadEvidence, Percentiles, PhaseResult};
+    let endpoints = endpoints
+        .iter()
+        .map(|(name, kind, p50, p99)| EndpointLoad {
+            name: name.to_string(),
+            method: name.split(' ').next().unwrap_or("GET").to_string(),
+            path: name.split(' ').nth(1).unwrap_or("/").to_string(),
+            kind: kind.to_string(),
+            p99_budget_ms: None,
+            phases: vec![PhaseResult {
+                phase: "normal".into(),
+                model: "open".into(),
+                target_rate: Some(20.0),
+                achieved_rate: 20.0,
+                behind_schedule: false,
+                measured_secs: 10.0,
+                requests: 200,
+                failures: 0,
+                statuses: [(200, 200)].into_iter().collect(),
+                errors: Default::default(),
+                latency: Percentiles {
+                    p50_ms: *p50,
+                    p75_ms: *p50,
+                    p90_ms: *p50,
+                    p95_ms: *p99,
+                    p99_ms: *p99,
+                    p999_ms: *p99,
+                    max_ms: *p99,
+                    mean_ms: *p50,
+                },
+                connect_mean_ms: 0.1,
+                tls_mean_ms: None,
+                ttfb_mean_ms: *p50,
+                transfer_mean_ms: 0.01,
+                server_timing: Default::default(),
+                requests_per_connection: 100.0,
+                http_version: "HTTP/1.1".into(),
+                stopped: None,
+            }],
+        })
+        .collect();
+    Evidence { load: Slot::collected(LoadEvidence { endpoints, ..LoadEvidence::default() }), ..Evidence::default() }
 }

@@ -2,13 +2,16 @@
 //! Every error names the file, line, column and key.
 
 mod error;
+mod load;
 mod plan;
+mod probes;
 mod raw;
 
 pub use error::ConfigError;
+pub use load::LoadPlan;
 pub use plan::{
-    Endpoint, EndpointKind, HealthPaths, Identity, MetricsTarget, ParamValues, Plan, PostgresTarget, RedisTarget,
-    Secret, Target, placeholders, redact_token, redact_url,
+    Endpoint, EndpointKind, HealthPaths, Identity, IdentityLogin, MetricsTarget, ParamValues, Plan, PostgresTarget,
+    ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token, redact_url,
 };
 
 use crate::catalog;
@@ -124,6 +127,7 @@ impl Validator<'_> {
 
     fn plan(&self, raw: RawConfig) -> Result<Plan, ConfigError> {
         let mut plan = Plan { cors_origin: DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() };
+        plan.load = load::plan(&self.at, raw.load.as_ref())?;
         if let Some(t) = &raw.target {
             plan.target = Some(Target {
                 base_url: self.url(&t.base_url, "target.base_url", &["http", "https"])?,
@@ -140,7 +144,11 @@ impl Validator<'_> {
                 Some(o) => Some(self.text(o, &format!("identities.{name}.owns"))?),
                 None => None,
             };
-            plan.identities.insert(name.clone(), Identity { headers, owns });
+            let login = match &identity.login {
+                Some(l) => Some(self.login(name, l)?),
+                None => None,
+            };
+            plan.identities.insert(name.clone(), Identity { headers, owns, login });
         }
         for (n, e) in raw.endpoints.iter().enumerate() {
             plan.endpoints.push(self.endpoint(n, e, &plan)?);
@@ -181,6 +189,9 @@ impl Validator<'_> {
         if let Some(origin) = raw.cors.as_ref().and_then(|c| c.foreign_origin.as_ref()) {
             plan.cors_origin =
                 self.url(origin, "cors.foreign_origin", &["http", "https"])?.origin().ascii_serialization();
+        }
+        if let Some(p) = &raw.probes {
+            plan.probes = self.probes(p)?;
         }
         for (id, value) in &raw.thresholds {
             let item = self.item_id(id, "thresholds")?;

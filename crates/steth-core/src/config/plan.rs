@@ -28,6 +28,10 @@ pub struct Plan {
     pub health: HealthPaths,
     /// The foreign origin CORS probes send.
     pub cors_origin: String,
+    /// Bounds of the HTTP probes.
+    pub probes: ProbeSettings,
+    /// How the load phases run.
+    pub load: super::load::LoadPlan,
     /// Thresholds, attestations, n/a, selection.
     pub policy: Policy,
 }
@@ -165,6 +169,53 @@ pub struct Identity {
     pub headers: Vec<(String, Secret)>,
     /// A path this identity owns (used for authorization probes).
     pub owns: Option<String>,
+    /// How the identity logs in by itself, adding the token to its headers.
+    pub login: Option<IdentityLogin>,
+}
+
+/// A login request whose answer carries a token: `[identities.NAME.login]`.
+#[derive(Debug, Clone)]
+pub struct IdentityLogin {
+    /// The path to POST to.
+    pub path: String,
+    /// The JSON body (credentials: a secret).
+    pub body: Secret,
+    /// JSON pointer of the token in the answer, e.g. `/token`.
+    pub token_pointer: String,
+    /// The header the token goes into, e.g. `Authorization`.
+    pub header: String,
+    /// Text before the token in that header, e.g. `Bearer `.
+    pub prefix: String,
+}
+
+/// Bounds of the HTTP probes: `[probes]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeSettings {
+    /// Size of the oversized body streamed to write endpoints (1.6).
+    pub body_size: u64,
+    /// The most body bytes read from one answer.
+    pub max_response: u64,
+    /// The most requests of the public-endpoint burst (6.3).
+    pub burst_requests: u32,
+    /// The most time the burst may take.
+    pub burst_window: Duration,
+    /// The most login attempts (6.4).
+    pub login_attempts: u32,
+    /// The most time the login attempts may take.
+    pub login_window: Duration,
+}
+
+impl Default for ProbeSettings {
+    fn default() -> Self {
+        ProbeSettings {
+            body_size: 16 * 1024 * 1024,
+            max_response: 4 * 1024 * 1024,
+            burst_requests: 200,
+            burst_window: Duration::from_secs(10),
+            login_attempts: 20,
+            login_window: Duration::from_secs(60),
+        }
+    }
 }
 
 /// The PostgreSQL target.

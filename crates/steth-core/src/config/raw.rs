@@ -19,6 +19,8 @@ pub(crate) struct RawConfig {
     pub source: Option<RawSource>,
     pub health: Option<RawHealth>,
     pub cors: Option<RawCors>,
+    pub load: Option<super::load::RawLoad>,
+    pub probes: Option<RawProbes>,
     #[serde(default)]
     pub thresholds: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -77,6 +79,30 @@ pub(crate) struct RawIdentity {
     #[serde(default)]
     pub headers: BTreeMap<String, Spanned<String>>,
     pub owns: Option<Spanned<String>>,
+    pub login: Option<RawLogin>,
+}
+
+/// How an identity logs in by itself: `[identities.NAME.login]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLogin {
+    pub path: Spanned<String>,
+    pub body: Spanned<String>,
+    pub token: Option<Spanned<String>>,
+    pub header: Option<Spanned<String>>,
+    pub prefix: Option<Spanned<String>>,
+}
+
+/// Bounds of the HTTP probes: `[probes]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProbes {
+    pub body_size: Option<Spanned<String>>,
+    pub max_response: Option<Spanned<String>>,
+    pub burst_requests: Option<Spanned<i64>>,
+    pub burst_window: Option<Spanned<String>>,
+    pub login_attempts: Option<Spanned<i64>>,
+    pub login_window: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

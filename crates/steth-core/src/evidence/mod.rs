@@ -1,11 +1,20 @@
 //! Evidence: plain data gathered by the collectors, saved with every audit and re-evaluated
 //! without touching the target. No clients or handles live here.
 
+mod api;
+mod extended;
 mod http;
+mod load;
 mod pg;
 mod slot;
 
+pub use api::{
+    AuthProbe, AuthzAttempt, AuthzProbe, BodyLimitAttempt, BodyLimitProbe, BurstProbe, Exchange, InputProbe, ListPage,
+    ListProbe, LoginAttempt, RequestIdExchange, RequestIdProbe, TraceExchange, TracingProbe,
+};
+pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
+pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult};
 pub use pg::{ForeignKey, Index, PgEvidence, PgSchema, PgSettings, SettingLevels, setting_millis};
 pub use slot::Slot;
 
@@ -18,4 +27,7 @@ pub struct Evidence {
     pub http: Slot<HttpEvidence>,
     /// PostgreSQL catalog, settings and statistics.
     pub pg: Slot<PgEvidence>,
+    /// Load phases per hot endpoint.
+    #[serde(default)]
+    pub load: Slot<LoadEvidence>,
 }

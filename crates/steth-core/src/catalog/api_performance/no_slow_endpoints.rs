@@ -40,6 +40,65 @@ declare_item! {
         threshold: Threshold::at_most(0),
         sources: [Load],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+use super::normal_load::{ms, normal_phases, row};
+
+/// The p99 no endpoint may reach under normal load.
+const SLOW_MS: f64 = 1000.0;
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let rows = normal_phases(evidence, None)?;
+    let allowed = threshold.count().unwrap_or(0);
+    let slow: Vec<String> =
+        rows.iter().filter(|(_, p)| p.latency.p99_ms >= SLOW_MS).map(|(e, p)| row(e, p, "< 1 s", "✗")).collect();
+    let worst = rows
+        .iter()
+        .map(|(e, p)| (p.latency.p99_ms, e.name.as_str()))
+        .fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
+    let measured = format!("{} endpoint(s) with p99 ≥ 1 s; worst p99 {} ({})", slow.len(), ms(worst.0), worst.1);
+    let summary = format!("{} endpoint(s) under normal load", rows.len());
+    if slow.len() as u64 > allowed {
+        Ok(Outcome::fail(measured, format!("{} of {summary} have a p99 of 1 s or more", slow.len()))
+            .with_findings(slow)
+            .with_excess(worst.0 / SLOW_MS))
+    } else {
+        Ok(Outcome::pass(measured, format!("{summary}, none at 1 s or more")).with_findings(slow))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, with_load};
+    use crate::outcome::Status;
+
+    #[test]
+    fn any_endpoint_over_a_second_fails_whatever_its_kind() {
+        expect(
+            &NO_SLOW_ENDPOINTS,
+            &with_load(&[("GET /a", "read", 2.0, 300.0), ("POST /r", "batch", 800.0, 990.0)]),
+            Status::Pass,
+        );
+        let o = expect(
+            &NO_SLOW_ENDPOINTS,
+            &with_load(&[("GET /a", "read", 2.0, 3.0), ("POST /r", "batch", 1100.0, 1250.0)]),
+            Status::Fail,
+        );
+        assert!(o.findings[0].starts_with("POST /r"));
+        expect(&NO_SLOW_ENDPOINTS, &Evidence::default(), Status::NotAssessed);
+    }
+
+    #[test]
+    fn an_override_can_tolerate_violations() {
+        let t = NO_SLOW_ENDPOINTS.default_threshold.with_override("1").unwrap();
+        crate::catalog::testing::expect_with(
+            &NO_SLOW_ENDPOINTS,
+            &with_load(&[("POST /r", "batch", 1100.0, 1250.0)]),
+            &t,
+            Status::Pass,
+        );
     }
 }

@@ -40,6 +40,67 @@ declare_item! {
         threshold: Threshold::latency_below_ms(200),
         sources: [Load],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    super::p99_budget::evaluate(evidence, threshold, "read")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, with_load};
+    use crate::outcome::Status;
+
+    #[test]
+    fn read_p99_against_the_budget() {
+        expect(
+            &READ_LATENCY,
+            &with_load(&[("GET /a", "read", 2.0, 120.0), ("POST /b", "write", 2.0, 900.0)]),
+            Status::Pass,
+        );
+        let o = expect(
+            &READ_LATENCY,
+            &with_load(&[("GET /a", "read", 2.0, 120.0), ("GET /b", "read", 150.0, 260.0)]),
+            Status::Fail,
+        );
+        assert_eq!(o.measured.as_deref(), Some("worst p99 260 ms (GET /b)"));
+        assert!(o.findings[1].contains("p99 260 ms (target < 200 ms) ✗"), "{:?}", o.findings);
+        expect(&READ_LATENCY, &with_load(&[("GET /a", "read", 2.0, 185.0)]), Status::Warn);
+        expect(&READ_LATENCY, &with_load(&[("GET /a", "read", 2.0, 200.0)]), Status::Fail);
+    }
+
+    #[test]
+    fn the_endpoint_budget_wins_and_overrides_apply() {
+        let mut ev = with_load(&[("GET /a", "read", 2.0, 120.0)]);
+        if let crate::evidence::Slot::Collected { data } = &mut ev.load {
+            data.endpoints[0].p99_budget_ms = Some(100.0);
+        }
+        expect(&READ_LATENCY, &ev, Status::Fail);
+        let t = READ_LATENCY.default_threshold.with_override("100ms").unwrap();
+        crate::catalog::testing::expect_with(
+            &READ_LATENCY,
+            &with_load(&[("GET /a", "read", 2.0, 120.0)]),
+            &t,
+            Status::Fail,
+        );
+    }
+
+    #[test]
+    fn without_load_or_read_endpoints_nothing_is_assessed() {
+        expect(&READ_LATENCY, &Evidence::default(), Status::NotAssessed);
+        expect(&READ_LATENCY, &with_load(&[("POST /b", "write", 2.0, 9.0)]), Status::NotAssessed);
+    }
+
+    #[test]
+    fn an_aborted_phase_is_an_error() {
+        let mut ev = with_load(&[("GET /a", "read", 2.0, 1.0)]);
+        if let crate::evidence::Slot::Collected { data } = &mut ev.load {
+            data.endpoints[0].phases[0].stopped = Some("aborted: 40 of 60 requests failed".into());
+        }
+        let o = expect(&READ_LATENCY, &ev, Status::Error);
+        assert!(o.evidence.contains("40 of 60"));
     }
 }

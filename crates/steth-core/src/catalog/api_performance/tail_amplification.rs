@@ -41,6 +41,84 @@ declare_item! {
         threshold: Threshold::factor_below(4.0),
         sources: [Load],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+use super::normal_load::{ms, normal_phases};
+
+/// Below this p99 a tail is immaterial: a 0.4 ms median against a 3 ms p99 on loopback is
+/// scheduling noise, not a tail users feel, and must not fail the item.
+const MATERIAL_P99_MS: f64 = 50.0;
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let rows = normal_phases(evidence, None)?;
+    let limit = threshold.number().unwrap_or(4.0);
+    let mut findings = Vec::new();
+    let (mut over, mut near) = (0, 0);
+    let mut worst: Option<(f64, &str)> = None;
+    for (e, p) in &rows {
+        let ratio = p.latency.p99_ms / p.latency.p50_ms.max(0.001);
+        let material = p.latency.p99_ms >= MATERIAL_P99_MS;
+        let verdict = if !material {
+            "✓ (p99 under 50 ms: immaterial)"
+        } else if ratio >= limit {
+            over += 1;
+            "✗"
+        } else if ratio >= limit * 0.9 {
+            near += 1;
+            "⚠"
+        } else {
+            "✓"
+        };
+        findings.push(format!(
+            "{}: p50 {} · p99 {} · p99/p50 {ratio:.1}× {verdict}",
+            e.name,
+            ms(p.latency.p50_ms),
+            ms(p.latency.p99_ms)
+        ));
+        if material && worst.is_none_or(|(r, _)| ratio > r) {
+            worst = Some((ratio, e.name.as_str()));
+        }
+    }
+    let summary = format!("{} endpoint(s) under normal load", rows.len());
+    let Some((ratio, name)) = worst else {
+        return Ok(Outcome::pass("no p99 of 50 ms or more", format!("{summary}; every tail is immaterial"))
+            .with_findings(findings));
+    };
+    let measured = format!("worst p99/p50 {ratio:.1}× ({name})");
+    let outcome = if over > 0 {
+        Outcome::fail(measured, format!("{over} of {summary} amplify their tail {limit}× or more"))
+            .with_excess(ratio / limit)
+    } else if near > 0 {
+        Outcome::warn(measured, format!("{near} of {summary} within 10 % of {limit}×"))
+    } else {
+        Outcome::pass(measured, format!("{summary}, every tail under {limit}×"))
+    };
+    Ok(outcome.with_findings(findings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, with_load};
+    use crate::outcome::Status;
+
+    #[test]
+    fn a_material_tail_over_4x_fails() {
+        let o = expect(
+            &TAIL_AMPLIFICATION,
+            &with_load(&[("GET /a", "read", 2.0, 102.0), ("GET /b", "read", 30.0, 60.0)]),
+            Status::Fail,
+        );
+        assert_eq!(o.measured.as_deref(), Some("worst p99/p50 51.0× (GET /a)"));
+        expect(&TAIL_AMPLIFICATION, &with_load(&[("GET /a", "read", 30.0, 90.0)]), Status::Pass);
+        expect(&TAIL_AMPLIFICATION, &with_load(&[("GET /a", "read", 20.0, 75.0)]), Status::Warn);
+    }
+
+    #[test]
+    fn sub_50ms_tails_are_immaterial() {
+        let o = expect(&TAIL_AMPLIFICATION, &with_load(&[("GET /a", "read", 0.4, 6.0)]), Status::Pass);
+        assert!(o.findings[0].contains("immaterial"));
     }
 }

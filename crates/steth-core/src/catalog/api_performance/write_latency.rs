@@ -43,6 +43,29 @@ declare_item! {
         threshold: Threshold::latency_below_ms(500),
         sources: [Load],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    super::p99_budget::evaluate(evidence, threshold, "write")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, with_load};
+    use crate::outcome::Status;
+
+    #[test]
+    fn write_p99_against_the_budget() {
+        expect(
+            &WRITE_LATENCY,
+            &with_load(&[("POST /o", "write", 20.0, 300.0), ("GET /a", "read", 2.0, 900.0)]),
+            Status::Pass,
+        );
+        expect(&WRITE_LATENCY, &with_load(&[("POST /o", "write", 20.0, 610.0)]), Status::Fail);
+        expect(&WRITE_LATENCY, &with_load(&[("POST /o", "write", 20.0, 460.0)]), Status::Warn);
+        expect(&WRITE_LATENCY, &with_load(&[("GET /a", "read", 2.0, 9.0)]), Status::NotAssessed);
     }
 }

@@ -1,0 +1,220 @@
+//! Load phases in an audit: for each hot endpoint in turn, a baseline phase and a
+//! normal-load phase (and optional stress and soak phases), with "before phase / after phase"
+//! points where other collectors snapshot their counters. Adapts the engine's reports into
+//! evidence; never decides a verdict.
+
+use futures_util::future::BoxFuture;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use steth_core::config::{Endpoint, LoadPlan, ParamValues, Plan};
+use steth_core::evidence::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult, Slot};
+use steth_load::{
+    AbortRules, Control, Model, PhaseReport, PhaseSpec, RequestTemplate, Snapshot, StopReason, Target, Values,
+};
+use tokio::sync::watch;
+
+/// Which phase is about to run or has run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseInfo {
+    /// Position of the endpoint in the plan.
+    pub index: usize,
+    /// The endpoint's display name.
+    pub endpoint: String,
+    /// baseline, normal, stress or soak.
+    pub phase: &'static str,
+}
+
+/// A collector that snapshots its counters around each load phase (PostgreSQL statement
+/// counts, Redis keyspace hits) so their deltas can be attributed to the endpoint.
+pub trait PhaseObserver: Send + Sync {
+    /// Called right before the phase's first request.
+    fn before(&self, info: &PhaseInfo) -> BoxFuture<'_, ()>;
+    /// Called right after the phase's last answer, with what the phase measured.
+    fn after<'a>(&'a self, info: &'a PhaseInfo, result: &'a PhaseResult) -> BoxFuture<'a, ()>;
+}
+
+/// Receives the engine's snapshots while a phase runs.
+pub type PhaseProgress = Arc<dyn Fn(&Snapshot) + Send + Sync>;
+
+fn template(plan: &Plan, endpoint: &Endpoint) -> Result<RequestTemplate, String> {
+    let params = endpoint
+        .params
+        .iter()
+        .map(|(name, values)| {
+            let v = match values {
+                ParamValues::List(list) => Values::List(list.clone()),
+                ParamValues::Range { start, end } => Values::Range(*start, *end),
+            };
+            (name.clone(), v)
+        })
+        .collect();
+    let mut headers: Vec<(String, String)> =
+        endpoint.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())).collect();
+    if let Some(identity) = endpoint.identity.as_ref().and_then(|i| plan.identities.get(i)) {
+        headers.extend(identity.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())));
+    }
+    let body = endpoint.body.as_ref().map(|b| b.expose().as_bytes().to_vec());
+    RequestTemplate::new(&endpoint.method, &endpoint.path, params, &headers, body).map_err(|e| e.to_string())
+}
+
+fn spec(load: &LoadPlan, name: String, rate: f64, duration: Duration) -> PhaseSpec {
+    PhaseSpec {
+        name,
+        model: Model::Open { rate, max_connections: load.max_connections },
+        warmup: load.warmup,
+        duration: Some(duration),
+        requests: None,
+        request_timeout: load.timeout,
+        abort: AbortRules {
+            error_ratio: load.abort_error_ratio,
+            window: load.abort_window,
+            min_requests: load.abort_min_requests,
+            max_latency: load.abort_latency,
+            max_backlog: ((rate * 30.0) as u64).max(1_000),
+            hard_limit: load.phase_limit,
+        },
+    }
+}
+
+fn percentiles(l: &steth_load::LatencySummary) -> Percentiles {
+    Percentiles {
+        p50_ms: l.p50_ms,
+        p75_ms: l.p75_ms,
+        p90_ms: l.p90_ms,
+        p95_ms: l.p95_ms,
+        p99_ms: l.p99_ms,
+        p999_ms: l.p999_ms,
+        max_ms: l.max_ms,
+        mean_ms: l.mean_ms,
+    }
+}
+
+/// The engine's report as evidence.
+pub fn result(phase: &str, r: &PhaseReport) -> PhaseResult {
+    let mut errors = BTreeMap::new();
+    for (name, n) in [
+        ("connect", r.errors.connect),
+        ("timeout", r.errors.timeout),
+        ("reset", r.errors.reset),
+        ("protocol", r.errors.protocol),
+    ] {
+        if n > 0 {
+            errors.insert(name.to_string(), n);
+        }
+    }
+    PhaseResult {
+        phase: phase.to_string(),
+        model: r.model.clone(),
+        target_rate: r.target_rate,
+        achieved_rate: r.achieved_rate,
+        behind_schedule: r.behind_schedule,
+        measured_secs: r.measured_secs,
+        requests: r.requests,
+        failures: r.failures(),
+        statuses: r.statuses.clone(),
+        errors,
+        latency: percentiles(&r.latency),
+        connect_mean_ms: r.connect.mean_ms,
+        tls_mean_ms: (r.tls.count > 0).then_some(r.tls.mean_ms),
+        ttfb_mean_ms: r.ttfb.mean_ms,
+        transfer_mean_ms: r.transfer.mean_ms,
+        server_timing: r.server_timing.iter().map(|t| (t.name.clone(), t.mean_ms)).collect(),
+        requests_per_connection: r.requests_per_connection(),
+        http_version: r.http_version.clone(),
+        stopped: match &r.stop {
+            StopReason::Completed => None,
+            StopReason::Aborted(why) => Some(format!("aborted: {why}")),
+            StopReason::Interrupted => Some("interrupted".to_string()),
+        },
+    }
+}
+
+/// The phases each endpoint goes through, with their rates and durations.
+fn phases(load: &LoadPlan) -> Vec<(&'static str, f64, Duration)> {
+    let mut out = vec![("baseline", load.baseline_rate, load.baseline_duration), ("normal", load.rate, load.duration)];
+    if let Some(factor) = load.stress {
+        out.push(("stress", load.rate * factor, load.duration));
+    }
+    if let Some(soak) = load.soak {
+        out.push(("soak", load.rate, soak));
+    }
+    out
+}
+
+/// Runs every endpoint's phases in turn. `stop` ends the current phase and skips the rest
+/// (Ctrl-C); what ran is still reported.
+pub async fn run(
+    plan: &Plan,
+    observers: &[&dyn PhaseObserver],
+    progress: Option<PhaseProgress>,
+    stop: watch::Receiver<bool>,
+) -> Slot<LoadEvidence> {
+    let load = &plan.load;
+    if !load.enabled {
+        return Slot::unavailable("load phases are switched off ([load] enabled = false or --no-load)");
+    }
+    let Some(base) = &plan.target else {
+        return Slot::unavailable("no [target] base_url in the config");
+    };
+    if plan.endpoints.is_empty() {
+        return Slot::unavailable("no [[endpoints]] to load");
+    }
+    let target = match Target::new(&base.base_url) {
+        Ok(t) => t,
+        Err(e) => return Slot::failed(e.to_string()),
+    };
+    let settings = LoadSettings {
+        rate: load.rate,
+        duration_secs: load.duration.as_secs_f64(),
+        warmup_secs: load.warmup.as_secs_f64(),
+        baseline_rate: load.baseline_rate,
+        stress_factor: load.stress,
+        soak_secs: load.soak.map(|d| d.as_secs_f64()),
+        abort_bounds: load.bounds(),
+    };
+    let control = Control::new(stop.clone(), progress);
+    let mut endpoints = Vec::new();
+    for (index, endpoint) in plan.endpoints.iter().enumerate() {
+        let template = match template(plan, endpoint) {
+            Ok(t) => Arc::new(t),
+            Err(e) => return Slot::failed(format!("{}: {e}", endpoint.name)),
+        };
+        let mut results = Vec::new();
+        for (phase, rate, duration) in phases(load) {
+            if *stop.borrow() {
+                break;
+            }
+            let info = PhaseInfo { index, endpoint: endpoint.name.clone(), phase };
+            for o in observers {
+                o.before(&info).await;
+            }
+            let report = steth_load::run(
+                &target,
+                template.clone(),
+                &spec(load, format!("{} [{phase}]", endpoint.name), rate, duration),
+                &control,
+            )
+            .await;
+            let result = result(phase, &report);
+            for o in observers {
+                o.after(&info, &result).await;
+            }
+            let aborted = result.stopped.is_some();
+            results.push(result);
+            // A target that had to be protected is not pushed harder.
+            if aborted {
+                break;
+            }
+        }
+        endpoints.push(EndpointLoad {
+            name: endpoint.name.clone(),
+            method: endpoint.method.clone(),
+            path: endpoint.path.clone(),
+            kind: endpoint.kind.word().to_string(),
+            p99_budget_ms: endpoint.p99_budget.map(|d| d.as_secs_f64() * 1000.0),
+            phases: results,
+        });
+    }
+    Slot::collected(LoadEvidence { settings, endpoints })
+}
