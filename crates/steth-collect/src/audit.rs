@@ -5,7 +5,7 @@ use crate::load::{PhaseObserver, PhaseProgress};
 use std::future::Future;
 use std::time::{Duration, Instant};
 use steth_core::config::Plan;
-use steth_core::evidence::{Evidence, Slot};
+use steth_core::evidence::{Evidence, HttpEvidence, Slot};
 use tokio::sync::watch;
 
 /// Which evidence sources the selected checks need.
@@ -119,7 +119,31 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         crate::load::run(plan, &session.observers, session.load_progress.clone(), session.stop.clone()),
     )
     .await;
+    let mut http = http;
+    run_bursts(plan, progress, &mut http).await;
     Evidence { http, pg, load }
+}
+
+/// The rate-limit bursts (6.3, 6.4) trip the target's limiter for stethoscope's address, so
+/// they run after every other collector; their evidence joins the HTTP evidence.
+async fn run_bursts(plan: &Plan, progress: &dyn Progress, http: &mut Slot<HttpEvidence>) {
+    let Slot::Collected { data } = http else { return };
+    let target = plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default();
+    let work = async { Slot::collected(crate::http::collect_bursts(plan).await) };
+    match bounded("http bursts", target, true, progress, work).await {
+        Slot::Collected { data: bursts } => {
+            data.rate_limit = bursts.public;
+            data.login_rate_limit = bursts.login;
+        }
+        Slot::Unavailable { reason } => {
+            data.rate_limit = Slot::unavailable(reason.clone());
+            data.login_rate_limit = Slot::unavailable(reason);
+        }
+        Slot::Failed { error } => {
+            data.rate_limit = Slot::failed(error.clone());
+            data.login_rate_limit = Slot::failed(error);
+        }
+    }
 }
 
 /// The hard bound of all load phases together: each phase's own limit, times the phases.

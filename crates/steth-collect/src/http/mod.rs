@@ -1,13 +1,22 @@
 //! HTTP probes: single targeted requests, each bounded in count, bytes and time.
 
+mod auth;
+mod body_limit;
+mod burst;
 mod client;
+mod correlation;
 mod cors;
+mod extended;
 mod headers;
 mod health;
+mod input;
+mod lists;
+mod login;
 
-pub use client::{ProbeClient, user_agent};
+pub use burst::{Bursts, collect_bursts};
+pub use client::{Answer, Fetched, ProbeClient, read_body, user_agent};
 
-use steth_core::config::Plan;
+use steth_core::config::{Endpoint, Plan};
 use steth_core::evidence::{HttpEvidence, Slot};
 
 /// Runs every HTTP probe the plan allows.
@@ -24,15 +33,52 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
     if let Err(e) = client.send(reqwest::Method::GET, "/", &[]).await {
         return Slot::failed(format!("cannot reach {}: {e}", target.base_url));
     }
-    let (headers, cors, health) =
-        tokio::join!(headers::probe(&client, plan), cors::probe(&client, plan), health::probe(&client, plan));
+    let (resolved, logins) = login::log_in(&client, plan).await;
+    let plan = &resolved;
+    let (headers, cors, health, body_limit, authentication, authorization, input_validation) = tokio::join!(
+        headers::probe(&client, plan),
+        cors::probe(&client, plan),
+        health::probe(&client, plan),
+        body_limit::probe(&client, plan),
+        auth::probe_authentication(&client, plan),
+        auth::probe_authorization(&client, plan, &logins),
+        input::probe(&client, plan),
+    );
+    let (tracing, request_ids, (pagination, huge_pages), compression, conditional, idempotency) = tokio::join!(
+        correlation::probe_tracing(&client, plan),
+        correlation::probe_request_ids(&client, plan),
+        lists::probe(&client, plan),
+        extended::probe_compression(&client, plan),
+        extended::probe_conditional(&client, plan),
+        extended::probe_idempotency(&client, plan),
+    );
+    let later = || Slot::unavailable("the bursts run after every other collector");
     Slot::collected(HttpEvidence {
         base_url: target.base_url.to_string(),
         https: target.base_url.scheme() == "https",
         headers,
         cors,
         health,
+        logins,
+        body_limit,
+        authentication,
+        authorization,
+        rate_limit: later(),
+        login_rate_limit: later(),
+        input_validation,
+        tracing,
+        request_ids,
+        pagination,
+        huge_pages,
+        compression,
+        conditional,
+        idempotency,
     })
+}
+
+/// Endpoints that take a body (POST, PUT, PATCH), in config order.
+fn write_endpoints(plan: &Plan) -> impl Iterator<Item = &Endpoint> {
+    plan.endpoints.iter().filter(|e| matches!(e.method.as_str(), "POST" | "PUT" | "PATCH"))
 }
 
 /// Paths sampled by the header and CORS probes: the base path and the first read endpoints.

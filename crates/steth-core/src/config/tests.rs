@@ -152,3 +152,62 @@ fn health_paths_keep_defaults_after_configured_ones() {
     assert_eq!(plan.health.readiness[0], "/status/ready");
     assert!(plan.health.readiness.contains(&"/readyz".to_string()));
 }
+
+#[test]
+fn identities_can_log_in_themselves() {
+    let plan = ok(r#"
+[identities.alice]
+owns = "/orders/7"
+login = { path = "/login", body = '{"email":"a@x","password":"${ALICE_TOKEN}"}' }
+
+[identities.bob.login]
+path = "/auth/token"
+body = '{"user":"bob"}'
+token = "/data/access_token"
+header = "X-Api-Key"
+prefix = ""
+"#);
+    let alice = plan.identities["alice"].login.as_ref().expect("alice logs in");
+    assert_eq!((alice.path.as_str(), alice.token_pointer.as_str()), ("/login", "/token"));
+    assert_eq!((alice.header.as_str(), alice.prefix.as_str()), ("Authorization", "Bearer "));
+    assert!(alice.body.expose().contains("alice-token-123456"));
+    assert!(!format!("{:?}", plan.identities["alice"]).contains("alice-token-123456"));
+    let bob = plan.identities["bob"].login.as_ref().expect("bob logs in");
+    assert_eq!(
+        (bob.token_pointer.as_str(), bob.header.as_str(), bob.prefix.as_str()),
+        ("/data/access_token", "X-Api-Key", "")
+    );
+}
+
+#[test]
+fn bad_login_blocks_name_line_and_key() {
+    let e = err("[identities.alice.login]\npath = \"/login\"\nbody = '{\"email\": '\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("identities.alice.login.body")));
+    assert!(e.message.contains("not valid JSON"), "{e}");
+    let e = err("[identities.alice.login]\npath = \"/login\"\nbody = '{}'\ntoken = \"token\"\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("identities.alice.login.token")));
+    let e = err("[identities.alice.login]\npath = \"login\"\nbody = '{}'\n");
+    assert_eq!(e.key.as_deref(), Some("identities.alice.login.path"));
+    let e = err("[identities.alice.login]\npath = \"/login\"\nbody = '{}'\nheader = \"X Key\"\n");
+    assert_eq!(e.key.as_deref(), Some("identities.alice.login.header"));
+    let e = err("[identities.alice.login]\npath = \"/login\"\n");
+    assert!(e.message.contains("missing field `body`"), "{e}");
+}
+
+#[test]
+fn probe_bounds_parse_and_are_checked() {
+    assert_eq!(ok("").probes, ProbeSettings::default());
+    let plan = ok("[probes]\nbody_size = \"4MiB\"\nburst_requests = 500\nlogin_window = \"30s\"\n");
+    assert_eq!(plan.probes.body_size, 4 * 1024 * 1024);
+    assert_eq!(plan.probes.burst_requests, 500);
+    assert_eq!(plan.probes.login_window, Duration::from_secs(30));
+    assert_eq!(plan.probes.max_response, ProbeSettings::default().max_response);
+    let e = err("[probes]\nburst_requests = 0\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("probes.burst_requests")));
+    let e = err("[probes]\nmax_response = \"lots\"\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("probes.max_response")));
+    let e = err("[probes]\nburst_window = \"soon\"\n");
+    assert_eq!(e.key.as_deref(), Some("probes.burst_window"));
+    let e = err("[probes]\nburst_size = 3\n");
+    assert_eq!(e.key.as_deref(), Some("burst_size"));
+}

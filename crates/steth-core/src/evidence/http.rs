@@ -1,6 +1,11 @@
 //! Evidence from single targeted HTTP probes.
 
 use super::Slot;
+use super::api::{
+    AuthProbe, AuthzProbe, BodyLimitProbe, BurstProbe, InputProbe, ListProbe, LoginAttempt, RequestIdProbe,
+    TracingProbe,
+};
+use super::extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 use serde::{Deserialize, Serialize};
 
 /// What the HTTP probes saw.
@@ -16,6 +21,48 @@ pub struct HttpEvidence {
     pub cors: Slot<CorsProbe>,
     /// Liveness and readiness paths tried.
     pub health: Slot<HealthProbe>,
+    /// Identities that logged in before the probes.
+    #[serde(default)]
+    pub logins: Vec<LoginAttempt>,
+    /// Oversized bodies streamed to write endpoints (1.6).
+    #[serde(default)]
+    pub body_limit: Slot<BodyLimitProbe>,
+    /// Non-public endpoints called without valid credentials (6.1).
+    #[serde(default)]
+    pub authentication: Slot<AuthProbe>,
+    /// One identity reaching for another's resource (6.2).
+    #[serde(default)]
+    pub authorization: Slot<AuthzProbe>,
+    /// A burst at a public endpoint (6.3); runs after every other probe.
+    #[serde(default)]
+    pub rate_limit: Slot<BurstProbe>,
+    /// Failed login attempts in a row (6.4); runs after every other probe.
+    #[serde(default)]
+    pub login_rate_limit: Slot<BurstProbe>,
+    /// Bad input sent to write endpoints (6.6).
+    #[serde(default)]
+    pub input_validation: Slot<InputProbe>,
+    /// Requests carrying a W3C traceparent (5.1).
+    #[serde(default)]
+    pub tracing: Slot<TracingProbe>,
+    /// Requests with and without an X-Request-ID (5.4).
+    #[serde(default)]
+    pub request_ids: Slot<RequestIdProbe>,
+    /// The first page of each list endpoint (8.7).
+    #[serde(default)]
+    pub pagination: Slot<ListProbe>,
+    /// Each list endpoint asked for a huge page size (8.8).
+    #[serde(default)]
+    pub huge_pages: Slot<ListProbe>,
+    /// Extended: a compressed answer asked for.
+    #[serde(default)]
+    pub compression: Slot<CompressionProbe>,
+    /// Extended: ETag and a conditional repeat.
+    #[serde(default)]
+    pub conditional: Slot<ConditionalProbe>,
+    /// Extended: a POST repeated with the same Idempotency-Key.
+    #[serde(default)]
+    pub idempotency: Slot<IdempotencyProbe>,
 }
 
 /// One response's status and headers.

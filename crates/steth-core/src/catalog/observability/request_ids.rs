@@ -1,6 +1,7 @@
 //! 5.4 request-ids: request ids propagated.
 
 use crate::catalog::prelude::*;
+use crate::evidence::RequestIdExchange;
 
 declare_item! {
     /// ## What it checks
@@ -17,12 +18,14 @@ declare_item! {
     /// same id lets you follow a request through a proxy, the API and a background job.
     ///
     /// ## How it is measured
-    /// - **http**: stethoscope sends requests with an `X-Request-ID` of its own and checks that the
-    ///   response echoes the same value, and sends requests without one and checks that a generated
-    ///   id comes back. The share of requests handled this way is compared with the threshold.
-    /// - **service**: when stethoscope runs the service, it also looks for each id in the captured
-    ///   log lines. An id that is echoed in the response but never reaches the logs is only half of
-    ///   the property.
+    /// - **http**: stethoscope sends the base path and the first read endpoints a request with
+    ///   an `X-Request-ID` of its own, checking that the answer echoes the same value, and one
+    ///   request without, checking that a generated id comes back (`X-Request-ID`, `Request-ID`
+    ///   or `X-Correlation-ID`). The share of requests handled this way is compared with the
+    ///   threshold; an id replaced by another one counts against it.
+    /// - **service** (not built yet): when stethoscope runs the service, it will also look for
+    ///   each id in the captured log lines. An id that is echoed in the response but never
+    ///   reaches the logs is only half of the property.
     ///
     /// ## How to fix
     /// Assign the id at the edge and carry it through. In nginx, reuse the client's id or generate
@@ -54,6 +57,81 @@ declare_item! {
         threshold: Threshold::percent_at_least(100.0),
         sources: [Http, Service],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn handled(x: &RequestIdExchange) -> bool {
+    match (&x.sent, &x.returned) {
+        (Some(sent), Some(returned)) => sent == returned,
+        (None, Some(returned)) => !returned.trim().is_empty(),
+        (_, None) => false,
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let probe = evidence.http.get()?.request_ids.get()?;
+    if probe.exchanges.is_empty() {
+        return Err(Outcome::not_assessed("no request was answered"));
+    }
+    let good = probe.exchanges.iter().filter(|x| handled(x)).count();
+    let total = probe.exchanges.len();
+    let share = 100.0 * good as f64 / total as f64;
+    let measured = format!("{good}/{total} requests answered with their request id");
+    let generated = probe.exchanges.iter().any(|x| x.sent.is_none() && handled(x));
+    let wanted = threshold.number().unwrap_or(100.0);
+    if share >= wanted {
+        let note = if generated { "; an id is generated when none is sent" } else { "" };
+        return Ok(Outcome::pass(measured, format!("X-Request-ID echoed{note}")));
+    }
+    let findings = probe.exchanges.iter().filter(|x| !handled(x)).map(|x| match (&x.sent, &x.returned) {
+        (Some(sent), Some(other)) => format!("{}: sent {sent}, got {other}", x.request),
+        (Some(sent), None) => format!("{}: sent {sent}, no id in the answer", x.request),
+        (None, _) => format!("{}: sent none, none generated", x.request),
+    });
+    Ok(Outcome::fail(measured, "requests are not answered with their id, so logs cannot be joined to them")
+        .with_findings(findings)
+        .with_excess(wanted / share.max(1.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, http, with_http};
+    use crate::evidence::{RequestIdProbe, Slot};
+    use crate::outcome::Status;
+
+    fn probe(pairs: &[(Option<&str>, Option<&str>)]) -> Evidence {
+        let mut h = http(false);
+        h.request_ids = Slot::collected(RequestIdProbe {
+            exchanges: pairs
+                .iter()
+                .map(|(s, r)| RequestIdExchange {
+                    request: "GET /products".into(),
+                    status: 200,
+                    sent: s.map(String::from),
+                    returned: r.map(String::from),
+                })
+                .collect(),
+        });
+        with_http(h)
+    }
+
+    #[test]
+    fn echoed_and_generated_passes() {
+        let o = expect(&REQUEST_IDS, &probe(&[(Some("steth-1"), Some("steth-1")), (None, Some("abc"))]), Status::Pass);
+        assert!(o.evidence.contains("generated"));
+    }
+
+    #[test]
+    fn missing_or_replaced_ids_fail() {
+        let o = expect(&REQUEST_IDS, &probe(&[(Some("steth-1"), None), (None, Some("abc"))]), Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("1/2 requests answered with their request id"));
+        expect(&REQUEST_IDS, &probe(&[(Some("steth-1"), Some("other"))]), Status::Fail);
+    }
+
+    #[test]
+    fn nothing_answered_is_not_assessed() {
+        expect(&REQUEST_IDS, &probe(&[]), Status::NotAssessed);
     }
 }

@@ -1,6 +1,7 @@
 //! 8.8 bounded-responses: max response size bounded.
 
 use crate::catalog::prelude::*;
+use crate::threshold::format_bytes;
 
 declare_item! {
     /// ## What it checks
@@ -15,9 +16,12 @@ declare_item! {
     /// fails with it. The same parameter is an easy denial-of-service lever.
     ///
     /// ## How it is measured
-    /// - **http**: stethoscope requests list endpoints with a huge limit such as `?limit=1000000`
-    ///   and checks that the result is capped. The probes are bounded in bytes and time, so an
-    ///   uncapped response is not downloaded in full.
+    /// - **http**: stethoscope requests each list endpoint with its identity and
+    ///   `?limit=1000000&per_page=1000000&page_size=1000000`, reads the body up to the read cap
+    ///   (`[probes] max_response`, default 4 MiB) and counts the items. A 400/422 (the size
+    ///   refused) or at most the threshold's items (default 1000) passes; more items, or a body
+    ///   over the read cap (the download stops there), fails. A collection smaller than the
+    ///   threshold cannot show a missing cap and passes.
     ///
     /// ## How to fix
     /// Clamp the requested size on the server and document the maximum (e.g. `maximum: 100` in the
@@ -37,9 +41,79 @@ declare_item! {
         slug: "bounded-responses",
         title: "Max response size bounded",
         section: Scalability,
-        threshold: Threshold::requires("huge limits capped"),
+        threshold: Threshold::at_most(1000),
         sources: [Http],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let probe = evidence.http.get()?.huge_pages.get()?;
+    if probe.pages.is_empty() {
+        return Err(Outcome::not_assessed("no list endpoint is configured (`list = true`)"));
+    }
+    let cap = threshold.count().unwrap_or(1000);
+    let (mut capped, mut uncapped, mut unclear) = (Vec::new(), Vec::new(), Vec::new());
+    for p in &probe.pages {
+        match (p.status, p.items) {
+            (Some(400 | 422), _) => capped.push(format!("{} refused", p.request)),
+            (Some(s), _) if (200..300).contains(&s) && p.truncated => {
+                uncapped.push(format!("{}: over {}, download stopped", p.request, format_bytes(p.bytes)))
+            }
+            (Some(s), Some(n)) if (200..300).contains(&s) && n > cap => {
+                uncapped.push(format!("{}: {n} items in {}", p.request, format_bytes(p.bytes)))
+            }
+            (Some(s), Some(n)) if (200..300).contains(&s) => capped.push(format!("{}: {n} items", p.request)),
+            (Some(s), _) => unclear.push(format!("{} → {s}", p.request)),
+            (None, _) => unclear.push(format!("{}: {}", p.request, p.error.as_deref().unwrap_or("no answer"))),
+        }
+    }
+    if !uncapped.is_empty() {
+        let measured = format!("{} of {} list endpoints uncapped", uncapped.len(), probe.pages.len());
+        return Ok(Outcome::fail(measured, "a client asking for a million items gets them")
+            .with_findings(uncapped.into_iter().chain(unclear))
+            .with_excess(2.0));
+    }
+    if capped.is_empty() {
+        if probe.pages.iter().all(|p| p.status.is_none()) {
+            return Err(Outcome::error(format!("no list page could be read: {}", unclear.join("; "))));
+        }
+        return Err(Outcome::not_assessed(format!("no list page was served: {}", unclear.join("; "))));
+    }
+    Ok(Outcome::pass(format!("{}/{} list endpoints capped", capped.len(), probe.pages.len()), capped.join("; "))
+        .with_findings(unclear))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::pagination::page;
+    use super::*;
+    use crate::catalog::testing::{expect, http, with_http};
+    use crate::evidence::{ListPage, ListProbe, Slot};
+    use crate::outcome::Status;
+
+    fn probe(pages: Vec<ListPage>) -> Evidence {
+        let mut h = http(false);
+        h.huge_pages = Slot::collected(ListProbe { pages });
+        with_http(h)
+    }
+
+    #[test]
+    fn capped_or_refused_passes() {
+        expect(&BOUNDED_RESPONSES, &probe(vec![page(Some(200), Some(100), Some("next_cursor"), false)]), Status::Pass);
+        expect(&BOUNDED_RESPONSES, &probe(vec![page(Some(400), None, None, false)]), Status::Pass);
+    }
+
+    #[test]
+    fn a_million_items_or_an_endless_body_fails() {
+        let o = expect(&BOUNDED_RESPONSES, &probe(vec![page(Some(200), Some(12_000), None, false)]), Status::Fail);
+        assert!(o.findings[0].contains("12000 items"));
+        expect(&BOUNDED_RESPONSES, &probe(vec![page(Some(200), None, None, true)]), Status::Fail);
+    }
+
+    #[test]
+    fn no_answer_is_an_error() {
+        expect(&BOUNDED_RESPONSES, &probe(vec![page(None, None, None, false)]), Status::Error);
     }
 }

@@ -1,6 +1,7 @@
 //! 8.7 pagination: pagination on all list endpoints.
 
 use crate::catalog::prelude::*;
+use crate::threshold::format_bytes;
 
 declare_item! {
     /// ## What it checks
@@ -15,11 +16,16 @@ declare_item! {
     /// because test data is small.
     ///
     /// ## How it is measured
-    /// - **http**: stethoscope requests each list endpoint (from the configuration or the OpenAPI
-    ///   spec) and checks that the response is a bounded page with a next-page indicator: a cursor
-    ///   or offset in the body, or a `Link` header. The probes are bounded in bytes and time.
+    /// - **http**: stethoscope requests each list endpoint (`list = true` in the configuration,
+    ///   or an array response in the OpenAPI spec) with its identity, reads the body up to the
+    ///   read cap (`[probes] max_response`, default 4 MiB) and looks for a way to the next page:
+    ///   a `Link` header with `rel="next"`, or a body field such as `next_cursor`, `cursor`,
+    ///   `next`, `next_page`, `offset`, `page`, `has_more` or `links.next` (present even when
+    ///   null on the last page). A bare array or an object without such a field fails. A body
+    ///   over the read cap, or no answer, is an error: the page could not be examined.
     ///
-    /// The share of list endpoints that paginate is compared with the threshold.
+    /// One request per list endpoint. The share of list endpoints that paginate is compared
+    /// with the threshold.
     ///
     /// ## How to fix
     /// Prefer keyset (cursor) pagination for large or growing tables:
@@ -42,6 +48,95 @@ declare_item! {
         threshold: Threshold::percent_at_least(100.0),
         sources: [Http],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let probe = evidence.http.get()?.pagination.get()?;
+    if probe.pages.is_empty() {
+        return Err(Outcome::not_assessed("no list endpoint is configured (`list = true`)"));
+    }
+    let (mut paged, mut unpaged, mut broken, mut unclear) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in &probe.pages {
+        match (p.status, &p.error) {
+            (_, Some(e)) => broken.push(format!("{}: {e}", p.request)),
+            (None, None) => broken.push(format!("{}: no answer", p.request)),
+            (Some(_), None) if p.truncated => {
+                broken.push(format!("{}: body over the {} read cap", p.request, format_bytes(p.bytes)))
+            }
+            (Some(s), None) if !(200..300).contains(&s) => unclear.push(format!("{} → {s}", p.request)),
+            (Some(_), None) => match (&p.next, p.items) {
+                (Some(next), _) => paged.push(format!("{}: {next}", p.request)),
+                (None, Some(n)) => unpaged.push(format!("{}: {n} items, no way to a next page", p.request)),
+                (None, None) => unpaged.push(format!("{}: not a JSON list, no Link header", p.request)),
+            },
+        }
+    }
+    let conclusive = paged.len() + unpaged.len();
+    if conclusive == 0 {
+        let all: Vec<String> = broken.iter().chain(&unclear).cloned().collect();
+        if unclear.is_empty() {
+            return Err(Outcome::error(format!("no list page could be read: {}", all.join("; "))));
+        }
+        return Err(Outcome::not_assessed(format!("no list page was served: {}", all.join("; "))));
+    }
+    let share = 100.0 * paged.len() as f64 / conclusive as f64;
+    let measured = format!("{}/{conclusive} list endpoints paginate", paged.len());
+    let wanted = threshold.number().unwrap_or(100.0);
+    if share >= wanted {
+        return Ok(Outcome::pass(measured, paged.join("; ")).with_findings(broken.into_iter().chain(unclear)));
+    }
+    Ok(Outcome::fail(measured, "list endpoints return everything, or a page with no way to the next")
+        .with_findings(unpaged.into_iter().chain(broken).chain(unclear))
+        .with_excess(wanted / share.max(1.0)))
+}
+
+/// A list page for the tests of 8.7 and 8.8.
+#[cfg(test)]
+pub(super) fn page(status: Option<u16>, items: Option<u64>, next: Option<&str>, truncated: bool) -> crate::evidence::ListPage {
+    crate::evidence::ListPage {
+        request: "GET /products".into(),
+        status,
+        bytes: 4096,
+        truncated,
+        items,
+        next: next.map(String::from),
+        error: status.is_none().then(|| "timed out".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, http, with_http};
+    use crate::evidence::{ListPage, ListProbe, Slot};
+    use crate::outcome::Status;
+
+    fn probe(pages: Vec<ListPage>) -> Evidence {
+        let mut h = http(false);
+        h.pagination = Slot::collected(ListProbe { pages });
+        with_http(h)
+    }
+
+    #[test]
+    fn a_next_cursor_or_link_passes() {
+        let e = probe(vec![page(Some(200), Some(20), Some("next_cursor"), false)]);
+        expect(&PAGINATION, &e, Status::Pass);
+    }
+
+    #[test]
+    fn a_bare_array_fails() {
+        let e =
+            probe(vec![page(Some(200), Some(20), Some("next_cursor"), false), page(Some(200), Some(100), None, false)]);
+        let o = expect(&PAGINATION, &e, Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("1/2 list endpoints paginate"));
+    }
+
+    #[test]
+    fn unreadable_pages_are_errors_and_refusals_not_assessed() {
+        expect(&PAGINATION, &probe(vec![page(Some(200), None, None, true)]), Status::Error);
+        expect(&PAGINATION, &probe(vec![page(None, None, None, false)]), Status::Error);
+        expect(&PAGINATION, &probe(vec![page(Some(401), None, None, false)]), Status::NotAssessed);
     }
 }

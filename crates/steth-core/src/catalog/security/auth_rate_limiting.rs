@@ -1,5 +1,6 @@
 //! 6.4 auth-rate-limiting: stricter rate limit on auth endpoints.
 
+use super::rate_limiting::limit_headers;
 use crate::catalog::prelude::*;
 
 declare_item! {
@@ -15,14 +16,19 @@ declare_item! {
     /// abused to flood users and run up the messaging bill.
     ///
     /// ## How it is measured
-    /// - **http**: stethoscope sends a bounded series of login attempts with deliberately wrong
-    ///   credentials to the configured authentication endpoints and counts the attempts answered
-    ///   before the first 429. It passes when the 429 arrives within the threshold count; no 429
-    ///   within the bounded series fails.
+    /// - **http**: after every other probe, stethoscope sends a bounded series of login
+    ///   attempts to the first endpoint marked `login = true` (its configured body, else
+    ///   deliberately wrong credentials), one after another: up to 20 within 60 s (`[probes]
+    ///   login_attempts`, `login_window`). It stops at the first 429 and counts the attempts
+    ///   answered before it: within the threshold passes, later or never fails.
+    ///   `Retry-After` and `RateLimit-*` headers are noted.
     ///
-    /// Use a dedicated test account: a service with account lockout will lock it. If authentication
-    /// is delegated to an external identity provider and the service has no login endpoint of its
-    /// own, declare the item not applicable in `[na]`, e.g. `"6.4" = "login handled by Auth0"`.
+    /// Attempts made earlier in the same audit (identities logging in, input validation) count
+    /// against the same limit, so the 429 may come sooner than the limit itself. Use a
+    /// dedicated test account: a service with account lockout will lock it. If authentication
+    /// is delegated to an external identity provider and the service has no login endpoint of
+    /// its own, declare the item not applicable in `[na]`, e.g.
+    /// `"6.4" = "login handled by Auth0"`.
     ///
     /// ## How to fix
     /// Add a separate, strict zone for authentication routes:
@@ -49,6 +55,80 @@ declare_item! {
         threshold: Threshold::at_most(10),
         sources: [Http],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let b = evidence.http.get()?.login_rate_limit.get()?;
+    if b.sent == 0 || b.errors >= b.sent {
+        return Err(Outcome::error(format!(
+            "the login attempts to {} got no answers: {}",
+            b.request,
+            b.last_error.as_deref().unwrap_or("nothing was sent")
+        )));
+    }
+    let limit = threshold.count().unwrap_or(10);
+    match b.first_429_after {
+        Some(n) if u64::from(n) <= limit => {
+            Ok(Outcome::pass(format!("429 after {n} attempts"), format!("{} limited; {}", b.request, limit_headers(b))))
+        }
+        Some(n) => Ok(Outcome::fail(
+            format!("429 only after {n} attempts"),
+            format!("{} allows more than {limit} failed logins before limiting; {}", b.request, limit_headers(b)),
+        )
+        .with_excess(f64::from(n) / limit.max(1) as f64)),
+        None => Ok(Outcome::fail(
+            format!("no 429 in {} attempts", b.sent),
+            format!("{} answered {} failed logins in {} ms without limiting them", b.request, b.sent, b.elapsed_ms),
+        )
+        .with_findings(b.statuses.iter().map(|(s, n)| format!("{n} × {s}")))
+        .with_excess(f64::from(b.sent) / limit.max(1) as f64)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, http, with_http};
+    use crate::evidence::{BurstProbe, Slot};
+    use crate::outcome::Status;
+
+    fn burst(sent: u32, first_429_after: Option<u32>, errors: u32) -> BurstProbe {
+        BurstProbe {
+            request: "POST /login".into(),
+            max_requests: 200,
+            window_ms: 10_000,
+            sent,
+            first_429_after,
+            elapsed_ms: 800,
+            statuses: vec![(200, sent - errors - u32::from(first_429_after.is_some()))],
+            errors,
+            last_error: (errors > 0).then(|| "connection refused".into()),
+            limit_headers: if first_429_after.is_some() { vec![("retry-after".into(), "1".into())] } else { vec![] },
+        }
+    }
+
+    fn with(b: BurstProbe) -> Evidence {
+        let mut h = http(false);
+        h.login_rate_limit = Slot::collected(b);
+        with_http(h)
+    }
+
+    #[test]
+    fn a_429_within_the_threshold_passes() {
+        expect(&AUTH_RATE_LIMITING, &with(burst(11, Some(10), 0)), Status::Pass);
+    }
+
+    #[test]
+    fn a_late_429_or_none_fails() {
+        let o = expect(&AUTH_RATE_LIMITING, &with(burst(16, Some(15), 0)), Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("429 only after 15 attempts"));
+        expect(&AUTH_RATE_LIMITING, &with(burst(20, None, 0)), Status::Fail);
+    }
+
+    #[test]
+    fn no_answers_is_an_error() {
+        expect(&AUTH_RATE_LIMITING, &with(burst(3, None, 3)), Status::Error);
     }
 }

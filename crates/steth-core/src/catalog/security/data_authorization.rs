@@ -1,6 +1,7 @@
 //! 6.2 data-authorization: authorization at the data layer.
 
 use crate::catalog::prelude::*;
+use crate::evidence::AuthzAttempt;
 
 declare_item! {
     /// ## What it checks
@@ -16,12 +17,17 @@ declare_item! {
     /// does not help: the attacker is a legitimate user.
     ///
     /// ## How it is measured
-    /// - **http**: with two identities configured (A and B), stethoscope makes A read and change
-    ///   resources belonging to B. Each attempt must be refused with 403 or 404; a 2xx fails.
+    /// - **http**: for every pair of configured identities (A, B) where B names a resource it
+    ///   `owns` (e.g. `owns = "/orders/1001"`), B first reads it (the control: the resource
+    ///   exists and B's credentials work), then A reads it (`GET`) and tries to change it
+    ///   (`PATCH` with `{}`, which changes nothing even when allowed). Each of A's attempts must
+    ///   be refused with 403 or 404 (405 counts as refused for the change); a 2xx fails. A
+    ///   401 (A's credentials refused), a failed control or another answer leaves the attempt
+    ///   unclear. Identities can log in themselves (`[identities.NAME.login]`).
     ///
-    /// With fewer than two identities the item is not assessed. The probes are bounded in requests,
-    /// bytes and time; use dedicated test accounts, since a failing service will accept the
-    /// changes.
+    /// With fewer than two identities, or none owning a resource, the item is not assessed.
+    /// Three requests per pair, no body read, each bounded by the target timeout; use
+    /// dedicated test accounts, since a failing service will accept the change.
     ///
     /// ## How to fix
     /// Scope every query by the caller's identity, taken from the session and never from the
@@ -51,6 +57,119 @@ declare_item! {
         threshold: Threshold::percent_at_least(100.0),
         sources: [Http],
         severity: Critical,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn describe(a: &AuthzAttempt) -> String {
+    let status =
+        a.status.map_or_else(|| format!("no answer ({})", a.error.as_deref().unwrap_or("")), |s| s.to_string());
+    format!("{} as {} (owned by {}) → {status}", a.request, a.actor, a.owner)
+}
+
+fn is_ok(status: Option<u16>) -> bool {
+    status.is_some_and(|s| (200..300).contains(&s))
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let probe = evidence.http.get()?.authorization.get()?;
+    if probe.attempts.is_empty() {
+        let why = if probe.notes.is_empty() {
+            "needs two [identities], one of them with `owns` naming a resource it owns".to_string()
+        } else {
+            probe.notes.join("; ")
+        };
+        return Err(Outcome::not_assessed(why));
+    }
+    if probe.attempts.iter().all(|a| a.status.is_none()) {
+        let first = probe.attempts.iter().find_map(|a| a.error.clone()).unwrap_or_default();
+        return Err(Outcome::error(format!("no cross-identity request was answered: {first}")));
+    }
+    let (mut breached, mut refused, mut unclear) = (Vec::new(), 0usize, Vec::new());
+    for a in &probe.attempts {
+        let refusal = matches!(a.status, Some(403 | 404)) || (a.change && a.status == Some(405));
+        if !is_ok(a.control_status) {
+            let control = a.control_status.map_or_else(|| "no answer".into(), |s| s.to_string());
+            unclear.push(format!("{}: the owner's own read answered {control}", describe(a)));
+        } else if is_ok(a.status) {
+            breached.push(describe(a));
+        } else if refusal {
+            refused += 1;
+        } else {
+            unclear.push(describe(a));
+        }
+    }
+    let conclusive = refused + breached.len();
+    if conclusive == 0 {
+        return Err(Outcome::not_assessed(format!("no attempt was conclusive: {}", unclear.join("; "))));
+    }
+    let share = 100.0 * refused as f64 / conclusive as f64;
+    let measured = format!("{refused}/{conclusive} cross-identity attempts refused");
+    if !breached.is_empty() {
+        return Ok(Outcome::fail(
+            measured,
+            format!("{} request(s) reached another identity's resource", breached.len()),
+        )
+        .with_findings(breached.into_iter().chain(unclear))
+        .with_excess(threshold.number().unwrap_or(100.0) / share.max(1.0)));
+    }
+    if !unclear.is_empty() {
+        return Ok(
+            Outcome::warn(measured, "every conclusive attempt was refused, some were unclear").with_findings(unclear)
+        );
+    }
+    Ok(Outcome::pass(measured, "403/404 for every read and change of another identity's resource"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, http, with_http};
+    use crate::evidence::{AuthzProbe, Slot};
+    use crate::outcome::Status;
+
+    fn attempt(change: bool, control: Option<u16>, status: Option<u16>) -> AuthzAttempt {
+        AuthzAttempt {
+            actor: "alice".into(),
+            owner: "bob".into(),
+            request: format!("{} /orders/1", if change { "PATCH" } else { "GET" }),
+            change,
+            control_status: control,
+            status,
+            error: status.is_none().then(|| "timed out".into()),
+        }
+    }
+
+    fn probe(attempts: Vec<AuthzAttempt>) -> Evidence {
+        let mut h = http(false);
+        h.authorization = Slot::collected(AuthzProbe { attempts, notes: vec![] });
+        with_http(h)
+    }
+
+    #[test]
+    fn refusals_pass() {
+        let e = probe(vec![attempt(false, Some(200), Some(404)), attempt(true, Some(200), Some(403))]);
+        expect(&DATA_AUTHORIZATION, &e, Status::Pass);
+    }
+
+    #[test]
+    fn reading_anothers_resource_fails() {
+        let e = probe(vec![attempt(false, Some(200), Some(200)), attempt(true, Some(200), Some(404))]);
+        let o = expect(&DATA_AUTHORIZATION, &e, Status::Fail);
+        assert_eq!(o.findings, vec!["GET /orders/1 as alice (owned by bob) → 200".to_string()]);
+    }
+
+    #[test]
+    fn unclear_attempts_warn_or_leave_it_unassessed() {
+        let e = probe(vec![attempt(false, Some(200), Some(404)), attempt(true, Some(200), Some(401))]);
+        expect(&DATA_AUTHORIZATION, &e, Status::Warn);
+        let e = probe(vec![attempt(false, Some(404), Some(404))]);
+        expect(&DATA_AUTHORIZATION, &e, Status::NotAssessed);
+    }
+
+    #[test]
+    fn no_pairs_is_not_assessed_and_silence_is_an_error() {
+        expect(&DATA_AUTHORIZATION, &probe(vec![]), Status::NotAssessed);
+        expect(&DATA_AUTHORIZATION, &probe(vec![attempt(false, Some(200), None)]), Status::Error);
     }
 }

@@ -1,6 +1,7 @@
 //! 6.6 input-validation: input validation.
 
 use crate::catalog::prelude::*;
+use crate::evidence::Exchange;
 
 declare_item! {
     /// ## What it checks
@@ -16,11 +17,14 @@ declare_item! {
     /// mistakes, and error pages with stack traces leak internals.
     ///
     /// ## How it is measured
-    /// - **http**: stethoscope sends each write endpoint a small, fixed set of bad requests:
-    ///   syntactically broken JSON, fields with the wrong type, and oversized field values. Each
-    ///   must be answered with 400 or 422; a 500 fails, and a 2xx means invalid input was accepted.
+    /// - **http**: stethoscope sends each write endpoint, with its identity's credentials, four
+    ///   bad requests: syntactically broken JSON, the configured body with every top-level value
+    ///   of the wrong type, an empty object (required fields missing), and a body with a
+    ///   10 000-character string field. A 400, 422 or another client error passes; a 5xx fails
+    ///   (the bad input reached code that did not expect it); a 2xx warns (invalid input was
+    ///   accepted). A 401/403 or 429 says nothing about validation: the case is not counted.
     ///
-    /// The probes are bounded in number of requests, bytes sent and read, and time.
+    /// Four requests per write endpoint, no body read, each bounded by the target timeout.
     ///
     /// ## How to fix
     /// Declare a schema per request body and validate before any business logic runs. With Pydantic
@@ -44,6 +48,93 @@ declare_item! {
         threshold: Threshold::requires("400 or 422 on bad input"),
         sources: [Http],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn describe(x: &Exchange) -> String {
+    match x.status {
+        Some(s) => format!("{} with {} → {s}", x.endpoint, x.case),
+        None => format!("{} with {} → no answer", x.endpoint, x.case),
+    }
+}
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let probe = evidence.http.get()?.input_validation.get()?;
+    if probe.exchanges.is_empty() {
+        return Err(Outcome::not_assessed("no write endpoint is configured"));
+    }
+    let crashed: Vec<&Exchange> = probe.exchanges.iter().filter(|x| x.status.is_some_and(|s| s >= 500)).collect();
+    let accepted: Vec<&Exchange> =
+        probe.exchanges.iter().filter(|x| x.status.is_some_and(|s| (200..300).contains(&s))).collect();
+    let rejected = probe
+        .exchanges
+        .iter()
+        .filter(|x| x.status.is_some_and(|s| (400..500).contains(&s) && !matches!(s, 401 | 403 | 429)))
+        .count();
+    let total = probe.exchanges.len();
+    if !crashed.is_empty() {
+        return Ok(Outcome::fail(
+            format!("{} of {total} bad requests answered 5xx", crashed.len()),
+            "invalid input reaches code that fails on it instead of being rejected with 400/422",
+        )
+        .with_findings(crashed.iter().chain(&accepted).map(|x| describe(x)))
+        .with_excess(1.0 + crashed.len() as f64 / total as f64));
+    }
+    if !accepted.is_empty() {
+        return Ok(Outcome::warn(
+            format!("{} of {total} bad requests accepted", accepted.len()),
+            "invalid input was answered 2xx: it is not validated at the boundary",
+        )
+        .with_findings(accepted.iter().map(|x| describe(x))));
+    }
+    if rejected == 0 {
+        if probe.exchanges.iter().all(|x| x.status.is_none()) {
+            let first = probe.exchanges.iter().find_map(|x| x.error.clone()).unwrap_or_default();
+            return Err(Outcome::error(format!("no bad request was answered: {first}")));
+        }
+        return Err(Outcome::not_assessed(
+            "every bad request was refused by authentication or a rate limit before validation; give the write endpoints an identity",
+        ));
+    }
+    Ok(Outcome::pass(format!("{rejected} of {total} bad requests rejected with 4xx"), "no 5xx, no bad input accepted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{exchange, expect, http, with_http};
+    use crate::evidence::{InputProbe, Slot};
+    use crate::outcome::Status;
+
+    fn probe(statuses: &[Option<u16>]) -> Evidence {
+        let cases = ["malformed JSON", "wrong types", "missing fields", "oversized field"];
+        let mut h = http(false);
+        h.input_validation = Slot::collected(InputProbe {
+            exchanges: statuses.iter().zip(cases).map(|(s, c)| exchange("POST /orders", c, *s)).collect(),
+        });
+        with_http(h)
+    }
+
+    #[test]
+    fn client_errors_pass() {
+        expect(&INPUT_VALIDATION, &probe(&[Some(400), Some(422), Some(422), Some(413)]), Status::Pass);
+    }
+
+    #[test]
+    fn a_500_fails() {
+        let o = expect(&INPUT_VALIDATION, &probe(&[Some(500), Some(422), Some(422), Some(422)]), Status::Fail);
+        assert_eq!(o.findings, vec!["POST /orders with malformed JSON → 500".to_string()]);
+    }
+
+    #[test]
+    fn accepted_bad_input_warns() {
+        expect(&INPUT_VALIDATION, &probe(&[Some(400), Some(201), Some(422), Some(422)]), Status::Warn);
+    }
+
+    #[test]
+    fn auth_in_the_way_is_not_assessed_and_silence_is_an_error() {
+        expect(&INPUT_VALIDATION, &probe(&[Some(401), Some(401)]), Status::NotAssessed);
+        expect(&INPUT_VALIDATION, &probe(&[None, None]), Status::Error);
     }
 }

@@ -1,6 +1,7 @@
 //! 6.3 rate-limiting: rate limiting on public endpoints.
 
 use crate::catalog::prelude::*;
+use crate::evidence::BurstProbe;
 
 declare_item! {
     /// ## What it checks
@@ -16,14 +17,18 @@ declare_item! {
     /// third-party APIs).
     ///
     /// ## How it is measured
-    /// - **http**: stethoscope sends a bounded burst to the public endpoints and expects to meet a
-    ///   429 before the burst ends. `Retry-After`, `RateLimit-*` and `X-RateLimit-*` headers are
-    ///   noted in the report.
+    /// - **http**: after every other probe (a burst trips the limiter for stethoscope's address),
+    ///   stethoscope sends a bounded burst to the first public, non-login `GET` endpoint: up to
+    ///   200 requests within 10 s, 10 at a time (`[probes] burst_requests`, `burst_window`). It
+    ///   stops at the first 429 and passes; the evidence records after how many requests, and
+    ///   the `Retry-After`, `RateLimit-*` and `X-RateLimit-*` headers seen. No 429 within the
+    ///   burst fails.
     ///
-    /// The burst is bounded in requests, bytes and time, so the probe never becomes a load test. A
-    /// limit set higher than the burst, or enforced by a gateway or CDN that stethoscope's target
-    /// URL bypasses, cannot be observed; point stethoscope at the gateway, or vouch for the limit
-    /// in `[attest]`, e.g. `"6.3" = "Cloudflare rule api-public, 600 req/min per IP"`.
+    /// The burst is bounded in requests, bytes (each body read up to 64 KiB) and time, so the
+    /// probe never becomes a load test. A limit set higher than the burst, or enforced by a
+    /// gateway or CDN that stethoscope's target URL bypasses, cannot be observed; raise
+    /// `burst_requests`, point stethoscope at the gateway, or vouch for the limit in
+    /// `[attest]`, e.g. `"6.3" = "Cloudflare rule api-public, 600 req/min per IP"`.
     ///
     /// ## How to fix
     /// Limit at the edge, keyed by client IP or API key. In nginx:
@@ -50,6 +55,83 @@ declare_item! {
         threshold: Threshold::requires("limits configured"),
         sources: [Http],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+/// The limit headers seen, or a note that none came.
+pub(super) fn limit_headers(b: &BurstProbe) -> String {
+    if b.limit_headers.is_empty() {
+        return "no Retry-After or RateLimit headers".into();
+    }
+    b.limit_headers.iter().map(|(n, v)| format!("{n}: {v}")).collect::<Vec<_>>().join(", ")
+}
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let b = evidence.http.get()?.rate_limit.get()?;
+    if b.sent == 0 || b.errors >= b.sent {
+        return Err(Outcome::error(format!(
+            "the burst to {} got no answers: {}",
+            b.request,
+            b.last_error.as_deref().unwrap_or("nothing was sent")
+        )));
+    }
+    match b.first_429_after {
+        Some(n) => Ok(Outcome::pass(
+            format!("429 after {n} requests"),
+            format!("{} limited within {} ms; {}", b.request, b.elapsed_ms, limit_headers(b)),
+        )),
+        None => Ok(Outcome::fail(
+            format!("no 429 in {} requests", b.sent),
+            format!("{} answered a {}-request burst over {} ms without limiting it", b.request, b.sent, b.elapsed_ms),
+        )
+        .with_findings(b.statuses.iter().map(|(s, n)| format!("{n} × {s}")))
+        .with_excess(2.0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, http, with_http};
+    use crate::evidence::Slot;
+    use crate::outcome::Status;
+
+    fn burst(sent: u32, first_429_after: Option<u32>, errors: u32) -> BurstProbe {
+        BurstProbe {
+            request: "GET /products".into(),
+            max_requests: 200,
+            window_ms: 10_000,
+            sent,
+            first_429_after,
+            elapsed_ms: 800,
+            statuses: vec![(200, sent - errors - u32::from(first_429_after.is_some()))],
+            errors,
+            last_error: (errors > 0).then(|| "connection refused".into()),
+            limit_headers: if first_429_after.is_some() { vec![("retry-after".into(), "1".into())] } else { vec![] },
+        }
+    }
+
+    fn with(b: BurstProbe) -> Evidence {
+        let mut h = http(false);
+        h.rate_limit = Slot::collected(b);
+        with_http(h)
+    }
+
+    #[test]
+    fn a_429_passes_and_notes_the_headers() {
+        let o = expect(&RATE_LIMITING, &with(burst(121, Some(120), 0)), Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("429 after 120 requests"));
+        assert!(o.evidence.contains("retry-after: 1"));
+    }
+
+    #[test]
+    fn no_429_fails() {
+        expect(&RATE_LIMITING, &with(burst(200, None, 0)), Status::Fail);
+    }
+
+    #[test]
+    fn no_answers_is_an_error() {
+        expect(&RATE_LIMITING, &with(burst(10, None, 10)), Status::Error);
     }
 }

@@ -1,0 +1,167 @@
+//! Bounded bursts that must meet a 429: at a public endpoint (evidence for 6.3) and at the
+//! login endpoint (6.4). They trip the target's limiter for stethoscope's address, so the
+//! orchestrator runs them after every other collector.
+
+use super::ProbeClient;
+use futures_util::future::join_all;
+use reqwest::Method;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use steth_core::config::{Endpoint, Plan};
+use steth_core::evidence::{BurstProbe, Slot};
+use tokio::time::Instant;
+
+/// Requests of the public burst in flight at once.
+const CONCURRENCY: usize = 10;
+/// Each answer's body is read up to this many bytes, so connections are reused.
+const BODY_CAP: u64 = 64 * 1024;
+/// The burst gives up after this many requests without an answer.
+const MAX_ERRORS: u32 = 20;
+/// Deliberately wrong credentials for login endpoints with no configured body.
+const WRONG_CREDENTIALS: &str = r#"{"username":"stethoscope-probe","email":"stethoscope-probe@invalid.example","password":"stethoscope-wrong-password"}"#;
+
+/// The two bursts' evidence.
+#[derive(Debug, Clone)]
+pub struct Bursts {
+    /// The burst at a public endpoint (6.3).
+    pub public: Slot<BurstProbe>,
+    /// The login attempts (6.4).
+    pub login: Slot<BurstProbe>,
+}
+
+/// Runs both bursts, each bounded by `[probes]`; call it after every other collector.
+pub async fn collect_bursts(plan: &Plan) -> Bursts {
+    let Some(target) = &plan.target else {
+        let none = || Slot::unavailable("no [target] base_url in the config");
+        return Bursts { public: none(), login: none() };
+    };
+    let client = match ProbeClient::new(target) {
+        Ok(c) => c,
+        Err(e) => {
+            let failed = || Slot::failed(format!("cannot build the HTTP client: {e}"));
+            return Bursts { public: failed(), login: failed() };
+        }
+    };
+    let public = plan.endpoints.iter().find(|e| e.public && !e.login && e.method == "GET");
+    let login = plan.endpoints.iter().find(|e| e.login);
+    let (public, login) = tokio::join!(
+        async {
+            match public {
+                Some(e) => Slot::collected(public_burst(&client, plan, e).await),
+                None => Slot::unavailable("no public GET endpoint is configured (`public = true`)"),
+            }
+        },
+        async {
+            match login {
+                Some(e) => Slot::collected(login_attempts(&client, plan, e).await),
+                None => Slot::unavailable("no login endpoint is configured (`login = true`)"),
+            }
+        }
+    );
+    Bursts { public, login }
+}
+
+/// Counts answers and keeps the rate-limit headers of the first 429 (else the last answer).
+struct Tally {
+    probe: BurstProbe,
+    statuses: BTreeMap<u16, u32>,
+    answered: u32,
+    started: Instant,
+}
+
+impl Tally {
+    fn new(request: String, max_requests: u32, window: Duration) -> Tally {
+        let probe = BurstProbe {
+            request,
+            max_requests,
+            window_ms: window.as_millis() as u64,
+            sent: 0,
+            first_429_after: None,
+            elapsed_ms: 0,
+            statuses: Vec::new(),
+            errors: 0,
+            last_error: None,
+            limit_headers: Vec::new(),
+        };
+        Tally { probe, statuses: BTreeMap::new(), answered: 0, started: Instant::now() }
+    }
+
+    fn record(&mut self, result: Result<super::Fetched, String>) {
+        self.probe.sent += 1;
+        match result {
+            Ok(f) => {
+                *self.statuses.entry(f.answer.status).or_default() += 1;
+                let limited = f.answer.status == 429 && self.probe.first_429_after.is_none();
+                if limited || self.probe.first_429_after.is_none() {
+                    self.probe.limit_headers = f
+                        .answer
+                        .headers
+                        .iter()
+                        .filter(|(n, _)| {
+                            n == "retry-after" || n.starts_with("ratelimit") || n.starts_with("x-ratelimit")
+                        })
+                        .cloned()
+                        .collect();
+                }
+                if limited {
+                    self.probe.first_429_after = Some(self.answered);
+                }
+                self.answered += 1;
+            }
+            Err(e) => {
+                self.probe.errors += 1;
+                self.probe.last_error = Some(e);
+            }
+        }
+    }
+
+    fn done(&self, deadline: Instant) -> bool {
+        self.probe.first_429_after.is_some() || self.probe.errors >= MAX_ERRORS || Instant::now() >= deadline
+    }
+
+    fn finish(mut self) -> BurstProbe {
+        self.probe.elapsed_ms = self.started.elapsed().as_millis() as u64;
+        self.probe.statuses = self.statuses.into_iter().collect();
+        self.probe
+    }
+}
+
+async fn public_burst(client: &ProbeClient, plan: &Plan, e: &Endpoint) -> BurstProbe {
+    let (max, window) = (plan.probes.burst_requests, plan.probes.burst_window);
+    let path = e.path_for(0);
+    let mut tally = Tally::new(format!("GET {path}"), max, window);
+    let deadline = Instant::now() + window;
+    let mut n = 0u32;
+    while n < max && !tally.done(deadline) {
+        let batch = (max - n).min(CONCURRENCY as u32);
+        let paths: Vec<String> = (0..batch).map(|i| e.path_for(u64::from(n + i))).collect();
+        let sends = paths.iter().map(|p| client.fetch(Method::GET, p, &[], None, BODY_CAP));
+        match tokio::time::timeout_at(deadline, join_all(sends)).await {
+            Ok(results) => results.into_iter().for_each(|r| tally.record(r)),
+            Err(_) => break,
+        }
+        n += batch;
+    }
+    tally.finish()
+}
+
+async fn login_attempts(client: &ProbeClient, plan: &Plan, e: &Endpoint) -> BurstProbe {
+    let (max, window) = (plan.probes.login_attempts, plan.probes.login_window);
+    let path = e.path_for(0);
+    let method = Method::from_bytes(e.method.as_bytes()).unwrap_or(Method::POST);
+    let mut tally = Tally::new(format!("{method} {path}"), max, window);
+    let deadline = Instant::now() + window;
+    let body = e.body.as_ref().map_or(WRONG_CREDENTIALS.to_string(), |b| b.expose().to_string());
+    let headers = [("content-type".to_string(), "application/json".to_string())];
+    for _ in 0..max {
+        if tally.done(deadline) {
+            break;
+        }
+        let send = client.fetch(method.clone(), &path, &headers, Some(reqwest::Body::from(body.clone())), BODY_CAP);
+        match tokio::time::timeout_at(deadline, send).await {
+            Ok(result) => tally.record(result),
+            Err(_) => break,
+        }
+    }
+    tally.finish()
+}
