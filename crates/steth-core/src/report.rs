@@ -2,7 +2,7 @@
 //! Its JSON form is a public, versioned API (`schema/report.schema.json`).
 
 use crate::catalog::{self, Severity};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, LoadSettings};
 use crate::outcome::Status;
 use crate::policy::Assessed;
 use crate::score::{self, Band, Coverage, Score, Scored};
@@ -31,9 +31,66 @@ pub struct Report {
     pub coverage: Coverage,
     /// The top 3 action items.
     pub actions: Vec<Action>,
+    /// Per-endpoint latency under normal load, when load phases ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadSummary>,
     /// The evidence the verdicts were drawn from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_evidence: Option<Evidence>,
+}
+
+/// The load phases at a glance: settings, bounds, one row per endpoint, the slowest five.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadSummary {
+    /// Rates, durations and the abort bounds the phases ran with.
+    pub settings: LoadSettings,
+    /// One row per endpoint, from its normal-load phase.
+    pub endpoints: Vec<EndpointRow>,
+    /// Names of the five endpoints with the highest p99, slowest first.
+    pub slowest: Vec<String>,
+}
+
+/// One endpoint under normal load, in the seeds' table shape plus the timing breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointRow {
+    /// Display name.
+    pub name: String,
+    /// Method.
+    pub method: String,
+    /// read, write or batch.
+    pub kind: String,
+    /// Median latency.
+    pub p50_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Largest latency.
+    pub max_ms: f64,
+    /// The p99 target (the endpoint's budget, else the item's threshold for its kind).
+    pub target_ms: f64,
+    /// pass, warn (within 10 %) or fail against the target.
+    pub status: Status,
+    /// Requests answered or failed.
+    pub requests: u64,
+    /// Achieved rate.
+    pub achieved_rate: f64,
+    /// 5xx answers plus requests without an answer.
+    pub failures: u64,
+    /// Mean connect time.
+    pub connect_mean_ms: f64,
+    /// Mean time to first byte.
+    pub ttfb_mean_ms: f64,
+    /// Mean body transfer time.
+    pub transfer_mean_ms: f64,
+    /// `Server-Timing` phases, mean milliseconds.
+    pub server_timing: std::collections::BTreeMap<String, f64>,
+    /// Requests per connection (keep-alive reuse).
+    pub requests_per_connection: f64,
+    /// Slower than 2 s at p99: long-running work that belongs in a queue (8.5).
+    pub over_2s: bool,
+    /// Why the phase stopped early, when it did.
+    pub stopped: Option<String>,
 }
 
 /// The producing tool.
@@ -217,6 +274,7 @@ impl Report {
             total: total_of(scoring.total),
             coverage: scoring.coverage,
             actions,
+            load: evidence.as_ref().and_then(|e| load_summary(e, assessed)),
             raw_evidence: evidence,
         }
     }
@@ -235,6 +293,67 @@ impl Report {
     pub fn count(&self, status: Status) -> usize {
         self.items.iter().filter(|i| i.status == status).count()
     }
+}
+
+/// The p99 target of an endpoint kind: the threshold used for 1.1 (read), 1.2 (write) or
+/// the 1 s of 1.3 for other kinds.
+fn kind_target_ms(kind: &str, assessed: &[Assessed]) -> f64 {
+    let id = match kind {
+        "read" => "1.1",
+        "write" => "1.2",
+        _ => return 1000.0,
+    };
+    let threshold = assessed
+        .iter()
+        .find(|a| a.item.id == id)
+        .map(|a| a.threshold.clone())
+        .or_else(|| catalog::find(id).map(|i| i.default_threshold.clone()));
+    threshold.and_then(|t| t.duration()).map_or(1000.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummary> {
+    let load = evidence.load.data()?;
+    let endpoints: Vec<EndpointRow> = load
+        .endpoints
+        .iter()
+        .filter_map(|e| {
+            let p = e.phase("normal").or_else(|| e.phases.last())?;
+            let target_ms = e.p99_budget_ms.unwrap_or_else(|| kind_target_ms(&e.kind, assessed));
+            let p99 = p.latency.p99_ms;
+            let status = if p99 >= target_ms {
+                Status::Fail
+            } else if p99 >= target_ms * 0.9 {
+                Status::Warn
+            } else {
+                Status::Pass
+            };
+            Some(EndpointRow {
+                name: e.name.clone(),
+                method: e.method.clone(),
+                kind: e.kind.clone(),
+                p50_ms: p.latency.p50_ms,
+                p95_ms: p.latency.p95_ms,
+                p99_ms: p99,
+                max_ms: p.latency.max_ms,
+                target_ms,
+                status,
+                requests: p.requests,
+                achieved_rate: p.achieved_rate,
+                failures: p.failures,
+                connect_mean_ms: p.connect_mean_ms,
+                ttfb_mean_ms: p.ttfb_mean_ms,
+                transfer_mean_ms: p.transfer_mean_ms,
+                server_timing: p.server_timing.clone(),
+                requests_per_connection: p.requests_per_connection,
+                over_2s: p99 >= 2000.0,
+                stopped: p.stopped.clone(),
+            })
+        })
+        .collect();
+    let mut by_p99: Vec<&EndpointRow> = endpoints.iter().collect();
+    by_p99.sort_by(|a, b| b.p99_ms.total_cmp(&a.p99_ms));
+    let slowest = by_p99.iter().take(5).map(|r| r.name.clone()).collect();
+    Some(LoadSummary { settings: load.settings.clone(), endpoints, slowest })
 }
 
 fn total_of(score: Score) -> Total {

@@ -19,7 +19,8 @@ pub fn load(text: &str) -> Result<Report, String> {
             steth_core::report::SCHEMA_VERSION
         ));
     }
-    serde_json::from_value(value).map_err(|e| format!("not a stethoscope report: {e}"))
+    // From the text, not the Value: integer map keys (status codes) only parse from text.
+    serde_json::from_str(text).map_err(|e| format!("not a stethoscope report: {e}"))
 }
 
 #[cfg(test)]

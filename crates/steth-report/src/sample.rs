@@ -1,6 +1,7 @@
 //! The one sample report every renderer test draws, covering every outcome kind.
 
 use steth_core::catalog;
+use steth_core::evidence::{EndpointLoad, Evidence, LoadEvidence, LoadSettings, Percentiles, PhaseResult, Slot};
 use steth_core::outcome::Outcome;
 use steth_core::policy::Assessed;
 use steth_core::report::{Report, Run, SourceState};
@@ -49,5 +50,65 @@ pub fn sample() -> Report {
             },
         ],
     };
-    Report::build(run, &items, None)
+    Report::build(run, &items, Some(load_evidence()))
+}
+
+fn phase(p50: f64, p95: f64, p99: f64, failures: u64) -> PhaseResult {
+    PhaseResult {
+        phase: "normal".into(),
+        model: "open".into(),
+        target_rate: Some(20.0),
+        achieved_rate: 20.0,
+        behind_schedule: false,
+        measured_secs: 10.0,
+        requests: 200,
+        failures,
+        statuses: [(200, 200 - failures)].into_iter().collect(),
+        errors: Default::default(),
+        latency: Percentiles {
+            p50_ms: p50,
+            p75_ms: p50,
+            p90_ms: p95,
+            p95_ms: p95,
+            p99_ms: p99,
+            p999_ms: p99,
+            max_ms: p99,
+            mean_ms: p50,
+        },
+        connect_mean_ms: 0.2,
+        tls_mean_ms: None,
+        ttfb_mean_ms: p50 - 0.1,
+        transfer_mean_ms: 0.1,
+        server_timing: [("db".to_string(), 1.5)].into_iter().collect(),
+        requests_per_connection: 100.0,
+        http_version: "HTTP/1.1".into(),
+        stopped: None,
+    }
+}
+
+fn load_evidence() -> Evidence {
+    let endpoint = |name: &str, kind: &str, p: PhaseResult| EndpointLoad {
+        name: name.into(),
+        method: name.split(' ').next().unwrap_or_default().into(),
+        path: name.split(' ').nth(1).unwrap_or_default().into(),
+        kind: kind.into(),
+        p99_budget_ms: None,
+        phases: vec![p],
+    };
+    let load = LoadEvidence {
+        settings: LoadSettings {
+            rate: 20.0,
+            duration_secs: 10.0,
+            warmup_secs: 1.0,
+            baseline_rate: 2.0,
+            stress_factor: None,
+            soak_secs: None,
+            abort_bounds: "abort when more than 50 % of at least 20 requests fail within 10 s".into(),
+        },
+        endpoints: vec![
+            endpoint("GET /products", "read", phase(2.1, 4.0, 143.0, 0)),
+            endpoint("POST /orders", "write", phase(12.0, 40.0, 480.0, 2)),
+        ],
+    };
+    Evidence { load: Slot::collected(load), ..Evidence::default() }
 }

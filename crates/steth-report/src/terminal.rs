@@ -51,6 +51,16 @@ fn measured(item: &ItemResult) -> String {
     }
 }
 
+fn ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.2} s", v / 1000.0)
+    } else if v >= 10.0 {
+        format!("{v:.0} ms")
+    } else {
+        format!("{v:.1} ms")
+    }
+}
+
 fn percent(p: Option<f64>) -> String {
     p.map_or("–".to_string(), |p| format!("{p:.0} %"))
 }
@@ -100,6 +110,54 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             if item.findings.len() > MAX_FINDINGS {
                 writeln!(out, "    … and {} more (see --format json)", item.findings.len() - MAX_FINDINGS)?;
             }
+        }
+    }
+    if let Some(load) = &report.load {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Endpoints under normal load ({} req/s each, {:.0} s measured after {:.0} s warm-up; {})",
+            load.settings.rate, load.settings.duration_secs, load.settings.warmup_secs, load.settings.abort_bounds
+        )?;
+        let mut t = table(style);
+        t.set_header(vec![
+            "",
+            "endpoint",
+            "kind",
+            "p50",
+            "p95",
+            "p99",
+            "target",
+            "req/s",
+            "failed",
+            "first byte",
+            "server timing",
+        ]);
+        for e in &load.endpoints {
+            let timing: Vec<String> = e.server_timing.iter().map(|(k, v)| format!("{k} {}", ms(*v))).collect();
+            t.add_row(vec![
+                status_cell(e.status, style),
+                Cell::new(&e.name),
+                Cell::new(&e.kind),
+                Cell::new(ms(e.p50_ms)),
+                Cell::new(ms(e.p95_ms)),
+                Cell::new(ms(e.p99_ms)),
+                Cell::new(format!("< {}", ms(e.target_ms))),
+                Cell::new(format!("{:.1}", e.achieved_rate)),
+                Cell::new(e.failures),
+                Cell::new(ms(e.ttfb_mean_ms)),
+                Cell::new(timing.join(", ")),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+        if !load.slowest.is_empty() {
+            writeln!(out, "Slowest at p99: {}", load.slowest.join(", "))?;
+        }
+        for e in load.endpoints.iter().filter(|e| e.over_2s) {
+            writeln!(out, "  {} takes over 2 s at p99: long-running work that belongs in a queue (8.5)", e.name)?;
+        }
+        for e in load.endpoints.iter().filter_map(|e| e.stopped.as_ref().map(|s| (e, s))) {
+            writeln!(out, "  {} stopped early: {}", e.0.name, e.1)?;
         }
     }
     writeln!(out)?;
