@@ -97,6 +97,7 @@ pub struct PhaseResult {
     /// Responses with 5xx plus requests without a response.
     pub failures: u64,
     /// Responses by status.
+    #[serde(with = "status_keys")]
     pub statuses: BTreeMap<u16, u64>,
     /// Requests without a response by class: connect, timeout, reset, protocol.
     pub errors: BTreeMap<String, u64>,
@@ -118,4 +119,22 @@ pub struct PhaseResult {
     pub http_version: String,
     /// Why the phase ended, when it did not complete: "aborted: ..." or "interrupted".
     pub stopped: Option<String>,
+}
+
+/// Status codes as JSON object keys. Evidence sits inside internally tagged slots, whose
+/// buffering loses serde's integer-key parsing, so the keys are parsed here.
+mod status_keys {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(map: &BTreeMap<u16, u64>, s: S) -> Result<S::Ok, S::Error> {
+        map.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<String, u64>>().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u16, u64>, D::Error> {
+        BTreeMap::<String, u64>::deserialize(d)?
+            .into_iter()
+            .map(|(k, v)| k.parse::<u16>().map(|k| (k, v)).map_err(serde::de::Error::custom))
+            .collect()
+    }
 }
