@@ -157,9 +157,23 @@ pub async fn run(
     let Some(base) = &plan.target else {
         return Slot::unavailable("no [target] base_url in the config");
     };
-    if plan.endpoints.is_empty() {
-        return Slot::unavailable("no [[endpoints]] to load");
+    // Login endpoints are not loaded: hammering them proves nothing and locks accounts out.
+    let loaded: Vec<(usize, &Endpoint)> = plan.endpoints.iter().enumerate().filter(|(_, e)| !e.login).collect();
+    if loaded.is_empty() {
+        return Slot::unavailable("no [[endpoints]] to load (login endpoints are never loaded)");
     }
+    let resolved;
+    let plan = if loaded.iter().any(|(_, e)| e.identity.is_some()) {
+        match crate::http::resolve_identities(plan).await {
+            Ok(p) => {
+                resolved = p;
+                &resolved
+            }
+            Err(e) => return Slot::failed(format!("cannot authenticate the load phases: {e}")),
+        }
+    } else {
+        plan
+    };
     let target = match Target::new(&base.base_url) {
         Ok(t) => t,
         Err(e) => return Slot::failed(e.to_string()),
@@ -175,7 +189,7 @@ pub async fn run(
     };
     let control = Control::new(stop.clone(), progress);
     let mut endpoints = Vec::new();
-    for (index, endpoint) in plan.endpoints.iter().enumerate() {
+    for (index, endpoint) in loaded {
         let template = match template(plan, endpoint) {
             Ok(t) => Arc::new(t),
             Err(e) => return Slot::failed(format!("{}: {e}", endpoint.name)),

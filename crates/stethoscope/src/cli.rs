@@ -113,6 +113,9 @@ pub struct AuditArgs {
     /// PostgreSQL URL of the service's database (overrides [postgres] url).
     #[arg(long, value_name = "URL")]
     pub postgres: Option<String>,
+    /// Skip the load phases (items 1.1–1.4 are then not assessed).
+    #[arg(long)]
+    pub no_load: bool,
     /// Exit with code 1 when the total score is below PERCENT.
     #[arg(long, value_name = "PERCENT")]
     pub fail_under: Option<f64>,

@@ -1,6 +1,8 @@
 //! The truth matrix: the fixture shop audited healthy (every measurable item passes) and once
 //! per defect switch (exactly the targeted item fails, nothing else changes).
 
+mod support;
+
 use futures_util::StreamExt;
 use shop::{Defect, ShopConfig};
 use std::collections::BTreeMap;
@@ -9,7 +11,6 @@ use std::time::Duration;
 use steth_collect::{Needs, Silent};
 use steth_core::Status;
 use steth_core::catalog;
-use steth_core::config::{self, Endpoint, EndpointKind, ParamValues, Plan, PostgresTarget, Secret, Target};
 use steth_core::policy::Policy;
 
 static RUN: AtomicU32 = AtomicU32::new(0);
@@ -18,34 +19,14 @@ static RUN: AtomicU32 = AtomicU32::new(0);
 /// loudly.
 fn services_up() -> bool {
     let pg = std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(1)).is_ok();
-    let redis = std::net::TcpStream::connect_timeout(&"127.0.0.1:6379".parse().unwrap(), Duration::from_secs(1)).is_ok();
+    let redis =
+        std::net::TcpStream::connect_timeout(&"127.0.0.1:6379".parse().unwrap(), Duration::from_secs(1)).is_ok();
     if pg && redis {
         return true;
     }
     assert!(std::env::var_os("CI").is_none(), "CI must provide PostgreSQL and Redis (scripts/services.sh)");
     eprintln!("SKIPPED: PostgreSQL or Redis is not running on 127.0.0.1; run scripts/services.sh");
     false
-}
-
-fn read(path: &str, list: bool) -> Endpoint {
-    let mut params = BTreeMap::new();
-    if path.contains("{id}") {
-        params.insert("id".to_string(), ParamValues::Range { start: 1, end: 100 });
-    }
-    Endpoint {
-        name: format!("GET {path}"),
-        method: "GET".into(),
-        path: path.into(),
-        kind: EndpointKind::Read,
-        public: true,
-        list,
-        login: false,
-        headers: vec![],
-        body: None,
-        identity: None,
-        p99_budget: None,
-        params,
-    }
 }
 
 /// Starts the shop with the defects, audits it, shuts it down; returns each item's status.
@@ -57,23 +38,8 @@ async fn audit(defects: &[Defect]) -> BTreeMap<&'static str, (Status, String)> {
     shop_config.seed.orders = 12_000;
     let shop = shop::start(shop_config).await.expect("the shop starts");
     assert!(shop.database_ready() && shop.redis_ready(), "{:?}", shop.startup_warnings());
-    let plan = Plan {
-        target: Some(Target {
-            base_url: url::Url::parse(&shop.base_url()).unwrap(),
-            serverless: false,
-            timeout: Duration::from_secs(5),
-        }),
-        endpoints: vec![read("/products", true), read("/products/{id}", false)],
-        postgres: Some(PostgresTarget {
-            url: Secret::new(shop.database_url().expect("database url")),
-            app_role: None,
-            statement_timeout: Duration::from_secs(5),
-            lock_timeout: Duration::from_secs(1),
-        }),
-        cors_origin: config::DEFAULT_FOREIGN_ORIGIN.into(),
-        ..Plan::default()
-    };
-    let evidence = steth_collect::collect(&plan, Needs { http: true, pg: true }, &Silent).await;
+    let plan = support::shop_plan(&shop);
+    let evidence = steth_collect::collect(&plan, Needs { http: true, pg: true, load: true }, &Silent).await;
     shop.shutdown().await;
     Policy::default()
         .assess(&evidence)

@@ -19,6 +19,21 @@ pub use client::{Answer, Fetched, ProbeClient, read_body, user_agent};
 use steth_core::config::{Endpoint, Plan};
 use steth_core::evidence::{HttpEvidence, Slot};
 
+/// The plan with every identity that logs in by itself logged in (its token in its headers),
+/// for collectors that send authenticated requests outside the probes (the load phases).
+pub async fn resolve_identities(plan: &Plan) -> Result<Plan, String> {
+    if plan.identities.values().all(|i| i.login.is_none()) {
+        return Ok(plan.clone());
+    }
+    let target = plan.target.as_ref().ok_or("no [target] base_url in the config")?;
+    let client = ProbeClient::new(target).map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let (resolved, attempts) = login::log_in(&client, plan).await;
+    match attempts.iter().find(|a| a.error.is_some()) {
+        Some(a) => Err(format!("identity `{}` could not log in: {}", a.identity, a.error.as_deref().unwrap_or_default())),
+        None => Ok(resolved),
+    }
+}
+
 /// Runs every HTTP probe the plan allows.
 pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
     let Some(target) = &plan.target else {

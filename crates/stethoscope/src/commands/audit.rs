@@ -3,10 +3,10 @@
 use crate::cli::AuditArgs;
 use crate::exit::{Exit, Failure};
 use crate::output;
-use crate::progress::Lines;
+use crate::progress::{Lines, LoadBar};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
-use steth_collect::Needs;
+use steth_collect::{Needs, Session};
 use steth_core::catalog::{self, Source};
 use steth_core::config::{self, Plan, PostgresTarget, Secret, Target};
 use steth_core::evidence::{Evidence, Slot};
@@ -74,6 +74,9 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
             None => plan.target = Some(Target { base_url: url, serverless: false, timeout: Duration::from_secs(10) }),
         }
     }
+    if args.no_load {
+        plan.load.enabled = false;
+    }
     if let Some(pg) = &args.postgres {
         let url = parse_url(pg, "--postgres", &["postgres", "postgresql"])?;
         match &mut plan.postgres {
@@ -133,7 +136,7 @@ fn needs(policy: &Policy) -> Needs {
         .filter(|i| policy.selection.includes(i) && i.is_implemented() && !policy.na.contains_key(i.id))
         .collect();
     let uses = |s: Source| selected.iter().any(|i| i.sources.contains(&s));
-    Needs { http: uses(Source::Http), pg: uses(Source::Pg) }
+    Needs { http: uses(Source::Http), pg: uses(Source::Pg), load: uses(Source::Load) }
 }
 
 fn describe<T>(name: &str, slot: &Slot<T>, target: String) -> SourceState {
@@ -173,10 +176,27 @@ pub fn audit(
     let started = SystemTime::now();
     let clock = Instant::now();
     if !quiet {
-        eprintln!("stethoscope: auditing {}", plan.target.as_ref().map_or("(no HTTP target)".to_string(), |t| t.base_url.to_string()));
+        eprintln!(
+            "stethoscope: auditing {}",
+            plan.target.as_ref().map_or("(no HTTP target)".to_string(), |t| t.base_url.to_string())
+        );
     }
     let runtime = super::runtime()?;
-    let mut evidence = runtime.block_on(steth_collect::collect(plan, needs(&plan.policy), &Lines { quiet }));
+    let mut evidence = runtime.block_on(async {
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let interrupt = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stethoscope: interrupted; finishing the current phase and reporting what was measured");
+                let _ = stop_tx.send(true);
+            }
+        });
+        let bar = LoadBar::new(quiet);
+        let session = Session { observers: Vec::new(), load_progress: bar.callback(), stop };
+        let evidence = steth_collect::collect_with(plan, needs(&plan.policy), &Lines { quiet }, session).await;
+        bar.finish();
+        interrupt.abort();
+        evidence
+    });
     if let Some(patch) = patch {
         patch(&mut evidence);
     }
@@ -190,6 +210,11 @@ pub fn audit(
         sources: vec![
             describe("http", &evidence.http, plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default()),
             describe("pg", &evidence.pg, plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default()),
+            describe(
+                "load",
+                &evidence.load,
+                format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate),
+            ),
         ],
     };
     Ok(Report::build(run, &assessed, Some(evidence)))
