@@ -74,6 +74,7 @@ fn spec(load: &LoadPlan, name: String, rate: f64, duration: Duration) -> PhaseSp
             max_backlog: ((rate * 30.0) as u64).max(1_000),
             hard_limit: load.phase_limit,
         },
+        keep_intervals: false,
     }
 }
 

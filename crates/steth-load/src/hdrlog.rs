@@ -5,8 +5,8 @@
 use crate::report::Interval;
 use base64::Engine as _;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::interval_log::{IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, Tag};
-use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
+use hdrhistogram::serialization::Deserializer;
+use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use std::io::Write;
 use std::time::{Duration, SystemTime};
 
@@ -17,26 +17,25 @@ pub fn write(
     intervals: &[Interval],
     tag: Option<&str>,
 ) -> std::io::Result<()> {
-    let mut serializer = V2DeflateSerializer::new();
-    let mut buffer: Vec<u8> = Vec::new();
-    let mut builder = IntervalLogWriterBuilder::new();
-    builder
-        .add_comment("Written by stethoscope load; latencies in microseconds")
-        .with_start_time(started)
-        .with_base_time(started)
-        .with_max_value_divisor(1000.0);
-    let mut log = builder.begin_log_with(&mut buffer, &mut serializer)?;
-    let tag = tag.and_then(Tag::new);
+    let epoch = started.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+    writeln!(out, "#Written by stethoscope {}; latencies in microseconds", env!("CARGO_PKG_VERSION"))?;
+    writeln!(out, "#[StartTime: {epoch:.3} (seconds since epoch)]")?;
+    writeln!(out, "#[BaseTime: {epoch:.3} (seconds since epoch)]")?;
+    writeln!(out, "#[MaxValueDivisor: 1000.000]")?;
+    writeln!(out, "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"")?;
+    let tag =
+        tag.filter(|t| !t.is_empty() && !t.contains([',', ' ', '\n'])).map(|t| format!("Tag={t},")).unwrap_or_default();
     for i in intervals {
-        log.write_histogram(&i.histogram, i.start, i.length, tag)
-            .map_err(|e| std::io::Error::other(format!("cannot write an interval: {e:?}")))?;
+        writeln!(
+            out,
+            "{tag}{:.3},{:.3},{:.3},{}",
+            i.start.as_secs_f64(),
+            i.length.as_secs_f64(),
+            i.max_us as f64 / 1000.0,
+            i.encoded
+        )?;
     }
-    // The legend line other HdrHistogram tools expect after the header comments.
-    let text = String::from_utf8_lossy(&buffer);
-    let header_end = text.lines().take_while(|l| l.starts_with('#')).map(|l| l.len() + 1).sum::<usize>();
-    out.write_all(text[..header_end].as_bytes())?;
-    out.write_all(b"\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n")?;
-    out.write_all(text[header_end..].as_bytes())
+    Ok(())
 }
 
 /// One interval read back from a log.
@@ -95,8 +94,8 @@ mod tests {
             b.record(v * 3).unwrap();
         }
         let intervals = vec![
-            Interval { start: Duration::from_secs(0), length: Duration::from_secs(1), histogram: a.clone() },
-            Interval { start: Duration::from_secs(1), length: Duration::from_secs(1), histogram: b.clone() },
+            Interval::encode(Duration::from_secs(0), Duration::from_secs(1), &a),
+            Interval::encode(Duration::from_secs(1), Duration::from_secs(1), &b),
         ];
         let mut log = Vec::new();
         write(&mut log, SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000), &intervals, Some("GET_/x"))
@@ -106,9 +105,11 @@ mod tests {
             text.contains("\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\""),
             "{text}"
         );
+        assert!(text.contains("Tag=GET_/x,1.000,1.000,297."), "{text}");
         let back = read(&log).unwrap();
         assert_eq!(back.len(), 2);
         assert_eq!(back[0].histogram, a);
+        assert_eq!(back[1].start, Duration::from_secs(1));
         let merged = merge(&back);
         let mut expected = a.clone();
         expected.add(&b).unwrap();

@@ -19,7 +19,7 @@ mod target;
 mod template;
 mod workers;
 
-pub use phase::{AbortRules, Control, Model, PhaseSpec, Snapshot, run};
+pub use phase::{AbortRules, Control, Model, PhaseSpec, ProgressFn, Snapshot, run};
 pub use recorder::ErrorKind;
 pub use report::{ErrorCounts, Interval, LatencySummary, PhaseReport, StopReason, TimingPhase};
 pub use target::{Target, TargetError};

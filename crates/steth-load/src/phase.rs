@@ -4,12 +4,12 @@ use crate::recorder::Recorder;
 use crate::report::{Interval, PhaseFacts, PhaseReport, StopReason};
 use crate::target::Target;
 use crate::template::RequestTemplate;
-use crate::workers::{self, Flush, Shared};
+use crate::workers::{self, Shared};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 /// How requests arrive.
@@ -76,6 +76,8 @@ pub struct PhaseSpec {
     pub request_timeout: Duration,
     /// Safety bounds.
     pub abort: AbortRules,
+    /// Keep each second's latencies (compressed) for an interval log.
+    pub keep_intervals: bool,
 }
 
 /// A progress snapshot, about once a second.
@@ -97,11 +99,14 @@ pub struct Snapshot {
     pub errors: u64,
 }
 
+/// Receives a snapshot about once a second.
+pub type ProgressFn = Arc<dyn Fn(&Snapshot) + Send + Sync>;
+
 /// What the caller can do to a running phase: stop it, watch it.
 #[derive(Clone)]
 pub struct Control {
     stop: watch::Receiver<bool>,
-    progress: Option<Arc<dyn Fn(&Snapshot) + Send + Sync>>,
+    progress: Option<ProgressFn>,
 }
 
 impl Control {
@@ -113,7 +118,7 @@ impl Control {
         Control { stop: rx, progress: None }
     }
     /// Stops when the channel turns true (e.g. on Ctrl-C); reports progress to `progress`.
-    pub fn new(stop: watch::Receiver<bool>, progress: Option<Arc<dyn Fn(&Snapshot) + Send + Sync>>) -> Control {
+    pub fn new(stop: watch::Receiver<bool>, progress: Option<ProgressFn>) -> Control {
         Control { stop, progress }
     }
 }
@@ -149,34 +154,24 @@ fn failures(r: &Recorder) -> u64 {
 pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSpec, control: &Control) -> PhaseReport {
     let start = Instant::now();
     let shared = Arc::new(Shared::new(start, spec));
-    let (flush_tx, mut flush_rx) = mpsc::unbounded_channel::<Flush>();
     let mut tasks = JoinSet::new();
     let (model, connections, rate) = match spec.model {
         Model::Closed { connections } => {
             for _ in 0..connections.max(1) {
-                tasks.spawn(workers::closed(target.clone(), template.clone(), shared.clone(), flush_tx.clone()));
+                tasks.spawn(workers::closed(target.clone(), template.clone(), shared.clone()));
             }
             ("closed", connections.max(1), None)
         }
         Model::Open { rate, max_connections } => {
-            tasks.spawn(workers::open(
-                target.clone(),
-                template.clone(),
-                shared.clone(),
-                flush_tx.clone(),
-                rate,
-                max_connections.max(1),
-            ));
+            tasks.spawn(workers::open(target.clone(), template.clone(), shared.clone(), rate, max_connections.max(1)));
             ("open", max_connections.max(1), Some(rate))
         }
     };
-    drop(flush_tx);
 
-    let mut total = Recorder::new();
-    let mut interval = Recorder::new();
-    let mut warm = Recorder::new();
     let mut intervals: Vec<Interval> = Vec::new();
+    let mut spare = crate::histogram();
     let mut window = Window { slots: VecDeque::new(), len: spec.abort.window.as_secs().max(1) as usize };
+    let (mut seen_completed, mut seen_failures) = (0u64, 0u64);
     let mut interval_start = shared.warmup_end;
     let mut tick = tokio::time::interval_at((start + Duration::from_secs(1)).into(), Duration::from_secs(1));
     let mut stop = control.stop.clone();
@@ -185,35 +180,44 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
 
     let reason = loop {
         tokio::select! {
-            flush = flush_rx.recv() => match flush {
-                Some(Flush { measured, recorder }) => {
-                    if measured { interval.merge(&recorder) } else { warm.merge(&recorder) }
-                }
-                None => break StopReason::Completed,
-            },
+            joined = tasks.join_next() => if joined.is_none() { break StopReason::Completed },
             _ = tick.tick() => {
                 let now = Instant::now();
-                window.push(interval.completed() + warm.completed(), failures(&interval) + failures(&warm), interval.latency.value_at_quantile(0.5));
+                // Read the books and swap the interval histogram for an empty one, under the
+                // lock but without allocating.
+                let (completed, failed, median, p99, total) = {
+                    let mut books = shared.books.lock().unwrap_or_else(|p| p.into_inner());
+                    let b = &mut *books;
+                    std::mem::swap(&mut b.interval, &mut spare);
+                    (
+                        b.measured.completed() + b.warm_completed,
+                        failures(&b.measured) + b.warm_failures,
+                        spare.value_at_quantile(0.5),
+                        b.measured.latency.value_at_quantile(0.99),
+                        b.measured.completed(),
+                    )
+                };
                 if now > shared.warmup_end {
-                    intervals.push(Interval {
-                        start: interval_start.saturating_duration_since(start),
-                        length: now.saturating_duration_since(interval_start.max(shared.warmup_end)),
-                        histogram: interval.latency.clone(),
-                    });
+                    if spec.keep_intervals {
+                        let from = interval_start.max(shared.warmup_end);
+                        intervals.push(Interval::encode(from - start, now - from, &spare));
+                    }
                     interval_start = now;
                 }
-                let rate_now = interval.completed() as f64;
-                total.merge(&interval.take());
-                warm = Recorder::new();
+                let rate_now = spare.len() as f64;
+                spare.reset();
+                window.push(completed - seen_completed, failed - seen_failures, median);
+                seen_completed = completed;
+                seen_failures = failed;
                 if let Some(progress) = &control.progress {
                     progress(&Snapshot {
                         phase: spec.name.clone(),
                         elapsed: now - start,
                         warming_up: now < shared.warmup_end,
-                        completed: total.completed(),
+                        completed: total,
                         rate: rate_now,
-                        p99: Duration::from_micros(total.latency.value_at_quantile(0.99)),
-                        errors: failures(&total),
+                        p99: Duration::from_micros(p99),
+                        errors: failed,
                     });
                 }
                 let (req, fail) = (window.requests(), window.failures());
@@ -256,19 +260,11 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
             _ = &mut grace => { tasks.abort_all(); break }
         }
     }
-    while let Ok(Flush { measured, recorder }) = flush_rx.try_recv() {
-        if measured {
-            interval.merge(&recorder);
-        }
+    let books = shared.books.lock().unwrap_or_else(|p| p.into_inner());
+    if spec.keep_intervals && !books.interval.is_empty() && stopped_at > shared.warmup_end {
+        let from = interval_start.max(shared.warmup_end);
+        intervals.push(Interval::encode(from - start, stopped_at.saturating_duration_since(from), &books.interval));
     }
-    if !interval.latency.is_empty() && stopped_at > shared.warmup_end {
-        intervals.push(Interval {
-            start: interval_start.saturating_duration_since(start),
-            length: stopped_at.saturating_duration_since(interval_start.max(shared.warmup_end)),
-            histogram: interval.latency.clone(),
-        });
-    }
-    total.merge(&interval);
     let measured = stopped_at.saturating_duration_since(shared.warmup_end);
     let measured = match (spec.duration, &reason) {
         (Some(d), StopReason::Completed) => measured.min(d).max(Duration::from_millis(1)),
@@ -286,6 +282,6 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
             stop: reason,
             intervals,
         },
-        &total,
+        &books.measured,
     )
 }

@@ -1,4 +1,4 @@
-//! What one worker records between flushes; merged by the phase loop.
+//! What a phase records: one set of histograms and counters shared by its workers.
 
 use crate::histogram;
 use hdrhistogram::Histogram;
@@ -140,35 +140,5 @@ impl Recorder {
                 e.1 += 1;
             }
         }
-    }
-
-    /// Adds another recorder's measurements.
-    pub(crate) fn merge(&mut self, other: &Recorder) {
-        // The histograms share bounds, so adding cannot fail.
-        let _ = self.latency.add(&other.latency);
-        let _ = self.ttfb.add(&other.ttfb);
-        let _ = self.transfer.add(&other.transfer);
-        let _ = self.connect.add(&other.connect);
-        let _ = self.tls.add(&other.tls);
-        for (k, v) in &other.statuses {
-            *self.statuses.entry(*k).or_default() += v;
-        }
-        for (k, v) in &other.errors {
-            *self.errors.entry(*k).or_default() += v;
-        }
-        self.bytes_in += other.bytes_in;
-        self.bytes_out += other.bytes_out;
-        self.connections += other.connections;
-        for (k, (sum, n)) in &other.server_timing {
-            let e = self.server_timing.entry(k.clone()).or_default();
-            e.0 += sum;
-            e.1 += n;
-        }
-        self.max_lag = self.max_lag.max(other.max_lag);
-    }
-
-    /// Takes the measurements, leaving an empty recorder.
-    pub(crate) fn take(&mut self) -> Recorder {
-        std::mem::replace(self, Recorder::new())
     }
 }

@@ -99,15 +99,35 @@ pub struct TimingPhase {
     pub count: u64,
 }
 
-/// One second (or so) of measured latencies, for interval logs.
+/// One second (or so) of measured latencies, compressed as interval logs store them, so a
+/// long run keeps only a few hundred bytes per second.
 #[derive(Debug, Clone)]
 pub struct Interval {
     /// Start, from the phase start.
     pub start: Duration,
     /// Length.
     pub length: Duration,
-    /// Latencies in µs.
-    pub histogram: Histogram<u64>,
+    /// The largest latency, in µs.
+    pub max_us: u64,
+    /// The histogram (µs), V2 deflate-serialized and base64-encoded.
+    pub encoded: String,
+}
+
+impl Interval {
+    /// Compresses one interval's histogram.
+    pub fn encode(start: Duration, length: Duration, histogram: &Histogram<u64>) -> Interval {
+        use base64::Engine as _;
+        use hdrhistogram::serialization::Serializer as _;
+        let mut bytes = Vec::new();
+        // Serializing into memory cannot fail for a histogram with our bounds.
+        let _ = hdrhistogram::serialization::V2DeflateSerializer::new().serialize(histogram, &mut bytes);
+        Interval {
+            start,
+            length,
+            max_us: histogram.max(),
+            encoded: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
 }
 
 /// Everything measured in one phase (warm-up excluded).

@@ -12,19 +12,24 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, mpsc};
 
-/// How often a worker hands its measurements to the phase loop.
-const FLUSH_EVERY: Duration = Duration::from_millis(250);
-
-/// Measurements handed from a worker to the phase loop.
-pub(crate) struct Flush {
-    pub(crate) measured: bool,
-    pub(crate) recorder: Recorder,
+/// What the workers record into, behind one lock: a record is a few histogram increments,
+/// so two runtime threads rarely wait on each other, and memory stays flat however many
+/// requests a phase sends.
+pub(crate) struct Books {
+    /// Everything measured after the warm-up.
+    pub(crate) measured: Recorder,
+    /// Measured latencies since the phase loop's last tick.
+    pub(crate) interval: hdrhistogram::Histogram<u64>,
+    /// Warm-up requests answered or failed, and how many failed (for the abort bounds).
+    pub(crate) warm_completed: u64,
+    pub(crate) warm_failures: u64,
 }
 
 /// State the phase loop and its workers share.
 pub(crate) struct Shared {
     pub(crate) stop: AtomicBool,
     pub(crate) warmup_end: Instant,
+    pub(crate) books: std::sync::Mutex<Books>,
     start: Instant,
     issued: AtomicU64,
     limit: Option<u64>,
@@ -35,11 +40,35 @@ pub(crate) struct Shared {
     pub(crate) http2: AtomicBool,
 }
 
+/// One request's outcome, recorded under the lock.
+enum Sample {
+    Connected {
+        connect: Duration,
+        tls: Option<Duration>,
+    },
+    Failed(ErrorKind),
+    Answered {
+        status: u16,
+        latency: Duration,
+        ttfb: Duration,
+        transfer: Duration,
+        bytes_in: u64,
+        bytes_out: u64,
+        timing: Option<String>,
+    },
+}
+
 impl Shared {
     pub(crate) fn new(start: Instant, spec: &PhaseSpec) -> Shared {
         Shared {
             stop: AtomicBool::new(false),
             warmup_end: start + spec.warmup,
+            books: std::sync::Mutex::new(Books {
+                measured: Recorder::new(),
+                interval: crate::histogram(),
+                warm_completed: 0,
+                warm_failures: 0,
+            }),
             start,
             issued: AtomicU64::new(0),
             limit: spec.requests,
@@ -59,29 +88,40 @@ impl Shared {
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
-}
 
-/// A worker's two recorders: warm-up and measured.
-struct Books {
-    measured: Recorder,
-    warmup: Recorder,
-    next_flush: Instant,
-}
-
-impl Books {
-    fn new() -> Books {
-        Books { measured: Recorder::new(), warmup: Recorder::new(), next_flush: Instant::now() + FLUSH_EVERY }
-    }
-    fn for_time(&mut self, shared: &Shared, at: Instant) -> &mut Recorder {
-        if at < shared.warmup_end { &mut self.warmup } else { &mut self.measured }
-    }
-    fn flush(&mut self, tx: &mpsc::UnboundedSender<Flush>, force: bool) {
-        if !force && Instant::now() < self.next_flush {
+    /// Records a sample of a request intended at `intended`; warm-up requests only count
+    /// towards the abort bounds.
+    fn record(&self, intended: Instant, lag: Duration, sample: Sample) {
+        let mut books = self.books.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if intended < self.warmup_end {
+            match sample {
+                Sample::Connected { .. } => {}
+                Sample::Failed(_) => {
+                    books.warm_completed += 1;
+                    books.warm_failures += 1;
+                }
+                Sample::Answered { status, .. } => {
+                    books.warm_completed += 1;
+                    books.warm_failures += u64::from(status >= 500);
+                }
+            }
             return;
         }
-        self.next_flush = Instant::now() + FLUSH_EVERY;
-        let _ = tx.send(Flush { measured: true, recorder: self.measured.take() });
-        let _ = tx.send(Flush { measured: false, recorder: self.warmup.take() });
+        let books = &mut *books;
+        books.measured.max_lag = books.measured.max_lag.max(lag);
+        match sample {
+            Sample::Connected { connect, tls } => books.measured.record_connection(connect, tls),
+            Sample::Failed(kind) => books.measured.record_error(kind),
+            Sample::Answered { status, latency, ttfb, transfer, bytes_in, bytes_out, timing } => {
+                books.measured.record_response(status, latency, ttfb, transfer);
+                books.interval.saturating_record((latency.as_micros() as u64).max(1));
+                books.measured.bytes_in += bytes_in;
+                books.measured.bytes_out += bytes_out;
+                if let Some(t) = timing {
+                    books.measured.record_server_timing(&t);
+                }
+            }
+        }
     }
 }
 
@@ -94,17 +134,16 @@ async fn exchange(
     shared: &Shared,
     n: u64,
     intended: Instant,
-    books: &mut Books,
 ) {
     if conn.as_ref().is_none_or(|c| !c.is_usable()) {
         match Connection::open(target, shared.timeout).await {
             Ok(c) => {
                 shared.http2.store(c.is_http2(), Ordering::Relaxed);
-                books.for_time(shared, intended).record_connection(c.connect, c.tls);
+                shared.record(intended, Duration::ZERO, Sample::Connected { connect: c.connect, tls: c.tls });
                 *conn = Some(c);
             }
             Err(e) => {
-                books.for_time(shared, intended).record_error(e.kind);
+                shared.record(intended, Duration::ZERO, Sample::Failed(e.kind));
                 // A refused port would otherwise spin; the abort bound stops the phase soon.
                 tokio::time::sleep(Duration::from_millis(5)).await;
                 return;
@@ -131,60 +170,48 @@ async fn exchange(
         Ok::<_, hyper::Error>((status, head, bytes, timing))
     };
     let result = tokio::time::timeout_at((sent + shared.timeout).into(), exchange).await;
-    let book = books.for_time(shared, intended);
-    book.max_lag = book.max_lag.max(sent.saturating_duration_since(intended));
-    match result {
-        Ok(Ok((status, head, bytes, timing))) => {
+    let lag = sent.saturating_duration_since(intended);
+    let sample = match result {
+        Ok(Ok((status, head, bytes_in, timing))) => {
             let end = Instant::now();
-            book.record_response(status, end - intended, head - sent, end - head);
-            book.bytes_in += bytes;
-            book.bytes_out += bytes_out;
-            if let Some(t) = timing {
-                book.record_server_timing(&t);
+            Sample::Answered {
+                status,
+                latency: end - intended,
+                ttfb: head - sent,
+                transfer: end - head,
+                bytes_in,
+                bytes_out,
+                timing,
             }
         }
         Ok(Err(e)) => {
-            book.record_error(ErrorKind::of(&e));
             *conn = None;
+            Sample::Failed(ErrorKind::of(&e))
         }
         Err(_) => {
-            book.record_error(ErrorKind::Timeout);
             *conn = None;
+            Sample::Failed(ErrorKind::Timeout)
         }
-    }
+    };
+    shared.record(intended, lag, sample);
 }
 
 /// Closed model: one connection sending as fast as answers come.
-pub(crate) async fn closed(
-    target: Target,
-    template: Arc<RequestTemplate>,
-    shared: Arc<Shared>,
-    tx: mpsc::UnboundedSender<Flush>,
-) {
-    let mut books = Books::new();
+pub(crate) async fn closed(target: Target, template: Arc<RequestTemplate>, shared: Arc<Shared>) {
     let mut conn = None;
     while !shared.stopped() {
         let n = shared.issued.fetch_add(1, Ordering::Relaxed);
         if shared.limit.is_some_and(|l| n >= l) {
             break;
         }
-        exchange(&mut conn, &target, &template, &shared, n, Instant::now(), &mut books).await;
-        books.flush(&tx, false);
+        exchange(&mut conn, &target, &template, &shared, n, Instant::now()).await;
     }
-    books.flush(&tx, true);
 }
 
 type Queue = Arc<Mutex<mpsc::UnboundedReceiver<(u64, Instant)>>>;
 
 /// One connection of the open model: takes the next scheduled request, sends it.
-async fn open_worker(
-    target: Target,
-    template: Arc<RequestTemplate>,
-    shared: Arc<Shared>,
-    tx: mpsc::UnboundedSender<Flush>,
-    queue: Queue,
-) {
-    let mut books = Books::new();
+async fn open_worker(target: Target, template: Arc<RequestTemplate>, shared: Arc<Shared>, queue: Queue) {
     let mut conn = None;
     loop {
         shared.idle.fetch_add(1, Ordering::SeqCst);
@@ -195,10 +222,8 @@ async fn open_worker(
         if shared.stopped() {
             break;
         }
-        exchange(&mut conn, &target, &template, &shared, n, intended, &mut books).await;
-        books.flush(&tx, false);
+        exchange(&mut conn, &target, &template, &shared, n, intended).await;
     }
-    books.flush(&tx, true);
 }
 
 /// Open model: schedules requests at a constant rate and opens connections as needed.
@@ -210,7 +235,6 @@ pub(crate) async fn open(
     target: Target,
     template: Arc<RequestTemplate>,
     shared: Arc<Shared>,
-    tx: mpsc::UnboundedSender<Flush>,
     rate: f64,
     max_connections: usize,
 ) {
@@ -238,11 +262,10 @@ pub(crate) async fn open(
                     if shared.idle.load(Ordering::SeqCst) == 0 && workers.len() < max_connections {
                         // Counted idle at once so one burst does not spawn a crowd.
                         shared.idle.fetch_add(1, Ordering::SeqCst);
-                        let (t, tpl, sh, tx2, q) =
-                            (target.clone(), template.clone(), shared.clone(), tx.clone(), queue.clone());
+                        let (t, tpl, sh, q) = (target.clone(), template.clone(), shared.clone(), queue.clone());
                         workers.push(runtime.spawn(async move {
                             sh.idle.fetch_sub(1, Ordering::SeqCst);
-                            open_worker(t, tpl, sh, tx2, q).await
+                            open_worker(t, tpl, sh, q).await
                         }));
                     }
                 }

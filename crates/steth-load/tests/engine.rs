@@ -21,6 +21,7 @@ fn spec(model: Model, duration: Option<Duration>, requests: Option<u64>) -> Phas
         requests,
         request_timeout: Duration::from_secs(5),
         abort: AbortRules::default(),
+        keep_intervals: true,
     }
 }
 

@@ -60,6 +60,7 @@ pub fn run(args: LoadArgs) -> Result<Exit, Failure> {
         requests: args.requests,
         request_timeout: duration(&args.timeout, "--timeout")?,
         abort: AbortRules::default(),
+        keep_intervals: args.hdr_log.is_some(),
     };
     let format = args.format.as_str();
     if !matches!(format, "terminal" | "json") {
