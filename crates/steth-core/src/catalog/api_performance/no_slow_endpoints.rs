@@ -15,9 +15,9 @@ declare_item! {
     /// traffic rises.
     ///
     /// ## How it is measured
-    /// Source: **load**. The per-endpoint load phases of 1.1 and 1.2 are reused: stethoscope
-    /// counts the endpoints whose coordinated-omission-corrected p99 at the normal rate exceeds 1
-    /// s and lists them in the report. Any endpoint over the limit is a `fail`. The allowed count
+    /// Source: **load**. The per-endpoint load phases of 1.1 and 1.2 are reused, and batch
+    /// endpoints count too: stethoscope counts the endpoints whose coordinated-omission-corrected
+    /// p99 at the normal rate reaches 1 s and lists them in the report. Any endpoint over the limit is a `fail`. The allowed count
     /// can be overridden (it is a whole number), for example while a known slow endpoint is being
     /// reworked:
     ///

@@ -18,8 +18,10 @@ declare_item! {
     /// rate, using an open model: requests are sent on schedule whether or not earlier ones have
     /// completed, and latency is corrected for coordinated omission (counted from the intended
     /// send time), so a server stall shows up in the percentiles instead of quietly slowing the
-    /// load generator down. The p99 of each endpoint is compared with the threshold; a p99 within
-    /// 10 % of it (180–199 ms by default) is a `warn`. Override in `stethoscope.toml`:
+    /// load generator down. A short baseline phase runs first; the normal-load phase decides.
+    /// The p99 of each endpoint is compared with its own `p99_budget` when the endpoint has one,
+    /// else with the threshold; a p99 within 10 % of it (180–199 ms by default) is a `warn`. A
+    /// phase stopped by a safety bound makes the item `error`. Override in `stethoscope.toml`:
     ///
     /// ```toml
     /// [thresholds]
