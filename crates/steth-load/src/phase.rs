@@ -178,9 +178,17 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
     let end = spec.duration.map(|d| shared.warmup_end + d);
     let hard_end = start + spec.abort.hard_limit;
 
+    // The measured window ends exactly on time, not on the next progress tick.
+    let deadline = tokio::time::sleep_until(end.unwrap_or(hard_end).into());
+    tokio::pin!(deadline);
     let reason = loop {
         tokio::select! {
             joined = tasks.join_next() => if joined.is_none() { break StopReason::Completed },
+            _ = &mut deadline => break if end.is_some() {
+                StopReason::Completed
+            } else {
+                StopReason::Aborted(format!("phase hit its hard limit of {} s", spec.abort.hard_limit.as_secs()))
+            },
             _ = tick.tick() => {
                 let now = Instant::now();
                 // Read the books and swap the interval histogram for an empty one, under the
@@ -265,11 +273,7 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
         let from = interval_start.max(shared.warmup_end);
         intervals.push(Interval::encode(from - start, stopped_at.saturating_duration_since(from), &books.interval));
     }
-    let measured = stopped_at.saturating_duration_since(shared.warmup_end);
-    let measured = match (spec.duration, &reason) {
-        (Some(d), StopReason::Completed) => measured.min(d).max(Duration::from_millis(1)),
-        _ => measured.max(Duration::from_millis(1)),
-    };
+    let measured = stopped_at.saturating_duration_since(shared.warmup_end).max(Duration::from_millis(1));
     PhaseReport::build(
         PhaseFacts {
             name: spec.name.clone(),
