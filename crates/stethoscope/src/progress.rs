@@ -47,7 +47,7 @@ impl LoadBar {
     }
 
     /// The callback the engine calls about once a second.
-    pub fn callback(&self) -> Option<std::sync::Arc<dyn Fn(&steth_load::Snapshot) + Send + Sync>> {
+    pub fn callback(&self) -> Option<steth_load::ProgressFn> {
         if self.quiet {
             return None;
         }
@@ -68,7 +68,7 @@ impl LoadBar {
                     b.set_message(line);
                     b.tick();
                 }
-                None if s.elapsed.as_secs() % 5 == 0 => eprintln!("  {line}"),
+                None if s.elapsed.as_secs().is_multiple_of(5) => eprintln!("  {line}"),
                 None => {}
             }
         }))
