@@ -10,7 +10,6 @@ mod progress;
 
 use clap::Parser;
 
-
 fn main() {
     let cli = cli::Cli::parse();
     let code = match commands::run(cli) {

@@ -38,7 +38,9 @@ pub fn fetch(source: &str) -> Result<Value, Failure> {
         std::fs::read_to_string(source).map_err(|e| Failure::usage(format!("cannot read {source}: {e}")))?
     };
     serde_json::from_str(&text).map_err(|e| {
-        Failure::usage(format!("{source} is not a JSON OpenAPI document ({e}); YAML documents are not read yet: convert with `yq -o json`"))
+        Failure::usage(format!(
+            "{source} is not a JSON OpenAPI document ({e}); YAML documents are not read yet: convert with `yq -o json`"
+        ))
     })
 }
 
@@ -90,7 +92,8 @@ pub fn endpoints(doc: &Value) -> Result<Spec, String> {
         return Err(format!("not an OpenAPI 3 document (openapi = `{version}`)"));
     }
     let paths = doc.get("paths").and_then(Value::as_object).ok_or("the document has no `paths`")?;
-    let mut out = String::from("\n# Endpoints from the OpenAPI document. Replace the placeholder values with real ids.\n");
+    let mut out =
+        String::from("\n# Endpoints from the OpenAPI document. Replace the placeholder values with real ids.\n");
     let mut count = 0;
     for (path, item) in paths {
         for method in ["get", "post", "put", "patch", "delete"] {

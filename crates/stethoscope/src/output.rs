@@ -33,8 +33,10 @@ pub fn emit(out: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::R
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let mut tmp = tempfile::NamedTempFile::new_in(dir)
                 .map_err(|e| Failure::could_not_run(format!("cannot write {}: {e}", path.display())))?;
-            write(tmp.as_file_mut()).map_err(|e| Failure::could_not_run(format!("cannot write {}: {e}", path.display())))?;
-            tmp.persist(path).map_err(|e| Failure::could_not_run(format!("cannot write {}: {}", path.display(), e.error)))?;
+            write(tmp.as_file_mut())
+                .map_err(|e| Failure::could_not_run(format!("cannot write {}: {e}", path.display())))?;
+            tmp.persist(path)
+                .map_err(|e| Failure::could_not_run(format!("cannot write {}: {}", path.display(), e.error)))?;
             Ok(())
         }
     }
@@ -42,5 +44,6 @@ pub fn emit(out: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::R
 
 /// Parses a `--format` value.
 pub fn format(name: &str) -> Result<Format, Failure> {
-    Format::parse(name).ok_or_else(|| Failure::usage(format!("unknown format `{name}`; expected terminal, json or markdown")))
+    Format::parse(name)
+        .ok_or_else(|| Failure::usage(format!("unknown format `{name}`; expected terminal, json or markdown")))
 }

@@ -71,7 +71,11 @@ pub fn run(args: ChecksArgs) -> Result<Exit, Failure> {
             }
             output::emit(None, |w| {
                 writeln!(w, "{t}")?;
-                writeln!(w, "{} items, {implemented} measured by this build. `stethoscope explain ID` tells more.", items.len())
+                writeln!(
+                    w,
+                    "{} items, {implemented} measured by this build. `stethoscope explain ID` tells more.",
+                    items.len()
+                )
             })?;
         }
         other => return Err(Failure::usage(format!("unknown format `{other}`; expected terminal or json"))),

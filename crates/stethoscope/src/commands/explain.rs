@@ -30,9 +30,8 @@ pub fn text(item: &Item) -> String {
 
 /// Runs `stethoscope explain`.
 pub fn run(args: ExplainArgs) -> Result<Exit, Failure> {
-    let item = catalog::find(&args.id).ok_or_else(|| {
-        Failure::usage(format!("unknown item `{}`; `stethoscope checks` lists the 71 ids", args.id))
-    })?;
+    let item = catalog::find(&args.id)
+        .ok_or_else(|| Failure::usage(format!("unknown item `{}`; `stethoscope checks` lists the 71 ids", args.id)))?;
     output::emit(None, |w| w.write_all(text(item).as_bytes()))?;
     Ok(Exit::Done)
 }
