@@ -11,6 +11,8 @@ use steth_core::evidence::{BodyLimitAttempt, BodyLimitProbe, Slot};
 
 /// At most this many write endpoints get an oversized body.
 const MAX_ENDPOINTS: usize = 5;
+/// Tries per endpoint when the connection is reset before an answer could be read.
+const MAX_TRIES: u32 = 3;
 /// The body goes out in chunks of this size.
 const CHUNK: usize = 64 * 1024;
 const HEAD: &[u8] = br#"{"stethoscope_padding":""#;
@@ -57,26 +59,37 @@ pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<BodyLimitPr
         let path = e.path_for(0);
         let mut headers = ProbeClient::credentials(plan, e.identity.as_deref());
         headers.push(("content-type".into(), "application/json".into()));
-        let taken = Arc::new(AtomicU64::new(0));
-        let body = oversized_body(size, Arc::clone(&taken));
         let method = reqwest::Method::from_bytes(e.method.as_bytes()).unwrap_or(reqwest::Method::POST);
-        let start = Instant::now();
-        let sent = tokio::time::timeout(client.timeout(), client.call(method, &path, &headers, Some(body))).await;
-        let bytes_sent = taken.load(Ordering::SeqCst);
-        let (status, error, timed_out) = match sent {
-            Ok(Ok(response)) => (Some(response.status().as_u16()), None, false),
-            Ok(Err(e)) => {
-                let timed_out = e.starts_with("timed out");
-                (None, Some(e), timed_out)
+        let mut tries = 0;
+        let (status, error, timed_out, bytes_sent, elapsed) = loop {
+            tries += 1;
+            let taken = Arc::new(AtomicU64::new(0));
+            let body = oversized_body(size, Arc::clone(&taken));
+            let start = Instant::now();
+            let sent =
+                tokio::time::timeout(client.timeout(), client.call(method.clone(), &path, &headers, Some(body))).await;
+            let bytes_sent = taken.load(Ordering::SeqCst);
+            let (status, error, timed_out) = match sent {
+                Ok(Ok(response)) => (Some(response.status().as_u16()), None, false),
+                Ok(Err(e)) => {
+                    let timed_out = e.starts_with("timed out");
+                    (None, Some(e), timed_out)
+                }
+                Err(_) => (None, Some(format!("no answer within {} s", client.timeout().as_secs_f64())), true),
+            };
+            // A server that answers early and closes while the body still arrives resets the
+            // connection, which can destroy its answer before it is read: try again.
+            let lost = status.is_none() && !timed_out && bytes_sent > 0 && bytes_sent < size;
+            if !lost || tries == MAX_TRIES {
+                break (status, error, timed_out, bytes_sent, start.elapsed());
             }
-            Err(_) => (None, Some(format!("no answer within {} s", client.timeout().as_secs_f64())), true),
         };
         attempts.push(BodyLimitAttempt {
             request: format!("{} {path}", e.method),
             status,
             bytes_sent,
             body_complete: bytes_sent >= size,
-            elapsed_ms: start.elapsed().as_millis() as u64,
+            elapsed_ms: elapsed.as_millis() as u64,
             timed_out,
             error,
         });
