@@ -6,7 +6,10 @@ use crate::output;
 use shop::{Defect, ShopConfig};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use steth_core::config::{self, Endpoint, EndpointKind, ParamValues, Plan, PostgresTarget, Secret, Target};
+use steth_core::config::{
+    self, Endpoint, EndpointKind, Identity, IdentityLogin, ParamValues, Plan, PostgresTarget, ProbeSettings, Secret,
+    Target,
+};
 use steth_core::evidence::Slot;
 use url::Url;
 
@@ -51,7 +54,9 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
     // The audit builds its own runtime; the shop keeps serving on this one's worker threads.
     let patch = |evidence: &mut steth_core::evidence::Evidence| {
         if let Some(why) = &pg_missing {
-            evidence.pg = Slot::unavailable(format!("{why}; start PostgreSQL (scripts/services.sh) to assess the database items"));
+            evidence.pg = Slot::unavailable(format!(
+                "{why}; start PostgreSQL (scripts/services.sh) to assess the database items"
+            ));
         }
     };
     let report = super::audit::audit(&plan, Some("(demo: built-in fixture shop)".into()), args.quiet, Some(&patch));
@@ -91,15 +96,52 @@ fn endpoint(method: &str, path: &str, kind: EndpointKind, public: bool, list: bo
     }
 }
 
-/// The plan a user would write for the shop.
+/// A seeded shop user (`user{N}@shop.test` / `password{N}`) that logs in by itself.
+fn shop_user(n: u32, owns: &str) -> Identity {
+    Identity {
+        headers: Vec::new(),
+        owns: Some(owns.into()),
+        login: Some(IdentityLogin {
+            path: "/login".into(),
+            body: Secret::new(format!(r#"{{"email":"user{n}@shop.test","password":"password{n}"}}"#)),
+            token_pointer: "/token".into(),
+            header: "Authorization".into(),
+            prefix: "Bearer ".into(),
+        }),
+    }
+}
+
+/// The plan a user would write for the shop: the public catalogue, alice's (user 1) own user
+/// and orders, placing an order, login; bob (user 2) owns order 1, alice order 1000.
 pub fn plan_for(base_url: &str, database_url: Option<String>) -> Plan {
     let base = Url::parse(base_url).expect("the shop reports a valid base URL");
+    let as_alice = |mut e: Endpoint, id: Option<&str>| {
+        e.identity = Some("alice".into());
+        if let Some(id) = id {
+            e.params.insert("id".into(), ParamValues::List(vec![id.into()]));
+        }
+        e
+    };
+    let mut create = as_alice(endpoint("POST", "/orders", EndpointKind::Write, false, false), None);
+    create.body = Some(Secret::new(r#"{"items":[{"product_id":1,"quantity":1}]}"#));
+    let mut login = endpoint("POST", "/login", EndpointKind::Write, true, false);
+    login.login = true;
+    login.body = Some(Secret::new(r#"{"email":"user1@shop.test","password":"stethoscope-wrong-password"}"#));
+    let mut identities = BTreeMap::new();
+    identities.insert("alice".to_string(), shop_user(1, "/orders/1000"));
+    identities.insert("bob".to_string(), shop_user(2, "/orders/1"));
     Plan {
         target: Some(Target { base_url: base, serverless: false, timeout: Duration::from_secs(5) }),
         endpoints: vec![
             endpoint("GET", "/products", EndpointKind::Read, true, true),
             endpoint("GET", "/products/{id}", EndpointKind::Read, true, false),
+            as_alice(endpoint("GET", "/users/{id}", EndpointKind::Read, false, false), Some("1")),
+            as_alice(endpoint("GET", "/orders", EndpointKind::Read, false, true), None),
+            as_alice(endpoint("GET", "/orders/{id}", EndpointKind::Read, false, false), Some("1000")),
+            create,
+            login,
         ],
+        identities,
         postgres: database_url.map(|url| PostgresTarget {
             url: Secret::new(url),
             app_role: None,
@@ -107,6 +149,8 @@ pub fn plan_for(base_url: &str, database_url: Option<String>) -> Plan {
             lock_timeout: Duration::from_secs(1),
         }),
         cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(),
+        // The shop allows 200 requests per second and address: the burst must be able to exceed it.
+        probes: ProbeSettings { burst_requests: 1000, ..ProbeSettings::default() },
         ..Plan::default()
     }
 }
