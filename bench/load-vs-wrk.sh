@@ -68,7 +68,7 @@ fi
 echo "latency against the 20 ms server ($CONNS connections, ${DURATION}s):"
 wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$SLOW" | awk '/^ +50%/ {print "  wrk         p50 " $2} /^ +99%/ {print "  wrk         p99 " $2}'
 $STETH load "$SLOW" -q -c "$CONNS" -d "${DURATION}s" --format json \
-  | python3 -c 'import json,sys; l=json.load(sys.stdin)["latency"]; print(f"  stethoscope p50 {l[\"p50_ms\"]:.2f}ms\n  stethoscope p99 {l[\"p99_ms\"]:.2f}ms")'
+  | python3 -c 'import json,sys; l=json.load(sys.stdin)["latency"]; print("  stethoscope p50 %.2fms" % l["p50_ms"]); print("  stethoscope p99 %.2fms" % l["p99_ms"])'
 
 rss() { /usr/bin/time -v $STETH load "$FAST" -q -c "$CONNS" -n "$1" --format json 2>&1 >/dev/null | awk '/Maximum resident/ {print $6}'; }
 R1=$(rss 100000); R2=$(rss "$BIG")

@@ -52,6 +52,10 @@ pub struct RequestTemplate {
     body: Bytes,
 }
 
+/// Characters escaped in a placeholder value: everything a path segment may not hold raw.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// A deterministic spread of request numbers over a parameter's values (splitmix64), so
 /// consecutive requests hit different rows without a random number generator.
 fn spread(n: u64) -> u64 {
@@ -89,17 +93,20 @@ impl RequestTemplate {
         &self.method
     }
 
-    /// The path of the n-th request.
+    /// The path of the n-th request; values are percent-encoded as path segments.
     pub fn path_for(&self, n: u64) -> String {
         let mut path = self.path.clone();
         for (i, (name, values)) in self.params.iter().enumerate() {
             let v = values.pick(spread(n.wrapping_add(i as u64 * 7919)));
-            path = path.replace(&format!("{{{name}}}"), &v);
+            let encoded = percent_encoding::utf8_percent_encode(&v, SEGMENT).to_string();
+            path = path.replace(&format!("{{{name}}}"), &encoded);
         }
         path
     }
 
-    /// The n-th request for a target, in origin form for HTTP/1.1 and absolute form for HTTP/2.
+    /// The n-th request for a target, in origin form for HTTP/1.1 and absolute form for HTTP/2,
+    /// with an estimate of its bytes on the wire. A template that cannot form a valid URI is an
+    /// error, never a panic.
     pub fn build(
         &self,
         n: u64,
@@ -107,8 +114,11 @@ impl RequestTemplate {
         authority: &str,
         scheme: &str,
         http2: bool,
-    ) -> (Request<Full<Bytes>>, u64) {
-        let path = format!("{}{}", base_path.trim_end_matches('/'), self.path_for(n));
+    ) -> Result<(Request<Full<Bytes>>, u64), hyper::http::Error> {
+        let mut path = format!("{}{}", base_path.trim_end_matches('/'), self.path_for(n));
+        if !path.starts_with('/') {
+            path.insert(0, '/');
+        }
         let uri = if http2 { format!("{scheme}://{authority}{path}") } else { path.clone() };
         let mut builder = Request::builder().method(self.method.clone()).uri(uri);
         let mut header_bytes = self.method.as_str().len() + path.len() + 12;
@@ -122,8 +132,7 @@ impl RequestTemplate {
             header_bytes += n.as_str().len() + v.len() + 4;
         }
         let bytes_out = (header_bytes + self.body.len()) as u64;
-        let request = builder.body(Full::new(self.body.clone())).expect("validated parts build a request");
-        (request, bytes_out)
+        Ok((builder.body(Full::new(self.body.clone()))?, bytes_out))
     }
 }
 
@@ -139,6 +148,20 @@ mod tests {
         seen.dedup();
         assert_eq!(seen.len(), 10);
         assert!(seen.iter().all(|p| p.starts_with("/p/")));
+    }
+
+    #[test]
+    fn values_are_encoded_and_paths_always_start_with_a_slash() {
+        let t =
+            RequestTemplate::new("GET", "/s/{q}", vec![("q".into(), Values::List(vec!["a b/c".into()]))], &[], None)
+                .unwrap();
+        assert_eq!(t.path_for(3), "/s/a%20b%2Fc");
+        let (r, _) = t.build(0, "/", "h:1", "http", false).unwrap();
+        assert_eq!(r.uri(), "/s/a%20b%2Fc");
+        let bare = RequestTemplate::new("GET", "", vec![], &[], None).unwrap();
+        assert_eq!(bare.build(0, "/", "h:1", "http", false).unwrap().0.uri(), "/");
+        let query = RequestTemplate::new("GET", "?x=1", vec![], &[], None).unwrap();
+        assert_eq!(query.build(0, "/api/", "h:1", "http", false).unwrap().0.uri(), "/api?x=1");
     }
 
     #[test]

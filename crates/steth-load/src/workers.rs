@@ -151,7 +151,11 @@ async fn exchange(
         }
     }
     let Some(c) = conn.as_mut() else { return };
-    let (request, bytes_out) = template.build(n, &target.base_path, &target.authority, target.scheme, c.is_http2());
+    let Ok((request, bytes_out)) = template.build(n, &target.base_path, &target.authority, target.scheme, c.is_http2())
+    else {
+        shared.record(intended, Duration::ZERO, Sample::Failed(ErrorKind::Protocol));
+        return;
+    };
     let sent = Instant::now();
     let exchange = async {
         let response = c.send(request).await?;
