@@ -116,7 +116,7 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         writeln!(out)?;
         writeln!(
             out,
-            "Endpoints under normal load ({} req/s each, {:.0} s measured after {:.0} s warm-up; {})",
+            "Endpoints under normal load ({} req/s each, {:.1} s measured after {:.1} s warm-up; {})",
             load.settings.rate, load.settings.duration_secs, load.settings.warmup_secs, load.settings.abort_bounds
         )?;
         let mut t = table(style);

@@ -7,8 +7,8 @@ use shop::{Defect, ShopConfig};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use steth_core::config::{
-    self, Endpoint, EndpointKind, Identity, IdentityLogin, ParamValues, Plan, PostgresTarget, ProbeSettings, Secret,
-    Target,
+    self, Endpoint, EndpointKind, Identity, IdentityLogin, LoadPlan, ParamValues, Plan, PostgresTarget, ProbeSettings,
+    Secret, Target,
 };
 use steth_core::evidence::Slot;
 use url::Url;
@@ -139,6 +139,7 @@ pub fn plan_for(base_url: &str, database_url: Option<String>) -> Plan {
             as_alice(endpoint("GET", "/orders", EndpointKind::Read, false, true), None),
             as_alice(endpoint("GET", "/orders/{id}", EndpointKind::Read, false, false), Some("1000")),
             create,
+            as_alice(endpoint("GET", "/reports/orders-summary", EndpointKind::Batch, false, false), None),
             login,
         ],
         identities,
@@ -151,6 +152,15 @@ pub fn plan_for(base_url: &str, database_url: Option<String>) -> Plan {
         cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(),
         // The shop allows 200 requests per second and address: the burst must be able to exceed it.
         probes: ProbeSettings { burst_requests: 1000, ..ProbeSettings::default() },
+        // Short phases keep the demo under half a minute; a real audit measures longer.
+        load: LoadPlan {
+            rate: 50.0,
+            duration: Duration::from_secs(2),
+            warmup: Duration::from_millis(300),
+            baseline_rate: 5.0,
+            baseline_duration: Duration::from_millis(500),
+            ..LoadPlan::default()
+        },
         ..Plan::default()
     }
 }
