@@ -44,6 +44,7 @@ pub struct IdempotencyProbe {
     pub second_status: u16,
     /// `Idempotent-Replayed` (or `Idempotency-Replayed`) on the repeat, when present.
     pub replayed_header: Option<String>,
-    /// Whether both answers carried the same body (the same record, not a second one).
+    /// Whether both answers carried the same body, or the same `id` (the same record, not a
+    /// second one).
     pub same_body: bool,
 }
