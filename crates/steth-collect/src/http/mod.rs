@@ -29,7 +29,9 @@ pub async fn resolve_identities(plan: &Plan) -> Result<Plan, String> {
     let client = ProbeClient::new(target).map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     let (resolved, attempts) = login::log_in(&client, plan).await;
     match attempts.iter().find(|a| a.error.is_some()) {
-        Some(a) => Err(format!("identity `{}` could not log in: {}", a.identity, a.error.as_deref().unwrap_or_default())),
+        Some(a) => {
+            Err(format!("identity `{}` could not log in: {}", a.identity, a.error.as_deref().unwrap_or_default()))
+        }
         None => Ok(resolved),
     }
 }

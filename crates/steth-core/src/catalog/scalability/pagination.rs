@@ -94,7 +94,12 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 
 /// A list page for the tests of 8.7 and 8.8.
 #[cfg(test)]
-pub(super) fn page(status: Option<u16>, items: Option<u64>, next: Option<&str>, truncated: bool) -> crate::evidence::ListPage {
+pub(super) fn page(
+    status: Option<u16>,
+    items: Option<u64>,
+    next: Option<&str>,
+    truncated: bool,
+) -> crate::evidence::ListPage {
     crate::evidence::ListPage {
         request: "GET /products".into(),
         status,
