@@ -60,7 +60,7 @@ pub(super) async fn probe_conditional(client: &ProbeClient, plan: &Plan) -> Slot
 
 /// Sends the first authenticated write endpoint's body twice with the same key.
 pub(super) async fn probe_idempotency(client: &ProbeClient, plan: &Plan) -> Slot<IdempotencyProbe> {
-    let Some(e) = write_endpoints(plan).find(|e| !e.login && e.identity.is_some() && e.body.is_some()) else {
+    let Some(e) = write_endpoints(plan).find(|e| e.identity.is_some() && e.body.is_some()) else {
         return Slot::unavailable("no write endpoint with an identity and a body is configured");
     };
     let path = e.path_for(0);

@@ -17,16 +17,19 @@ declare_item! {
     /// tie up workers while they trickle in, which makes a cheap denial-of-service.
     ///
     /// ## How it is measured
-    /// Source: **http**. For each write endpoint stethoscope streams an oversized JSON body
-    /// (16 MiB by default, `[probes] body_size`) with chunked transfer encoding, generated on the
-    /// fly and never buffered, with the endpoint's identity credentials, and records how many
+    /// Source: **http**. For each write endpoint (login endpoints excepted: their strict rate
+    /// limit is left to 6.4) stethoscope streams an oversized JSON body (16 MiB by default,
+    /// `[probes] body_size`) with chunked transfer encoding, generated on the fly and never
+    /// buffered, with the endpoint's identity credentials, and records how many
     /// bytes the server had taken when its answer arrived. A `413` or `400` that arrives before
     /// the body has been fully sent passes. A `2xx` (the body was accepted), a `5xx` (the server
     /// choked on it), any answer after the whole body was read, or no answer within the timeout
-    /// fails; a connection closed without an answer warns. A `401`/`403` says nothing about the
-    /// limit and leaves the endpoint unassessed. If the server accepts the body, the endpoint may
-    /// have processed it, so run this against a non-production environment. The threshold is
-    /// the largest body a server may accept; the probe body must exceed it:
+    /// fails; a connection closed without an answer warns (it is tried three times first: a
+    /// server that answers early and closes can reset the connection before its answer is
+    /// read). A `401`/`403` says nothing about the limit and leaves the endpoint unassessed. If
+    /// the server accepts the body, the endpoint may have processed it, so run this against a
+    /// non-production environment. The threshold is the largest body a server may accept; the
+    /// probe body must exceed it:
     ///
     /// ```toml
     /// [probes]

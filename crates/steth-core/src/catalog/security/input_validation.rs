@@ -17,7 +17,8 @@ declare_item! {
     /// mistakes, and error pages with stack traces leak internals.
     ///
     /// ## How it is measured
-    /// - **http**: stethoscope sends each write endpoint, with its identity's credentials, four
+    /// - **http**: stethoscope sends each write endpoint (login endpoints excepted: their strict
+    ///   rate limit is left to 6.4), with its identity's credentials, four
     ///   bad requests: syntactically broken JSON, the configured body with every top-level value
     ///   of the wrong type, an empty object (required fields missing), and a body with a
     ///   10 000-character string field. A 400, 422 or another client error passes; a 5xx fails
