@@ -189,9 +189,12 @@ fn demo_json_validates_against_the_committed_schema() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let out = stethoscope(&["demo", "--quiet", "--format", "json"], dir.path());
+    let out = stethoscope(&["demo", "--quiet", "--format", "json", "--out", "demo.json"], dir.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: Value = serde_json::from_slice(&std::fs::read(dir.path().join("demo.json")).unwrap()).unwrap();
+    let rerendered = stethoscope(&["report", "demo.json", "--format", "terminal"], dir.path());
+    assert!(rerendered.status.success(), "a saved demo re-renders: {}", text(&rerendered.stderr));
+    assert!(text(&rerendered.stdout).contains("Endpoints under normal load"));
     let schema: Value = serde_json::from_str(include_str!("../../../schema/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
