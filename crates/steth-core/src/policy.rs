@@ -62,6 +62,21 @@ impl Policy {
         self.thresholds.get(item.id).cloned().unwrap_or_else(|| item.default_threshold.clone())
     }
 
+    /// Assesses the extended items (beyond the 71) with the same thresholds and declarations;
+    /// they run whenever their evidence was gathered and are scored apart.
+    pub fn assess_extended(&self, evidence: &Evidence) -> Vec<Assessed> {
+        catalog::extended_items()
+            .map(|item| {
+                let threshold = self.threshold(item);
+                let outcome = match self.na.get(item.id) {
+                    Some(reason) => Outcome::not_applicable(format!("declared n/a: {reason}")),
+                    None => item.assess(evidence, &threshold),
+                };
+                Assessed { item, threshold, outcome }
+            })
+            .collect()
+    }
+
     /// Assesses every selected item. A measurement wins over an attestation: attestations
     /// only fill items that could not be measured, so a vouched-for item that fails still fails.
     pub fn assess(&self, evidence: &Evidence) -> Vec<Assessed> {

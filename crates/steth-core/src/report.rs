@@ -31,12 +31,28 @@ pub struct Report {
     pub coverage: Coverage,
     /// The top 3 action items.
     pub actions: Vec<Action>,
+    /// Items beyond the 71, scored apart from them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended: Option<Extended>,
     /// Per-endpoint latency under normal load, when load phases ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadSummary>,
     /// The evidence the verdicts were drawn from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_evidence: Option<Evidence>,
+}
+
+/// The extended items and their own score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extended {
+    /// Each extended item.
+    pub items: Vec<ItemResult>,
+    /// Points earned.
+    pub score: u32,
+    /// Applicable items.
+    pub max: u32,
+    /// Percentage, absent when nothing applies.
+    pub percent: Option<f64>,
 }
 
 /// The load phases at a glance: settings, bounds, one row per endpoint, the slowest five.
@@ -211,24 +227,20 @@ pub struct Action {
 }
 
 impl Report {
+    /// Adds the extended items, scored apart from the 71.
+    pub fn with_extended(mut self, assessed: &[Assessed]) -> Report {
+        let mut score = Score::default();
+        for a in assessed {
+            score.add(a.outcome.status);
+        }
+        self.extended =
+            Some(Extended { items: results(assessed), score: score.points, max: score.max, percent: score.percent() });
+        self
+    }
+
     /// Builds the report from assessed items; scoring happens here and nowhere else.
     pub fn build(run: Run, assessed: &[Assessed], evidence: Option<Evidence>) -> Report {
-        let items: Vec<ItemResult> = assessed
-            .iter()
-            .map(|a| ItemResult {
-                id: a.item.id.to_string(),
-                slug: a.item.slug.to_string(),
-                section: a.item.section,
-                title: a.item.title.to_string(),
-                status: a.outcome.status,
-                measured: a.outcome.measured.clone(),
-                threshold: a.threshold.to_string(),
-                evidence: a.outcome.evidence.clone(),
-                findings: a.outcome.findings.clone(),
-                severity: a.item.severity,
-                sources: a.item.sources.iter().map(|s| s.name().to_string()).collect(),
-            })
-            .collect();
+        let items = results(assessed);
         let scored: Vec<Scored<'_>> = assessed
             .iter()
             .map(|a| Scored {
@@ -274,6 +286,7 @@ impl Report {
             total: total_of(scoring.total),
             coverage: scoring.coverage,
             actions,
+            extended: None,
             load: evidence.as_ref().and_then(|e| load_summary(e, assessed)),
             raw_evidence: evidence,
         }
@@ -354,6 +367,25 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
     by_p99.sort_by(|a, b| b.p99_ms.total_cmp(&a.p99_ms));
     let slowest = by_p99.iter().take(5).map(|r| r.name.clone()).collect();
     Some(LoadSummary { settings: load.settings.clone(), endpoints, slowest })
+}
+
+fn results(assessed: &[Assessed]) -> Vec<ItemResult> {
+    assessed
+        .iter()
+        .map(|a| ItemResult {
+            id: a.item.id.to_string(),
+            slug: a.item.slug.to_string(),
+            section: a.item.section,
+            title: a.item.title.to_string(),
+            status: a.outcome.status,
+            measured: a.outcome.measured.clone(),
+            threshold: a.threshold.to_string(),
+            evidence: a.outcome.evidence.clone(),
+            findings: a.outcome.findings.clone(),
+            severity: a.item.severity,
+            sources: a.item.sources.iter().map(|s| s.name().to_string()).collect(),
+        })
+        .collect()
 }
 
 fn total_of(score: Score) -> Total {

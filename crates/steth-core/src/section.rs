@@ -24,6 +24,9 @@ pub enum Section {
     Scalability,
     /// 9. Development practices.
     DevelopmentPractices,
+    /// Beyond the 71: items from the wider performance checklists, scored separately. Not in
+    /// [`Section::ALL`], so it never counts towards the checklist's score.
+    Extended,
 }
 
 impl Section {
@@ -57,6 +60,7 @@ impl Section {
             Section::Reliability => "Reliability",
             Section::Scalability => "Scalability",
             Section::DevelopmentPractices => "Development practices",
+            Section::Extended => "Beyond the 71 (extended)",
         }
     }
 
@@ -72,6 +76,7 @@ impl Section {
             Section::Reliability => "reliability",
             Section::Scalability => "scalability",
             Section::DevelopmentPractices => "practices",
+            Section::Extended => "extended",
         }
     }
 

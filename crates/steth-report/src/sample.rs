@@ -50,7 +50,20 @@ pub fn sample() -> Report {
             },
         ],
     };
-    Report::build(run, &items, Some(load_evidence()))
+    let extended = vec![
+        assessed(
+            "X.1",
+            Outcome::fail("uncompressed", "20000 bytes sent uncompressed although gzip and br were offered"),
+        ),
+        assessed(
+            "X.4",
+            Outcome::pass(
+                "fewest 100.0 requests per connection (GET /products)",
+                "2 endpoint(s) keep connections alive",
+            ),
+        ),
+    ];
+    Report::build(run, &items, Some(load_evidence())).with_extended(&extended)
 }
 
 fn phase(p50: f64, p95: f64, p99: f64, failures: u64) -> PhaseResult {

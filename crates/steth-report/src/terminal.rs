@@ -160,6 +160,30 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             writeln!(out, "  {} stopped early: {}", e.0.name, e.1)?;
         }
     }
+    if let Some(extended) = &report.extended {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} — {}/{} ({}), scored apart from the 71",
+            steth_core::Section::Extended.title(),
+            extended.score,
+            extended.max,
+            percent(extended.percent)
+        )?;
+        let mut t = table(style);
+        t.set_header(vec!["", "id", "item", "measured", "threshold", "evidence"]);
+        for item in &extended.items {
+            t.add_row(vec![
+                status_cell(item.status, style),
+                Cell::new(&item.id),
+                Cell::new(&item.title),
+                Cell::new(measured(item)),
+                Cell::new(&item.threshold),
+                Cell::new(&item.evidence),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
     writeln!(out)?;
     writeln!(out, "Score")?;
     let mut t = table(style);

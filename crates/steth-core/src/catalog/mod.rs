@@ -4,6 +4,7 @@ mod api_performance;
 mod caching;
 mod connections;
 mod database;
+mod extended;
 mod item;
 mod observability;
 mod practices;
@@ -29,6 +30,7 @@ pub fn section_items(section: Section) -> &'static [&'static Item] {
         Section::Reliability => reliability::ITEMS,
         Section::Scalability => scalability::ITEMS,
         Section::DevelopmentPractices => practices::ITEMS,
+        Section::Extended => extended::ITEMS,
     }
 }
 
@@ -37,10 +39,15 @@ pub fn items() -> impl Iterator<Item = &'static Item> {
     Section::ALL.into_iter().flat_map(|s| section_items(s).iter().copied())
 }
 
-/// Finds an item by its id ("2.2") or its slug ("fk-indexes").
+/// The extended items (beyond the 71), scored separately.
+pub fn extended_items() -> impl Iterator<Item = &'static Item> {
+    extended::ITEMS.iter().copied()
+}
+
+/// Finds an item, of the 71 or extended, by its id ("2.2", "X.1") or its slug ("fk-indexes").
 pub fn find(id_or_slug: &str) -> Option<&'static Item> {
     let key = id_or_slug.trim();
-    items().find(|i| i.id == key || i.slug.eq_ignore_ascii_case(key))
+    items().chain(extended_items()).find(|i| i.id.eq_ignore_ascii_case(key) || i.slug.eq_ignore_ascii_case(key))
 }
 
 /// Declares one checklist item. The doc comment above the name is the item's user
@@ -115,7 +122,7 @@ mod tests {
 
     #[test]
     fn every_item_documents_the_four_headings() {
-        for item in items() {
+        for item in items().chain(extended_items()) {
             for heading in ["## What it checks", "## Why it matters", "## How it is measured", "## How to fix"] {
                 assert!(item.doc.contains(heading), "{} ({}) lacks `{heading}`", item.id, item.file);
             }

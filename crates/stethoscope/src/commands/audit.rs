@@ -217,7 +217,8 @@ pub fn audit(
             ),
         ],
     };
-    Ok(Report::build(run, &assessed, Some(evidence)))
+    let extended = plan.policy.assess_extended(&evidence);
+    Ok(Report::build(run, &assessed, Some(evidence)).with_extended(&extended))
 }
 
 /// Whether a path names an existing file (used by `report`).
