@@ -86,6 +86,20 @@ async fn hostile(hostility: Hostility) -> String {
 }
 
 fn plan(base_url: &str) -> Plan {
+    let login = Endpoint {
+        name: "POST /login".into(),
+        method: "POST".into(),
+        path: "/login".into(),
+        kind: EndpointKind::Write,
+        public: true,
+        list: false,
+        login: true,
+        headers: vec![],
+        body: None,
+        identity: None,
+        p99_budget: None,
+        params: Default::default(),
+    };
     let list = Endpoint {
         name: "GET /items".into(),
         method: "GET".into(),
@@ -102,7 +116,7 @@ fn plan(base_url: &str) -> Plan {
     };
     Plan {
         target: Some(Target { base_url: base_url.parse().expect("url"), serverless: false, timeout: TIMEOUT }),
-        endpoints: vec![list],
+        endpoints: vec![list, login],
         probes: ProbeSettings { max_response: CAP, ..ProbeSettings::default() },
         ..Plan::default()
     }
@@ -171,5 +185,26 @@ async fn a_connection_closed_midway_is_an_error() {
         let (status, why) = assess(http.clone(), id);
         assert_eq!(status, Status::Error, "{id}: {why}");
         assert!(why.contains("connection broken"), "{id}: {why}");
+    }
+}
+
+#[tokio::test]
+async fn bursts_at_a_dripping_target_give_up_early() {
+    let url = hostile(Hostility::Drip).await;
+    let start = Instant::now();
+    let bursts = tokio::time::timeout(Duration::from_secs(15), steth_collect::http::collect_bursts(&plan(&url)))
+        .await
+        .expect("the bursts end within 15 s");
+    assert!(start.elapsed() < TIMEOUT * 6, "took {:?}", start.elapsed());
+    let mut http = match steth_collect::http::collect(&plan(&url)).await {
+        Slot::Collected { data } => data,
+        other => panic!("expected evidence, got {other:?}"),
+    };
+    http.rate_limit = bursts.public;
+    http.login_rate_limit = bursts.login;
+    for id in ["6.3", "6.4"] {
+        let (status, why) = assess(http.clone(), id);
+        assert_eq!(status, Status::Error, "{id}: {why}");
+        assert!(why.contains("timed out"), "{id}: {why}");
     }
 }

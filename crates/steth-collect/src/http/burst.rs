@@ -15,8 +15,10 @@ use tokio::time::Instant;
 const CONCURRENCY: usize = 10;
 /// Each answer's body is read up to this many bytes, so connections are reused.
 const BODY_CAP: u64 = 64 * 1024;
-/// The burst gives up after this many requests without an answer.
+/// The burst gives up after this many requests without an answer...
 const MAX_ERRORS: u32 = 20;
+/// ...or after this many when none has been answered yet (a target that hangs or resets).
+const FIRST_ERRORS: u32 = 3;
 /// Deliberately wrong credentials for login endpoints with no configured body.
 const WRONG_CREDENTIALS: &str = r#"{"username":"stethoscope-probe","email":"stethoscope-probe@invalid.example","password":"stethoscope-wrong-password"}"#;
 
@@ -116,7 +118,8 @@ impl Tally {
     }
 
     fn done(&self, deadline: Instant) -> bool {
-        self.probe.first_429_after.is_some() || self.probe.errors >= MAX_ERRORS || Instant::now() >= deadline
+        let hopeless = self.probe.errors >= MAX_ERRORS || (self.answered == 0 && self.probe.errors >= FIRST_ERRORS);
+        self.probe.first_429_after.is_some() || hopeless || Instant::now() >= deadline
     }
 
     fn finish(mut self) -> BurstProbe {
