@@ -35,9 +35,21 @@ base_url = "BASE_URL"      # the service's HTTP base URL (required for HTTP chec
 
 # [identities.alice]        # two users for authentication and authorization probes
 # headers = { Authorization = "Bearer ${ALICE_TOKEN}" }
-# owns = "/orders/1001"     # a resource only alice may read
-# [identities.bob]
-# headers = { Authorization = "Bearer ${BOB_TOKEN}" }
+# owns = "/orders/1001"     # a resource only alice may read or change
+# [identities.bob.login]    # or: bob logs in by itself before the probes
+# path = "/login"
+# body = '{"email":"bob@example.com","password":"${BOB_PASSWORD}"}'
+# token = "/token"          # JSON pointer of the token in the answer
+# header = "Authorization"  # where the token goes, after the prefix
+# prefix = "Bearer "
+
+# [probes]                  # bounds of the HTTP probes
+# body_size = "16MiB"       # oversized body streamed to write endpoints (1.6)
+# max_response = "4MiB"     # most body bytes read from one answer
+# burst_requests = 200      # public-endpoint burst (6.3): set it above your rate limit
+# burst_window = "10s"
+# login_attempts = 20       # failed logins (6.4), to the endpoint marked `login = true`
+# login_window = "60s"
 
 # [thresholds]              # override a numeric default
 # "1.1" = "150ms"
@@ -59,6 +71,7 @@ const EXAMPLE_ENDPOINTS: &str = r#"
 # kind = "read"                        # read | write | batch (default: GET is read, others write)
 # public = true                        # reachable without credentials by design
 # list = false                         # returns a list (pagination checks apply)
+# login = false                        # the login endpoint (stricter rate limit expected)
 # p99_budget = "150ms"                 # this endpoint's latency budget
 #
 # [[endpoints]]
