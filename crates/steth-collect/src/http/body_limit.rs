@@ -13,6 +13,10 @@ use steth_core::evidence::{BodyLimitAttempt, BodyLimitProbe, Slot};
 const MAX_ENDPOINTS: usize = 5;
 /// Tries per endpoint when the connection is reset before an answer could be read.
 const MAX_TRIES: u32 = 3;
+/// The body pauses briefly after every this many bytes...
+const PAUSE_EVERY: u64 = 512 * 1024;
+/// ...for this long (about 0.8 s over a 16 MiB body).
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
 /// The body goes out in chunks of this size.
 const CHUNK: usize = 64 * 1024;
 const HEAD: &[u8] = br#"{"stethoscope_padding":""#;
@@ -33,6 +37,12 @@ fn chunks(size: u64, taken: Arc<AtomicU64>) -> impl futures_util::Stream<Item = 
         async move {
             if sent >= size {
                 return None;
+            }
+            if sent > 0 && sent % PAUSE_EVERY < CHUNK as u64 {
+                // A server that refuses early closes the connection; a write racing its answer
+                // fails with a broken pipe before the answer is read. Pausing now and then lets
+                // the client read an answer that has arrived.
+                tokio::time::sleep(PAUSE).await;
             }
             let mut chunk = Vec::with_capacity(CHUNK);
             if sent == 0 {

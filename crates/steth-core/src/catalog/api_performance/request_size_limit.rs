@@ -24,9 +24,10 @@ declare_item! {
     /// bytes the server had taken when its answer arrived. A `413` or `400` that arrives before
     /// the body has been fully sent passes. A `2xx` (the body was accepted), a `5xx` (the server
     /// choked on it), any answer after the whole body was read, or no answer within the timeout
-    /// fails; a connection closed without an answer warns (it is tried three times first: a
-    /// server that answers early and closes can reset the connection before its answer is
-    /// read). A `401`/`403` says nothing about the limit and leaves the endpoint unassessed. If
+    /// fails; a connection closed without an answer warns. A server that answers early and
+    /// closes can break the connection before its answer is read, so the body pauses 25 ms
+    /// every 512 KiB to read an answer that has arrived, and a lost answer is tried again, up
+    /// to three times. A `401`/`403` says nothing about the limit and leaves the endpoint unassessed. If
     /// the server accepts the body, the endpoint may have processed it, so run this against a
     /// non-production environment. The threshold is the largest body a server may accept; the
     /// probe body must exceed it:
