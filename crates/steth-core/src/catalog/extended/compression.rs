@@ -58,7 +58,7 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
         Some(e) if ["gzip", "br", "zstd", "deflate"].iter().any(|k| e.eq_ignore_ascii_case(k)) => {
             let varies = probe.vary.as_deref().is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding"));
             if varies {
-                Outcome::pass(format!("{e}"), format!("{} answers compressed when asked", probe.request))
+                Outcome::pass(e.to_string(), format!("{} answers compressed when asked", probe.request))
             } else {
                 Outcome::warn(format!("{e} without Vary"), "compressed, but without `Vary: Accept-Encoding`")
             }
