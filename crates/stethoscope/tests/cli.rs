@@ -66,7 +66,10 @@ fn malformed_configs_exit_2_naming_file_line_and_key() {
 
     let (code, err) = config_error("[target]\nbase_url = \"http://127.0.0.1:9\"\nserverless = 3\n");
     assert_eq!(code, 2);
-    assert!(err.contains("stethoscope.toml:3:") && err.contains("target.serverless") && err.contains("invalid type"), "{err}");
+    assert!(
+        err.contains("stethoscope.toml:3:") && err.contains("target.serverless") && err.contains("invalid type"),
+        "{err}"
+    );
 
     let (code, err) = config_error("[target]\nbase_url = \"ftp://127.0.0.1\"\n");
     assert_eq!(code, 2);
@@ -126,7 +129,10 @@ fn init_reads_an_openapi_file() {
     let out = stethoscope(&["init", "--openapi", "openapi.json"], dir.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(dir.path().join("stethoscope.toml")).unwrap();
-    assert!(written.contains("path = \"/items/{id}\"") && written.contains("params.id = { range = [1, 100] }"), "{written}");
+    assert!(
+        written.contains("path = \"/items/{id}\"") && written.contains("params.id = { range = [1, 100] }"),
+        "{written}"
+    );
     assert!(written.contains("method = \"POST\"") && written.contains("kind = \"write\""));
 }
 
@@ -169,20 +175,23 @@ fn fail_under_exits_1_when_the_score_is_below() {
     let dir = tempfile::tempdir().unwrap();
     let addr = serve_with_headers("server: nginx/1.18.0\r\n");
     let target = format!("http://{addr}");
-    let out = stethoscope(&["audit", "--quiet", "--target", &target, "--only", "6.9", "--fail-under", "90"], dir.path());
+    let out =
+        stethoscope(&["audit", "--quiet", "--target", &target, "--only", "6.9", "--fail-under", "90"], dir.path());
     assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("Content-Security-Policy missing"));
     let healthy = serve_with_headers(
         "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\ncontent-security-policy: default-src 'none'\r\n",
     );
     let target = format!("http://{healthy}");
-    let out = stethoscope(&["audit", "--quiet", "--target", &target, "--only", "6.9", "--fail-under", "90"], dir.path());
+    let out =
+        stethoscope(&["audit", "--quiet", "--target", &target, "--only", "6.9", "--fail-under", "90"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
 }
 
 #[test]
 fn demo_json_validates_against_the_committed_schema() {
-    let pg = std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), std::time::Duration::from_secs(1));
+    let pg =
+        std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), std::time::Duration::from_secs(1));
     if pg.is_err() {
         assert!(std::env::var_os("CI").is_none(), "CI must provide PostgreSQL (scripts/services.sh)");
         eprintln!("SKIPPED: PostgreSQL is not running on 127.0.0.1:5432");
@@ -199,7 +208,8 @@ fn demo_json_validates_against_the_committed_schema() {
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    let status = |id: &str| report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()["status"].clone();
+    let status =
+        |id: &str| report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()["status"].clone();
     assert_eq!(status("2.2"), "fail", "the demo plants fk-without-index");
     assert_eq!(status("6.9"), "fail", "the demo plants missing-security-headers");
     assert_eq!(status("6.8"), "pass");
