@@ -109,6 +109,13 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         bounded("http", target.clone(), needs.http, progress, crate::http::collect(plan)),
         bounded("pg", db, needs.pg, progress, crate::pg::collect(plan)),
     );
+    let mut pg = pg;
+    let pg_observer = match &pg {
+        Slot::Collected { .. } => crate::pg::PgObserver::connect(plan).await,
+        _ => None,
+    };
+    let observers: Vec<&dyn PhaseObserver> =
+        session.observers.iter().copied().chain(pg_observer.as_ref().map(|o| o as &dyn PhaseObserver)).collect();
     let detail = format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate);
     let load = bounded_for(
         "load",
@@ -116,9 +123,13 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         needs.load,
         progress,
         load_bound(plan),
-        crate::load::run(plan, &session.observers, session.load_progress.clone(), session.stop.clone()),
+        crate::load::run(plan, &observers, session.load_progress.clone(), session.stop.clone()),
     )
     .await;
+    drop(observers);
+    if let (Some(observer), Slot::Collected { data }) = (pg_observer, &mut pg) {
+        (data.workload, data.activity) = observer.finish().await;
+    }
     let mut http = http;
     run_bursts(plan, progress, &mut http).await;
     Evidence { http, pg, load }

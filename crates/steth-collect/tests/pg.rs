@@ -129,3 +129,96 @@ async fn the_session_is_read_only_and_unreachable_servers_fail_cleanly() {
         other => panic!("expected a failure, got {other:?}"),
     }
 }
+
+/// An ACCESS EXCLUSIVE lock (a REINDEX in progress) on the only large index: 2.8's read gives
+/// up after the session's lock timeout with `lock timeout`, everything else is collected.
+#[tokio::test]
+async fn a_locked_index_is_a_lock_timeout_and_the_rest_is_collected() {
+    if !up() {
+        return;
+    }
+    let name = format!("steth_pg_lock_{}", std::process::id());
+    let url = scratch(
+        &name,
+        "CREATE EXTENSION IF NOT EXISTS pgstattuple;
+         CREATE TABLE events (id bigint PRIMARY KEY, kind text);
+         INSERT INTO events SELECT n, 'x' FROM generate_series(1, 100000) AS n;",
+    )
+    .await;
+    let holder = admin(&url).await;
+    holder.batch_execute("BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE; REINDEX INDEX events_pkey").await.unwrap();
+    let started = std::time::Instant::now();
+    let evidence = steth_collect::pg::collect(&plan(&url)).await;
+    let took = started.elapsed();
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    drop(holder);
+    let unlocked = steth_collect::pg::collect(&plan(&url)).await;
+    drop_db(&name).await;
+    let pg = evidence.data().expect("collected");
+    match &pg.index_bloat {
+        Slot::Failed { error } => assert!(error.starts_with("lock timeout"), "{error}"),
+        other => panic!("expected a lock timeout, got {other:?}"),
+    }
+    assert!(took < Duration::from_secs(5), "the collector waited {took:?}");
+    assert!(pg.schema.data().is_some() && pg.settings.data().is_some());
+    let outcome = steth_core::catalog::find("2.8").unwrap().assess(
+        &steth_core::evidence::Evidence { pg: evidence.clone(), ..Default::default() },
+        &steth_core::catalog::find("2.8").unwrap().default_threshold,
+    );
+    assert_eq!(outcome.status, steth_core::Status::Error);
+    let measured = unlocked.data().unwrap().index_bloat.data().expect("measured once unlocked");
+    assert_eq!(measured.len(), 1, "{measured:?}");
+    assert!(measured[0].bloat_percent() < 5.0, "{measured:?}");
+}
+
+/// A non-superuser holding only pg_monitor: what it cannot read becomes `unavailable` naming
+/// the extension or grant, never a silent empty result.
+#[tokio::test]
+async fn a_pg_monitor_role_gets_reasons_not_silence() {
+    if !up() {
+        return;
+    }
+    let name = format!("steth_pg_monitor_{}", std::process::id());
+    let role = format!("steth_monitor_{}", std::process::id());
+    let url = scratch(&name, "CREATE TABLE t (id int PRIMARY KEY)").await;
+    let a = admin(ADMIN).await;
+    for sql in [format!("DROP ROLE IF EXISTS {role}"), format!("CREATE ROLE {role} LOGIN IN ROLE pg_monitor")] {
+        a.batch_execute(&sql).await.unwrap();
+    }
+    let as_monitor = url.replace("postgres@", &format!("{role}@"));
+    let p = plan(&as_monitor);
+    let evidence = steth_collect::pg::collect(&p).await;
+    let observer = steth_collect::pg::PgObserver::connect(&p).await.expect("a postgres target");
+    let info = steth_collect::load::PhaseInfo { index: 0, endpoint: "GET /t".into(), phase: "normal" };
+    let result: steth_core::evidence::PhaseResult = serde_json::from_value(serde_json::json!({
+        "phase": "normal", "model": "open", "target_rate": 10.0, "achieved_rate": 10.0,
+        "behind_schedule": false, "measured_secs": 1.0, "requests": 10, "failures": 0,
+        "statuses": {"200": 10}, "errors": {}, "latency": {"p50_ms": 1.0, "p75_ms": 1.0, "p90_ms": 1.0,
+        "p95_ms": 1.0, "p99_ms": 1.0, "p999_ms": 1.0, "max_ms": 1.0, "mean_ms": 1.0},
+        "connect_mean_ms": 0.1, "tls_mean_ms": null, "ttfb_mean_ms": 1.0, "transfer_mean_ms": 0.0,
+        "server_timing": {}, "requests_per_connection": 10.0, "http_version": "HTTP/1.1", "stopped": null
+    }))
+    .unwrap();
+    use steth_collect::load::PhaseObserver;
+    observer.before(&info).await;
+    observer.after(&info, &result).await;
+    let (workload, activity) = observer.finish().await;
+    drop_db(&name).await;
+    a.batch_execute(&format!("DROP ROLE IF EXISTS {role}")).await.unwrap();
+
+    let pg = evidence.data().expect("collected");
+    match &pg.index_bloat {
+        Slot::Unavailable { reason } => assert!(reason.contains("CREATE EXTENSION pgstattuple"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    let window = &workload.data().expect("one window").windows[0];
+    match &window.statements {
+        Slot::Unavailable { reason } => {
+            assert!(reason.contains("pg_stat_statements") && reason.contains("shared_preload_libraries"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(window.tables.data().is_some() && window.new_sessions.data().is_some());
+    assert_eq!(window.requests, 20, "10 measured and 10 in the default 1 s warm-up");
+    assert!(activity.data().is_some(), "pg_monitor sees every session's state: {activity:?}");
+}

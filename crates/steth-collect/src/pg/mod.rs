@@ -1,11 +1,15 @@
 //! The PostgreSQL collector: a read-only session with its own timeouts reads the catalog and
 //! settings. It never writes, never resets statistics and never runs `EXPLAIN ANALYZE`.
 
+mod activity;
+mod bloat;
 mod schema;
 mod session;
 mod settings;
+mod workload;
 
 pub use session::{APPLICATION_NAME, connect};
+pub use workload::{MARK, PgObserver};
 
 use steth_core::config::Plan;
 use steth_core::evidence::{PgEvidence, Slot};
@@ -26,8 +30,18 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
         Ok(row) => (row.get(0), row.get(1), row.get(2)),
         Err(e) => return Slot::failed(session::describe(&e)),
     };
-    let app_role = target.app_role.clone().unwrap_or(user);
+    let app_role = target.app_role.clone().unwrap_or(user.clone());
     let schema = schema::read(client).await;
     let settings = settings::read(client, &app_role).await;
-    Slot::collected(PgEvidence { server_version, database, app_role, schema, settings })
+    let index_bloat = bloat::read(client, &database, &user).await;
+    Slot::collected(PgEvidence {
+        server_version,
+        database,
+        app_role,
+        schema,
+        settings,
+        workload: Slot::unavailable("no load phase ran"),
+        activity: Slot::unavailable("not sampled"),
+        index_bloat,
+    })
 }

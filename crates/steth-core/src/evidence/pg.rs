@@ -1,4 +1,4 @@
-//! Evidence from PostgreSQL's catalog and settings.
+//! Evidence from PostgreSQL's catalog, settings and statistics.
 
 use super::Slot;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,15 @@ pub struct PgEvidence {
     pub schema: Slot<PgSchema>,
     /// Settings at every level that can set them for the service's role and database.
     pub settings: Slot<PgSettings>,
+    /// Counter deltas around each load phase, per endpoint.
+    #[serde(default)]
+    pub workload: Slot<PgWorkload>,
+    /// The service's sessions in `pg_stat_activity`, sampled after the load phases.
+    #[serde(default)]
+    pub activity: Slot<PgActivity>,
+    /// B-tree leaf density of the larger indexes (`pgstatindex`).
+    #[serde(default)]
+    pub index_bloat: Slot<Vec<IndexDensity>>,
 }
 
 /// Foreign keys and indexes of the service's database (system schemas excluded).
@@ -53,6 +62,127 @@ pub struct Index {
     pub partial: bool,
     /// Whether the index is valid (a failed CONCURRENTLY build leaves it invalid).
     pub valid: bool,
+}
+
+/// What the database did during each load phase: deltas of its counters between the snapshots
+/// taken right before and right after the phase, stethoscope's own sessions excluded.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PgWorkload {
+    /// One window per phase, in the order they ran.
+    pub windows: Vec<PhaseWindow>,
+}
+
+/// The counters of one endpoint's phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseWindow {
+    /// The endpoint's display name (`GET /orders`).
+    pub endpoint: String,
+    /// baseline, normal, stress or soak.
+    pub phase: String,
+    /// Requests sent in the window, warm-up included.
+    pub requests: u64,
+    /// Seconds between the two snapshots.
+    pub secs: f64,
+    /// Statements executed in the window (`pg_stat_statements`).
+    pub statements: Slot<StatementWindow>,
+    /// Scans of tables in the window (`pg_stat_user_tables`).
+    pub tables: Slot<Vec<TableScans>>,
+    /// Server sessions opened on the service's database in the window (`pg_stat_database`).
+    pub new_sessions: Slot<u64>,
+}
+
+/// Statement deltas of one window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatementWindow {
+    /// Statements with at least one call in the window.
+    pub statements: Vec<StatementDelta>,
+    /// Set when statistics were reset or entries deallocated inside the window.
+    pub incomplete: Option<String>,
+}
+
+/// One normalized statement's work within a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementDelta {
+    /// The normalized text, shortened.
+    pub query: String,
+    /// Calls in the window.
+    pub calls: u64,
+    /// Mean execution time in the window, ms.
+    pub mean_ms: f64,
+    /// Standard deviation of the execution time in the window, ms.
+    pub stddev_ms: f64,
+    /// The largest execution time since the statistics began (not only this window), ms.
+    pub max_ms: f64,
+    /// Rows returned or affected in the window.
+    pub rows: u64,
+}
+
+/// Scans of one table in a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableScans {
+    /// Schema-qualified table.
+    pub table: String,
+    /// Estimated live rows.
+    pub live_rows: u64,
+    /// Sequential scans in the window.
+    pub seq_scans: u64,
+    /// Rows read by those sequential scans.
+    pub seq_rows: u64,
+    /// Index scans in the window.
+    pub index_scans: u64,
+}
+
+/// The service's sessions, sampled at every counter snapshot and after the last phase.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PgActivity {
+    /// Client sessions of the service's role on its database, stethoscope's own excluded: one
+    /// entry per session and state, with the longest time seen in that state.
+    pub sessions: Vec<AppSession>,
+    /// Seconds stethoscope watched the database before this sample (its first snapshot to now).
+    #[serde(default)]
+    pub observed_secs: f64,
+    /// How many times `pg_stat_activity` was read; each session and state keeps its longest stay.
+    #[serde(default)]
+    pub samples: u32,
+}
+
+/// One server session of the service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppSession {
+    /// Backend process id.
+    pub pid: i32,
+    /// Its `application_name`.
+    pub application_name: String,
+    /// `active`, `idle`, `idle in transaction`, ...
+    pub state: String,
+    /// Seconds since the session was opened (at the last sample that saw it).
+    pub age_secs: f64,
+    /// The longest time seen in this state, seconds.
+    pub state_secs: f64,
+    /// The last statement, shortened.
+    pub query: String,
+}
+
+/// Leaf density of one B-tree index, from `pgstatindex`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexDensity {
+    /// Schema-qualified index.
+    pub index: String,
+    /// Schema-qualified table.
+    pub table: String,
+    /// Size on disk in bytes.
+    pub bytes: u64,
+    /// Average leaf density, percent.
+    pub leaf_density: f64,
+    /// The index's fillfactor, percent (90 unless set).
+    pub fillfactor: f64,
+}
+
+impl IndexDensity {
+    /// Space lost against a freshly built index, percent.
+    pub fn bloat_percent(&self) -> f64 {
+        if self.fillfactor <= 0.0 { 0.0 } else { (100.0 * (1.0 - self.leaf_density / self.fillfactor)).max(0.0) }
+    }
 }
 
 /// Settings read for the service's role in its database.

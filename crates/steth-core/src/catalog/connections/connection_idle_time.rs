@@ -15,12 +15,14 @@ declare_item! {
     /// usually on the first request after a quiet period.
     ///
     /// ## How it is measured
-    /// Sources: **pg** and **source**. stethoscope lists the application's connections in
-    /// `pg_stat_activity` whose `state` is `idle` and whose `state_change` is older than the
-    /// threshold, excluding its own sessions, and reads the idle-timeout setting from the pool
-    /// configuration. Like 4.4, the pg evidence needs the service to have run long enough and to
-    /// have had quiet periods; the configuration covers the rest. Override with `"4.5" = "5min"`
-    /// under `[thresholds]`.
+    /// Source: **pg**. At every counter snapshot around the load phases and after the last one,
+    /// stethoscope reads the service's sessions in `pg_stat_activity` (client sessions of its
+    /// role on its database, its own excluded) and keeps, for each session, the longest time it
+    /// was seen `idle` (`now() - state_change`); any over the threshold fails. Sampling
+    /// throughout the audit catches a connection that idled for long and was retired before
+    /// the end. A role without `pg_monitor` (or `pg_read_all_stats`) sees no state of other
+    /// roles' sessions and the item is `not assessed`, naming the grant. The pool's configured
+    /// idle timeout is not read yet. Override with `"4.5" = "5min"` under `[thresholds]`.
     ///
     /// ## How to fix
     /// Configure an idle timeout and keep the minimum idle count low:
@@ -43,6 +45,74 @@ declare_item! {
         threshold: Threshold::duration_below_secs(10 * 60),
         sources: [Pg, Source],
         severity: Low,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let activity = evidence.pg.get()?.activity.get()?;
+    let limit = threshold.duration().map_or(600.0, |d| d.as_secs_f64());
+    let idle: Vec<_> = activity.sessions.iter().filter(|s| s.state == "idle").collect();
+    if activity.sessions.is_empty() {
+        return Err(Outcome::not_assessed("the service had no open database session when its sessions were sampled"));
+    }
+    let longest = idle.iter().map(|s| s.state_secs).fold(0.0, f64::max);
+    let measured = format!("longest idle connection {longest:.1} s");
+    let over: Vec<String> = idle
+        .iter()
+        .filter(|s| s.state_secs > limit)
+        .map(|s| {
+            format!(
+                "pid {} ({}): idle for {:.1} s, open for {:.1} s",
+                s.pid, s.application_name, s.state_secs, s.age_secs
+            )
+        })
+        .collect();
+    if over.is_empty() {
+        Ok(Outcome::pass(
+            measured,
+            format!("no connection seen idle longer than {limit} s in {} sample(s)", activity.samples),
+        ))
+    } else {
+        Ok(Outcome::fail(measured, format!("{} connection(s) idle longer than {limit} s", over.len()))
+            .with_excess(longest / limit.max(1.0))
+            .with_findings(over))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, expect_with, pg, session, with_pg};
+    use crate::evidence::{PgActivity, Slot};
+    use crate::outcome::Status;
+
+    fn sampled(sessions: Vec<crate::evidence::AppSession>) -> Evidence {
+        let mut p = pg();
+        p.activity = Slot::collected(PgActivity { sessions, observed_secs: 60.0, samples: 30 });
+        with_pg(p)
+    }
+
+    #[test]
+    fn a_long_idle_connection_fails() {
+        let ev = sampled(vec![session("idle", 1.0), session("idle", 900.0), session("active", 2000.0)]);
+        let o = expect(&CONNECTION_IDLE_TIME, &ev, Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("longest idle connection 900.0 s"));
+    }
+
+    #[test]
+    fn short_idle_passes_and_threshold_overrides() {
+        let ev = sampled(vec![session("idle", 4.0), session("idle in transaction", 900.0)]);
+        expect(&CONNECTION_IDLE_TIME, &ev, Status::Pass);
+        let three = CONNECTION_IDLE_TIME.default_threshold.with_override("3s").unwrap();
+        expect_with(&CONNECTION_IDLE_TIME, &ev, &three, Status::Fail);
+    }
+
+    #[test]
+    fn nothing_to_see_is_not_assessed() {
+        expect(&CONNECTION_IDLE_TIME, &sampled(vec![]), Status::NotAssessed);
+        let mut p = pg();
+        p.activity = Slot::unavailable("GRANT pg_monitor TO auditor");
+        expect(&CONNECTION_IDLE_TIME, &with_pg(p), Status::NotAssessed);
     }
 }

@@ -16,13 +16,17 @@ declare_item! {
     /// whichever request uses the connection next.
     ///
     /// ## How it is measured
-    /// Sources: **pg** and **source**. stethoscope finds the application's oldest connection in
-    /// `pg_stat_activity` (`now() - backend_start`, stethoscope's own sessions excluded) and
-    /// compares its age with the threshold; it also reads the lifetime setting from the pool
-    /// configuration. The observed age can only exceed the limit if the service has been up for
-    /// longer than that, so on a freshly started service the configuration is the evidence that
-    /// counts. Within 10 % of the limit (27–30 min) is a `warn`. Override with `"4.4" = "20min"`
-    /// under `[thresholds]`.
+    /// Source: **pg**. At every counter snapshot around the load phases and after the last one,
+    /// stethoscope reads the service's connections in `pg_stat_activity` (client sessions of its
+    /// role on its database, `now() - backend_start`, its own sessions excluded) and compares
+    /// the oldest age seen with the threshold. Sessions
+    /// idle in transaction are left to 4.6, which judges them as leaks. A connection older than
+    /// the limit fails at once. Younger connections prove the limit only when stethoscope watched
+    /// the database for at least as long (from its first counter snapshot to the sample): a pool
+    /// without a lifetime would then show a connection that old. A shorter audit is `not
+    /// assessed`, saying so; a soak phase lengthens it. Within 10 % of the limit is a `warn`.
+    /// The pool configuration is not read yet. Override with `"4.4" = "20min"` under
+    /// `[thresholds]`.
     ///
     /// ## How to fix
     /// Set the lifetime explicitly and a little randomized, so connections do not all reconnect
@@ -46,6 +50,87 @@ declare_item! {
         threshold: Threshold::duration_below_secs(30 * 60),
         sources: [Pg, Source],
         severity: Low,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let activity = evidence.pg.get()?.activity.get()?;
+    let limit = threshold.duration().map_or(1800.0, |d| d.as_secs_f64());
+    let oldest = activity
+        .sessions
+        .iter()
+        .filter(|s| !s.state.starts_with("idle in transaction"))
+        .max_by(|a, b| a.age_secs.total_cmp(&b.age_secs));
+    let Some(oldest) = oldest else {
+        return Err(Outcome::not_assessed("the service had no open database session when its sessions were sampled"));
+    };
+    let measured = format!("oldest connection {:.1} s", oldest.age_secs);
+    let who = format!("pid {} ({}), {}", oldest.pid, oldest.application_name, oldest.state);
+    if oldest.age_secs >= limit {
+        return Ok(Outcome::fail(measured, format!("{who}: open longer than {limit} s"))
+            .with_excess(oldest.age_secs / limit.max(1.0)));
+    }
+    if activity.observed_secs < limit {
+        return Err(Outcome::not_assessed(format!(
+            "the oldest connection is {:.1} s old, but stethoscope watched the database for only {:.1} s, less than the {limit} s limit: a longer audit (a soak phase) can tell",
+            oldest.age_secs, activity.observed_secs
+        )));
+    }
+    let evidence_text = format!(
+        "no connection seen older than {limit} s in {} sample(s) over {:.1} s of observation",
+        activity.samples, activity.observed_secs
+    );
+    if oldest.age_secs >= 0.9 * limit {
+        Ok(Outcome::warn(measured, format!("{who} is within 10 % of the limit; {evidence_text}")))
+    } else {
+        Ok(Outcome::pass(measured, evidence_text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, expect_with, pg, session, with_pg};
+    use crate::evidence::{AppSession, PgActivity, Slot};
+    use crate::outcome::Status;
+
+    fn aged(state: &str, age_secs: f64) -> AppSession {
+        AppSession { age_secs, ..session(state, 1.0) }
+    }
+
+    fn sampled(sessions: Vec<AppSession>, observed_secs: f64) -> Evidence {
+        let mut p = pg();
+        p.activity = Slot::collected(PgActivity { sessions, observed_secs, samples: 30 });
+        with_pg(p)
+    }
+
+    #[test]
+    fn an_old_connection_fails_however_short_the_audit() {
+        let o = expect(&CONNECTION_LIFETIME, &sampled(vec![aged("idle", 2000.0)], 60.0), Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("oldest connection 2000.0 s"));
+    }
+
+    #[test]
+    fn young_connections_pass_only_after_watching_long_enough() {
+        let ev = sampled(vec![aged("active", 600.0)], 1900.0);
+        expect(&CONNECTION_LIFETIME, &ev, Status::Pass);
+        let o = expect(&CONNECTION_LIFETIME, &sampled(vec![aged("active", 600.0)], 60.0), Status::NotAssessed);
+        assert!(o.evidence.contains("watched the database for only 60.0 s"), "{}", o.evidence);
+        let ten = CONNECTION_LIFETIME.default_threshold.with_override("10s").unwrap();
+        expect_with(&CONNECTION_LIFETIME, &sampled(vec![aged("idle", 4.0)], 22.0), &ten, Status::Pass);
+    }
+
+    #[test]
+    fn within_ten_percent_warns_and_leaks_are_left_to_4_6() {
+        expect(&CONNECTION_LIFETIME, &sampled(vec![aged("idle", 1700.0)], 4000.0), Status::Warn);
+        let ev = sampled(vec![aged("idle in transaction", 5000.0), aged("idle", 100.0)], 4000.0);
+        expect(&CONNECTION_LIFETIME, &ev, Status::Pass);
+    }
+
+    #[test]
+    fn nothing_sampled_is_not_assessed() {
+        expect(&CONNECTION_LIFETIME, &sampled(vec![], 4000.0), Status::NotAssessed);
+        expect(&CONNECTION_LIFETIME, &Evidence::default(), Status::NotAssessed);
     }
 }

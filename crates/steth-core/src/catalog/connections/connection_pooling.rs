@@ -15,13 +15,14 @@ declare_item! {
     /// starts failing with `FATAL: sorry, too many clients already`.
     ///
     /// ## How it is measured
-    /// Sources: **pg** with **load**. During the load phases stethoscope counts the server
-    /// sessions the application opened, from the `sessions` counter in `pg_stat_database`
-    /// (PostgreSQL 14+) and the `backend_start` times of the application's connections in
-    /// `pg_stat_activity`, and divides by the number of requests sent. A pooled application opens
-    /// a handful of connections at startup and almost none during load; a ratio near one new
-    /// session per request fails. stethoscope's own sessions are excluded. This is a requirement,
-    /// not a number, so there is no threshold to override.
+    /// Sources: **pg** with **load**. Right before and right after each endpoint's normal-load
+    /// phase stethoscope reads the `sessions` counter of the service's database in
+    /// `pg_stat_database` (PostgreSQL 14+) and divides the new sessions by the requests sent in
+    /// the phase. A pooled application opens a handful of connections at startup and almost
+    /// none during load; half a new session per request or more fails, naming the endpoint.
+    /// stethoscope's own session stays open through all phases, so it adds nothing. Before
+    /// PostgreSQL 14 the item is `not assessed`. This is a requirement, not a number, so there
+    /// is no threshold to override.
     ///
     /// ## How to fix
     /// Create one pool at process start and share it; never connect inside a request handler.
@@ -42,6 +43,69 @@ declare_item! {
         threshold: Threshold::requires("not one connection per request"),
         sources: [Pg, Load],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+/// New sessions per request at or above this mean connections are not reused.
+const PER_REQUEST_LIMIT: f64 = 0.5;
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let workload = evidence.pg.get()?.workload.get()?;
+    let mut rates = Vec::new();
+    for w in workload.windows.iter().filter(|w| w.phase == "normal" && w.requests > 0) {
+        let opened = *w.new_sessions.get()?;
+        rates.push((w.endpoint.as_str(), opened, opened as f64 / w.requests as f64));
+    }
+    if rates.is_empty() {
+        return Err(Outcome::not_assessed("no normal-load phase ran, so new sessions cannot be set against requests"));
+    }
+    rates.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let findings =
+        rates.iter().map(|(e, n, r)| format!("{e}: {n} new server session(s), {r:.2} per request")).collect::<Vec<_>>();
+    let (endpoint, _, worst) = rates[0];
+    let measured = format!("{worst:.2} new sessions per request ({endpoint})");
+    if worst >= PER_REQUEST_LIMIT {
+        Ok(Outcome::fail(measured, format!("connections are opened per request: {}", findings[0]))
+            .with_findings(findings)
+            .with_excess(1.0 + worst))
+    } else {
+        Ok(Outcome::pass(measured, format!("connections are reused across requests on {} endpoint(s)", rates.len()))
+            .with_findings(findings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, window, with_windows};
+    use crate::evidence::Slot;
+    use crate::outcome::Status;
+
+    fn normal(endpoint: &str, requests: u64, opened: u64) -> crate::evidence::PhaseWindow {
+        let mut w = window(endpoint, "normal", requests);
+        w.new_sessions = Slot::collected(opened);
+        w
+    }
+
+    #[test]
+    fn one_session_per_request_fails() {
+        let ev = with_windows(vec![normal("GET /a", 150, 2), normal("GET /b", 150, 149)]);
+        let o = expect(&CONNECTION_POOLING, &ev, Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("0.99 new sessions per request (GET /b)"));
+    }
+
+    #[test]
+    fn a_pool_warming_up_passes_and_half_is_the_edge() {
+        expect(&CONNECTION_POOLING, &with_windows(vec![normal("GET /a", 150, 12)]), Status::Pass);
+        expect(&CONNECTION_POOLING, &with_windows(vec![normal("GET /a", 100, 50)]), Status::Fail);
+    }
+
+    #[test]
+    fn without_the_counter_or_load_it_is_not_assessed() {
+        let mut w = window("GET /a", "normal", 10);
+        w.new_sessions = Slot::unavailable("pg_stat_database.sessions needs PostgreSQL 14+");
+        expect(&CONNECTION_POOLING, &with_windows(vec![w]), Status::NotAssessed);
+        expect(&CONNECTION_POOLING, &Evidence::default(), Status::NotAssessed);
     }
 }

@@ -17,12 +17,14 @@ declare_item! {
     /// lives.
     ///
     /// ## How it is measured
-    /// Sources: **source** and **pg**. Static analysis looks for leak-detection settings in the
-    /// pool configuration of known drivers. In `pg_stat_activity` stethoscope looks for the
-    /// application's sessions in state `idle in transaction` (or `idle in transaction (aborted)`)
-    /// that have stayed there for a long time; finding one is a symptom of an actual leak and
-    /// fails the item regardless of configuration. stethoscope's own sessions are excluded. This
-    /// is a requirement, not a number, so there is no threshold to override.
+    /// Source: **pg**. At every counter snapshot around the load phases and after the last one,
+    /// stethoscope reads the service's sessions in `pg_stat_activity` (client sessions of its
+    /// role on its database, its own excluded) and keeps, for each session, the longest time it
+    /// was seen `idle in transaction` (or `idle in transaction (aborted)`); one over the
+    /// threshold, 60 s by default, is a symptom of an actual leak and fails the item. A role
+    /// without `pg_monitor` sees no state of other roles' sessions: the item is then `not
+    /// assessed`, naming the grant. Leak-detection settings in the pool configuration are not
+    /// read yet. Override with `"4.6" = "30s"` under `[thresholds]`.
     ///
     /// ## How to fix
     /// Turn on the pool's own detection, which logs the stack trace of the code that borrowed the
@@ -45,9 +47,71 @@ declare_item! {
         slug: "leak-detection",
         title: "Connection leak detection",
         section: ConnectionManagement,
-        threshold: Threshold::requires("enabled"),
+        threshold: Threshold::duration_at_most_secs(60),
         sources: [Source, Pg],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let activity = evidence.pg.get()?.activity.get()?;
+    let limit = threshold.duration().map_or(60.0, |d| d.as_secs_f64());
+    let in_transaction: Vec<_> =
+        activity.sessions.iter().filter(|s| s.state.starts_with("idle in transaction")).collect();
+    let longest = in_transaction.iter().map(|s| s.state_secs).fold(0.0, f64::max);
+    let measured = format!("longest idle in transaction {longest:.1} s");
+    let leaked: Vec<String> = in_transaction
+        .iter()
+        .filter(|s| s.state_secs > limit)
+        .map(|s| {
+            format!("pid {} ({}): {} for {:.1} s after: {}", s.pid, s.application_name, s.state, s.state_secs, s.query)
+        })
+        .collect();
+    if leaked.is_empty() {
+        Ok(Outcome::pass(
+            measured,
+            format!("no session seen idle in transaction longer than {limit} s in {} sample(s)", activity.samples),
+        ))
+    } else {
+        Ok(Outcome::fail(measured, format!("{} leaked session(s): {}", leaked.len(), leaked[0]))
+            .with_excess(longest / limit.max(1.0))
+            .with_findings(leaked))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, expect_with, pg, session, with_pg};
+    use crate::evidence::{PgActivity, Slot};
+    use crate::outcome::Status;
+
+    fn sampled(sessions: Vec<crate::evidence::AppSession>) -> Evidence {
+        let mut p = pg();
+        p.activity = Slot::collected(PgActivity { sessions, observed_secs: 60.0, samples: 30 });
+        with_pg(p)
+    }
+
+    #[test]
+    fn a_session_left_in_transaction_fails() {
+        let ev = sampled(vec![session("idle in transaction", 75.0), session("idle", 900.0)]);
+        let o = expect(&LEAK_DETECTION, &ev, Status::Fail);
+        assert!(o.evidence.contains("idle in transaction for 75.0 s"), "{}", o.evidence);
+    }
+
+    #[test]
+    fn short_transactions_pass_and_threshold_overrides() {
+        let ev = sampled(vec![session("idle in transaction (aborted)", 3.0), session("active", 100.0)]);
+        expect(&LEAK_DETECTION, &ev, Status::Pass);
+        let two = LEAK_DETECTION.default_threshold.with_override("2s").unwrap();
+        expect_with(&LEAK_DETECTION, &ev, &two, Status::Fail);
+    }
+
+    #[test]
+    fn invisible_sessions_are_not_assessed() {
+        let mut p = pg();
+        p.activity = Slot::unavailable("GRANT pg_monitor TO auditor");
+        expect(&LEAK_DETECTION, &with_pg(p), Status::NotAssessed);
     }
 }

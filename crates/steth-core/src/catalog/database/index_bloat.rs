@@ -16,14 +16,16 @@ declare_item! {
     /// query changed.
     ///
     /// ## How it is measured
-    /// Source: **pg**. When the `pgstattuple` extension is installed, stethoscope measures each
-    /// index with `pgstatindex()` (leaf density and fragmentation). That reads every page of the
-    /// index, so it runs only after the activity counters used by other items have been read.
-    /// Without the extension it falls back to a statistical estimate from `pg_class` and
-    /// `pg_stats`; the report marks it as an estimate and it can give at most a `warn`. A role
-    /// with only `pg_monitor` cannot read `pg_stats` rows, so the estimate would silently be
-    /// empty: the item is then `not assessed`, naming the missing grant. Override with `"2.8" =
-    /// "30%"` under `[thresholds]`.
+    /// Source: **pg**. With the `pgstattuple` extension installed in the service's database,
+    /// stethoscope measures every B-tree index over 1 MiB with `pgstatindex()`: bloat is the
+    /// share of the index's fillfactor (90 % unless set) that its average leaf density falls
+    /// short of, so a freshly built index reads 0 %. That reads every page of the index (no table
+    /// counter moves) and runs under stethoscope's lock timeout: an index locked by a `REINDEX`
+    /// or `ALTER` makes the item `error: lock timeout` rather than wait. Indexes under 1 MiB are
+    /// not judged. Without the extension, or without the right to execute `pgstatindex` (a
+    /// superuser grants it, or `pg_stat_scan_tables`), the item is `not assessed`, naming the
+    /// command; the statistical estimate from `pg_class` and `pg_stats` is not built yet.
+    /// Override with `"2.8" = "30%"` under `[thresholds]`.
     ///
     /// ## How to fix
     /// Rebuild bloated indexes without blocking writes (PostgreSQL 12+):
@@ -44,6 +46,96 @@ declare_item! {
         threshold: Threshold::percent_below(20.0),
         sources: [Pg],
         severity: Low,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+/// Indexes smaller than this are not judged: a few wasted pages cost nothing.
+const MIN_BYTES: u64 = 1 << 20;
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let indexes = evidence.pg.get()?.index_bloat.get()?;
+    let limit = threshold.number().unwrap_or(20.0);
+    let mut judged: Vec<_> = indexes.iter().filter(|i| i.bytes >= MIN_BYTES).collect();
+    judged.sort_by(|a, b| b.bloat_percent().total_cmp(&a.bloat_percent()));
+    let describe = |i: &&crate::evidence::IndexDensity| {
+        format!(
+            "{} on {}: {:.0} % bloat (leaf density {:.0} % of fillfactor {:.0} %, {})",
+            i.index,
+            i.table,
+            i.bloat_percent(),
+            i.leaf_density,
+            i.fillfactor,
+            crate::threshold::format_bytes(i.bytes)
+        )
+    };
+    let Some(worst) = judged.first() else {
+        return Ok(Outcome::pass(
+            "no B-tree index over 1 MiB",
+            "small indexes are not judged (measured with pgstatindex)",
+        ));
+    };
+    let measured = format!("{:.0} % bloat ({})", worst.bloat_percent(), worst.index);
+    let bloated: Vec<String> = judged.iter().filter(|i| i.bloat_percent() >= limit).map(describe).collect();
+    if bloated.is_empty() {
+        Ok(Outcome::pass(measured, format!("{} B-tree index(es) over 1 MiB measured with pgstatindex", judged.len())))
+    } else {
+        let fixes = judged
+            .iter()
+            .filter(|i| i.bloat_percent() >= limit)
+            .map(|i| format!("REINDEX INDEX CONCURRENTLY {};", i.index));
+        Ok(Outcome::fail(measured, format!("{} bloated index(es): {}", bloated.len(), bloated[0]))
+            .with_excess(worst.bloat_percent() / limit.max(1.0))
+            .with_findings(bloated.clone().into_iter().chain(fixes)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, expect_with, pg, with_pg};
+    use crate::evidence::{IndexDensity, Slot};
+    use crate::outcome::Status;
+
+    fn index(name: &str, bytes: u64, leaf_density: f64) -> IndexDensity {
+        IndexDensity { index: name.into(), table: "public.t".into(), bytes, leaf_density, fillfactor: 90.0 }
+    }
+
+    fn measured(indexes: Vec<IndexDensity>) -> Evidence {
+        let mut p = pg();
+        p.index_bloat = Slot::collected(indexes);
+        with_pg(p)
+    }
+
+    #[test]
+    fn a_half_empty_index_fails_with_a_reindex() {
+        let o = expect(&INDEX_BLOAT, &measured(vec![index("public.t_a_idx", 8 << 20, 30.0)]), Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("67 % bloat (public.t_a_idx)"));
+        assert!(o.findings.iter().any(|f| f == "REINDEX INDEX CONCURRENTLY public.t_a_idx;"));
+    }
+
+    #[test]
+    fn fresh_and_tiny_indexes_pass() {
+        let ev = measured(vec![index("public.fresh", 8 << 20, 89.5), index("public.tiny", 64 << 10, 10.0)]);
+        expect(&INDEX_BLOAT, &ev, Status::Pass);
+        expect(&INDEX_BLOAT, &measured(vec![]), Status::Pass);
+    }
+
+    #[test]
+    fn twenty_percent_is_the_edge() {
+        let ev = measured(vec![index("public.t_b_idx", 2 << 20, 71.9)]);
+        expect(&INDEX_BLOAT, &ev, Status::Fail);
+        let loose = INDEX_BLOAT.default_threshold.with_override("30%").unwrap();
+        expect_with(&INDEX_BLOAT, &ev, &loose, Status::Pass);
+    }
+
+    #[test]
+    fn missing_extension_and_lock_timeout() {
+        let mut p = pg();
+        p.index_bloat = Slot::unavailable("pgstattuple is not installed: CREATE EXTENSION pgstattuple;");
+        expect(&INDEX_BLOAT, &with_pg(p.clone()), Status::NotAssessed);
+        p.index_bloat = Slot::failed("lock timeout: canceling statement due to lock timeout");
+        let o = expect(&INDEX_BLOAT, &with_pg(p), Status::Error);
+        assert!(o.evidence.starts_with("lock timeout"));
     }
 }

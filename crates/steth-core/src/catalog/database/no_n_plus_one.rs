@@ -16,14 +16,17 @@ declare_item! {
     /// database's work far beyond what the request rate suggests.
     ///
     /// ## How it is measured
-    /// Sources: **pg** with **load**, and **source**. During each endpoint's load phase
-    /// stethoscope takes the delta of `calls` over all of the application's statements in
-    /// `pg_stat_statements` (its own sessions excluded) and divides it by the number of requests
-    /// sent, giving queries per request for that endpoint. Other traffic against the same
-    /// database in that window is counted too, so run the audit on a quiet environment. Static
-    /// analysis of the repository adds supporting evidence: queries issued inside loops. A code
-    /// finding alone is indirect (`warn`). Override the per-request limit with `"2.4" = "5"`
-    /// under `[thresholds]`.
+    /// Sources: **pg** with **load**. Right before and right after each endpoint's normal-load
+    /// phase stethoscope snapshots `pg_stat_statements` for the service's database and divides
+    /// the delta of `calls` over all statements (its own, marked with a `/* stethoscope */`
+    /// comment, excluded) by the requests sent in the phase, warm-up included: queries per
+    /// request for that endpoint. The statement with the most calls per request is named. Other
+    /// traffic against the same database in that window is counted too, so run the audit on a
+    /// quiet environment. A statistics reset or deallocated entries inside the window are
+    /// reported as incomplete figures. Without `pg_stat_statements` (preloaded through
+    /// `shared_preload_libraries` and created in the database) the item is `not assessed`, with
+    /// the command that enables it. Static analysis of queries inside loops is not built yet.
+    /// Override the per-request limit with `"2.4" = "5"` under `[thresholds]`.
     ///
     /// ## How to fix
     /// Load related rows in one query with a join or a batched `IN`/`ANY`:
@@ -44,6 +47,134 @@ declare_item! {
         threshold: Threshold::at_most(10),
         sources: [Pg, Load, Source],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+/// One endpoint's queries per request in its normal phase.
+struct EndpointQueries<'a> {
+    endpoint: &'a str,
+    per_request: f64,
+    top: Option<(&'a str, f64)>,
+    incomplete: Option<&'a str>,
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let workload = evidence.pg.get()?.workload.get()?;
+    let limit = threshold.count().unwrap_or(10) as f64;
+    let mut measured = Vec::new();
+    for w in workload.windows.iter().filter(|w| w.phase == "normal" && w.requests > 0) {
+        let window = w.statements.get()?;
+        let calls: u64 = window.statements.iter().map(|s| s.calls).sum();
+        let requests = w.requests as f64;
+        measured.push(EndpointQueries {
+            endpoint: &w.endpoint,
+            per_request: calls as f64 / requests,
+            top: window
+                .statements
+                .iter()
+                .max_by_key(|s| s.calls)
+                .map(|s| (s.query.as_str(), s.calls as f64 / requests)),
+            incomplete: window.incomplete.as_deref(),
+        });
+    }
+    if measured.is_empty() {
+        return Err(Outcome::not_assessed("no normal-load phase ran, so queries cannot be attributed to endpoints"));
+    }
+    measured.sort_by(|a, b| b.per_request.total_cmp(&a.per_request));
+    let worst = &measured[0];
+    let shown = format!("{:.1} queries per request ({})", worst.per_request, worst.endpoint);
+    let findings = measured.iter().map(describe);
+    if worst.per_request > limit {
+        let over = measured.iter().filter(|m| m.per_request > limit).count();
+        Ok(Outcome::fail(shown, format!("{over} endpoint(s) over {limit} queries per request: {}", describe(worst)))
+            .with_findings(findings)
+            .with_excess(worst.per_request / limit.max(1.0)))
+    } else {
+        Ok(Outcome::pass(shown, format!("{} endpoint(s) measured under normal load", measured.len()))
+            .with_findings(findings))
+    }
+}
+
+fn describe(m: &EndpointQueries<'_>) -> String {
+    let mut text = format!("{}: {:.1} queries per request", m.endpoint, m.per_request);
+    if let Some((query, per)) = m.top {
+        text.push_str(&format!(", most repeated {per:.1}× per request: {query}"));
+    }
+    if let Some(why) = m.incomplete {
+        text.push_str(&format!(" (incomplete: {why})"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, expect_with, window, with_windows};
+    use crate::evidence::{PhaseWindow, Slot, StatementDelta, StatementWindow};
+    use crate::outcome::Status;
+
+    fn statement(query: &str, calls: u64) -> StatementDelta {
+        StatementDelta { query: query.into(), calls, mean_ms: 0.1, stddev_ms: 0.0, max_ms: 0.2, rows: calls }
+    }
+
+    fn normal(endpoint: &str, requests: u64, statements: Vec<StatementDelta>) -> PhaseWindow {
+        let mut w = window(endpoint, "normal", requests);
+        w.statements = Slot::collected(StatementWindow { statements, incomplete: None });
+        w
+    }
+
+    #[test]
+    fn n_plus_one_endpoint_fails_and_names_the_repeated_statement() {
+        let ev = with_windows(vec![
+            normal("GET /products", 100, vec![statement("SELECT * FROM products WHERE id > $1", 100)]),
+            normal(
+                "GET /orders",
+                100,
+                vec![
+                    statement("SELECT * FROM orders", 100),
+                    statement("SELECT * FROM order_items WHERE order_id = $1", 2000),
+                ],
+            ),
+        ]);
+        let o = expect(&NO_N_PLUS_ONE, &ev, Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("21.0 queries per request (GET /orders)"));
+        assert!(o.evidence.contains("20.0× per request: SELECT * FROM order_items"), "{}", o.evidence);
+    }
+
+    #[test]
+    fn ten_per_request_is_the_edge_and_passes() {
+        let ev = with_windows(vec![normal("GET /a", 10, vec![statement("SELECT 1", 100)])]);
+        expect(&NO_N_PLUS_ONE, &ev, Status::Pass);
+        let five = NO_N_PLUS_ONE.default_threshold.with_override("5").unwrap();
+        expect_with(&NO_N_PLUS_ONE, &ev, &five, Status::Fail);
+    }
+
+    #[test]
+    fn only_normal_phases_count() {
+        let mut baseline = normal("GET /a", 1, vec![statement("SELECT 1", 100)]);
+        baseline.phase = "baseline".into();
+        expect(&NO_N_PLUS_ONE, &with_windows(vec![baseline]), Status::NotAssessed);
+    }
+
+    #[test]
+    fn incomplete_window_is_said() {
+        let mut w = normal("GET /a", 10, vec![statement("SELECT 1", 20)]);
+        if let Slot::Collected { data } = &mut w.statements {
+            data.incomplete = Some("pg_stat_statements deallocated 3 entries".into());
+        }
+        let o = expect(&NO_N_PLUS_ONE, &with_windows(vec![w]), Status::Pass);
+        assert!(o.findings[0].contains("incomplete"));
+    }
+
+    #[test]
+    fn missing_extension_is_not_assessed_and_failure_is_an_error() {
+        let mut w = window("GET /a", "normal", 10);
+        w.statements = Slot::unavailable("pg_stat_statements is not installed: CREATE EXTENSION pg_stat_statements;");
+        let o = expect(&NO_N_PLUS_ONE, &with_windows(vec![w.clone()]), Status::NotAssessed);
+        assert!(o.evidence.contains("CREATE EXTENSION"));
+        w.statements = Slot::failed("lock timeout");
+        expect(&NO_N_PLUS_ONE, &with_windows(vec![w]), Status::Error);
+        expect(&NO_N_PLUS_ONE, &Evidence::default(), Status::NotAssessed);
     }
 }

@@ -1,0 +1,84 @@
+//! The service's sessions in `pg_stat_activity`, sampled at every counter snapshot and after
+//! the last phase (evidence for 4.4, 4.5 and 4.6): for each session and state, the longest
+//! time seen in it. One sample at the end would miss a connection that idled for a while and
+//! was retired before the audit ended.
+
+use super::session::describe;
+use std::collections::BTreeMap;
+use steth_core::evidence::{AppSession, PgActivity, Slot};
+use tokio_postgres::Client;
+
+const ACTIVITY: &str = "/* stethoscope */ SELECT pid, coalesce(application_name, ''), state,
+       extract(epoch FROM clock_timestamp() - backend_start)::float8,
+       coalesce(extract(epoch FROM clock_timestamp() - state_change)::float8, 0),
+       left(regexp_replace(coalesce(query, ''), '\\s+', ' ', 'g'), 200)
+  FROM pg_stat_activity
+ WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+   AND usename = $1 AND application_name IS DISTINCT FROM 'stethoscope'";
+
+/// What the samples saw so far.
+#[derive(Default)]
+pub(super) struct SessionLog {
+    longest: BTreeMap<(i32, String), AppSession>,
+    samples: u32,
+    /// The first sample that could not be read, which then stands for all of them.
+    problem: Option<Slot<PgActivity>>,
+}
+
+impl SessionLog {
+    /// Reads `pg_stat_activity` once and keeps each session's longest stay in each state.
+    pub(super) async fn sample(&mut self, client: &Client, app_role: &str) {
+        if self.problem.is_some() {
+            return;
+        }
+        let rows = match client.query(ACTIVITY, &[&app_role]).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.problem = Some(Slot::failed(format!("cannot read pg_stat_activity: {}", describe(&e))));
+                return;
+            }
+        };
+        self.samples += 1;
+        for r in rows {
+            let Some(state) = r.get::<_, Option<String>>(2) else {
+                self.problem = Some(Slot::unavailable(format!(
+                    "stethoscope's role cannot see the state of {app_role}'s sessions: \
+                     GRANT pg_read_all_stats TO <stethoscope's role>; (pg_monitor includes it)"
+                )));
+                return;
+            };
+            let seen = AppSession {
+                pid: r.get(0),
+                application_name: r.get(1),
+                state: state.clone(),
+                age_secs: r.get(3),
+                state_secs: r.get(4),
+                query: r.get(5),
+            };
+            match self.longest.get_mut(&(seen.pid, state.clone())) {
+                Some(known) => {
+                    known.age_secs = known.age_secs.max(seen.age_secs);
+                    if seen.state_secs > known.state_secs {
+                        known.state_secs = seen.state_secs;
+                        known.query = seen.query;
+                    }
+                }
+                None => {
+                    self.longest.insert((seen.pid, state), seen);
+                }
+            }
+        }
+    }
+
+    /// The evidence: every session and state seen, with the longest stay.
+    pub(super) fn finish(self, observed_secs: f64) -> Slot<PgActivity> {
+        if let Some(problem) = self.problem {
+            return problem;
+        }
+        Slot::collected(PgActivity {
+            sessions: self.longest.into_values().collect(),
+            observed_secs,
+            samples: self.samples,
+        })
+    }
+}
