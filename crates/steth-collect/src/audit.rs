@@ -17,6 +17,8 @@ pub struct Needs {
     pub pg: bool,
     /// Load phases.
     pub load: bool,
+    /// Redis.
+    pub redis: bool,
 }
 
 /// What the caller adds to an audit's run: observers around load phases, live load progress,
@@ -105,17 +107,15 @@ pub async fn collect(plan: &Plan, needs: Needs, progress: &dyn Progress) -> Evid
 pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, session: Session<'_>) -> Evidence {
     let target = plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default();
     let db = plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default();
-    let (http, pg) = tokio::join!(
+    let cache = plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default();
+    let (http, pg, redis) = tokio::join!(
         bounded("http", target.clone(), needs.http, progress, crate::http::collect(plan)),
         bounded("pg", db, needs.pg, progress, crate::pg::collect(plan)),
+        bounded("redis", cache.clone(), needs.redis, progress, crate::redis::collect(plan)),
     );
-    let mut pg = pg;
-    let pg_observer = match &pg {
-        Slot::Collected { .. } => crate::pg::PgObserver::connect(plan).await,
-        _ => None,
-    };
+    let redis_observer = crate::redis::RedisObserver::connect(plan, &redis).await;
     let observers: Vec<&dyn PhaseObserver> =
-        session.observers.iter().copied().chain(pg_observer.as_ref().map(|o| o as &dyn PhaseObserver)).collect();
+        session.observers.iter().copied().chain(redis_observer.as_ref().map(|o| o as &dyn PhaseObserver)).collect();
     let detail = format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate);
     let load = bounded_for(
         "load",
@@ -127,12 +127,15 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     )
     .await;
     drop(observers);
-    if let (Some(observer), Slot::Collected { data }) = (pg_observer, &mut pg) {
-        (data.workload, data.activity) = observer.finish().await;
-    }
+    // Redis last before the bursts: final counters, then the active probes, then the key
+    // sample, whose TTL and TYPE calls would count as keyspace hits.
+    let redis = match redis_observer {
+        Some(observer) => bounded("redis keys", cache, true, progress, observer.finish(plan, redis)).await,
+        None => redis,
+    };
     let mut http = http;
     run_bursts(plan, progress, &mut http).await;
-    Evidence { http, pg, load }
+    Evidence { http, pg, load, redis }
 }
 
 /// The rate-limit bursts (6.3, 6.4) trip the target's limiter for stethoscope's address, so

@@ -7,5 +7,6 @@ pub mod audit;
 pub mod http;
 pub mod load;
 pub mod pg;
+pub mod redis;
 
 pub use audit::{Needs, Progress, Session, Silent, collect, collect_with};

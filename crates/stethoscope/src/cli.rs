@@ -116,6 +116,10 @@ pub struct AuditArgs {
     /// Skip the load phases (items 1.1–1.4 are then not assessed).
     #[arg(long)]
     pub no_load: bool,
+    /// Run the active cache tests (3.6, 3.7): they delete one configured cache key and send a
+    /// bounded burst ([redis] active = true does the same).
+    #[arg(long)]
+    pub active: bool,
     /// Exit with code 1 when the total score is below PERCENT.
     #[arg(long, value_name = "PERCENT")]
     pub fail_under: Option<f64>,

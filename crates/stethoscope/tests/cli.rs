@@ -105,7 +105,8 @@ fn unreachable_target_reports_errors_and_exits_3() {
     assert!(item("6.9")["evidence"].as_str().unwrap().contains("connection"), "{}", item("6.9"));
     assert_eq!(item("2.2")["status"], "not_assessed");
     assert_eq!(item("2.2")["evidence"], "no [postgres] url in the config");
-    assert_eq!(item("3.1")["evidence"], "no collector yet");
+    assert_eq!(item("3.1")["evidence"], "no [redis] url in the config");
+    assert_eq!(item("7.6")["evidence"], "no collector yet");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The one evidence builder and assertion helper the item tests share.
 
 use super::Item;
-use crate::evidence::{Evidence, HttpEvidence, PgEvidence, PgSchema, PgSettings, PgWorkload, PhaseWindow, Slot};
+use crate::evidence::{Evidence, HttpEvidence, PgEvidence, PgSchema, PgSettings, Slot};
 use crate::outcome::{Outcome, Status};
 use crate::threshold::Threshold;
 
@@ -38,42 +38,7 @@ pub fn pg() -> PgEvidence {
         app_role: "shop".into(),
         schema: Slot::collected(PgSchema::default()),
         settings: Slot::collected(PgSettings::default()),
-        workload: Slot::unavailable("no load phases ran"),
-        activity: Slot::unavailable("not sampled"),
-        index_bloat: Slot::unavailable("not read"),
     }
-}
-
-/// A window of one endpoint's phase with `requests` sent and empty counters.
-pub fn window(endpoint: &str, phase: &str, requests: u64) -> PhaseWindow {
-    PhaseWindow {
-        endpoint: endpoint.into(),
-        phase: phase.into(),
-        requests,
-        secs: 2.0,
-        statements: Slot::collected(Default::default()),
-        tables: Slot::collected(Vec::new()),
-        new_sessions: Slot::collected(0),
-    }
-}
-
-/// A session of the service in `state` for `state_secs`.
-pub fn session(state: &str, state_secs: f64) -> crate::evidence::AppSession {
-    crate::evidence::AppSession {
-        pid: 4242,
-        application_name: "shop".into(),
-        state: state.into(),
-        age_secs: state_secs + 1.0,
-        state_secs,
-        query: "SELECT 1".into(),
-    }
-}
-
-/// Evidence holding PostgreSQL evidence whose workload is the given windows.
-pub fn with_windows(windows: Vec<PhaseWindow>) -> Evidence {
-    let mut p = pg();
-    p.workload = Slot::collected(PgWorkload { windows });
-    with_pg(p)
 }
 
 /// Evidence holding only the given HTTP evidence.
@@ -154,4 +119,39 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
         })
         .collect();
     Evidence { load: Slot::collected(LoadEvidence { endpoints, ..LoadEvidence::default() }), ..Evidence::default() }
+}
+
+/// Redis evidence of a healthy cache: 100 keys all with a TTL, allkeys-lru under 256 MiB, no
+/// evictions, nothing sampled or probed; tests change what they exercise.
+pub fn redis() -> crate::evidence::RedisEvidence {
+    use crate::evidence::{KeySample, RedisCounters, RedisEvidence, RedisMemory};
+    let counters = RedisCounters {
+        keyspace_hits: 900,
+        keyspace_misses: 100,
+        uptime_secs: 3600,
+        keys: 100,
+        expires: 100,
+        ..RedisCounters::default()
+    };
+    RedisEvidence {
+        server_version: "7.0.15".into(),
+        cluster: false,
+        key_pattern: None,
+        start: counters,
+        end: Slot::collected(RedisCounters { uptime_secs: 3660, ..counters }),
+        memory: Slot::collected(RedisMemory {
+            maxmemory: 256 << 20,
+            policy: "allkeys-lru".into(),
+            source: "CONFIG GET".into(),
+        }),
+        phases: Slot::unavailable("no load phase ran"),
+        sample: Slot::collected(KeySample { delimiter: ":".into(), ..KeySample::default() }),
+        stampede: Slot::unavailable("active tests are off"),
+        negative: Slot::unavailable("active tests are off"),
+    }
+}
+
+/// Evidence holding only the given Redis evidence.
+pub fn with_redis(redis: crate::evidence::RedisEvidence) -> Evidence {
+    Evidence { redis: Slot::collected(redis), ..Evidence::default() }
 }

@@ -6,12 +6,13 @@ mod load;
 mod plan;
 mod probes;
 mod raw;
+mod redis;
 
 pub use error::ConfigError;
 pub use load::LoadPlan;
 pub use plan::{
-    Endpoint, EndpointKind, HealthPaths, Identity, IdentityLogin, MetricsTarget, ParamValues, Plan, PostgresTarget,
-    ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token, redact_url,
+    Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget, MissingLookup, ParamValues,
+    Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token, redact_url,
 };
 
 use crate::catalog;
@@ -167,8 +168,7 @@ impl Validator<'_> {
             });
         }
         if let Some(r) = &raw.redis {
-            let url = self.url(&r.url, "redis.url", &["redis", "rediss"])?;
-            plan.redis = Some(RedisTarget { url: Secret::new(url.to_string()), key_pattern: r.key_pattern.clone() });
+            plan.redis = Some(self.redis(r, &plan)?);
         }
         if let Some(m) = &raw.metrics {
             plan.metrics = Some(MetricsTarget {

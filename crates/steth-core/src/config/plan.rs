@@ -238,6 +238,60 @@ pub struct RedisTarget {
     pub url: Secret,
     /// SCAN MATCH pattern for key sampling.
     pub key_pattern: Option<String>,
+    /// Namespace delimiter in keys (3.5).
+    pub delimiter: String,
+    /// Most keys the SCAN sample reads.
+    pub max_keys: u64,
+    /// Longest the SCAN sample may take.
+    pub scan_budget: Duration,
+    /// Whether the active cache probes (3.6, 3.7) may run: they delete a key and send a burst.
+    pub active: bool,
+    /// The service's Prometheus counter of database statements, read when pg_stat_statements
+    /// is not available.
+    pub statement_metric: String,
+    /// The hot key of the stampede probe (3.6).
+    pub stampede: Option<HotKey>,
+    /// The missing lookup of the negative-caching probe (3.7).
+    pub negative: Option<MissingLookup>,
+}
+
+/// A hot read path and the cache key it fills.
+#[derive(Debug, Clone)]
+pub struct HotKey {
+    /// Concrete request path (`/products/42`).
+    pub path: String,
+    /// The cache key that path reads (`shop:product:42`).
+    pub key: String,
+    /// Requests fired at once after the key is deleted.
+    pub requests: u32,
+    /// Identity to authenticate as.
+    pub identity: Option<String>,
+}
+
+/// A read path for an id that does not exist.
+#[derive(Debug, Clone)]
+pub struct MissingLookup {
+    /// Concrete request path (`/products/999999999`).
+    pub path: String,
+    /// Identity to authenticate as.
+    pub identity: Option<String>,
+}
+
+impl RedisTarget {
+    /// A target with the default sampling bounds and the active probes off.
+    pub fn new(url: Secret, key_pattern: Option<String>) -> RedisTarget {
+        RedisTarget {
+            url,
+            key_pattern,
+            delimiter: ":".into(),
+            max_keys: 10_000,
+            scan_budget: Duration::from_secs(5),
+            active: false,
+            statement_metric: "db_queries_total".into(),
+            stampede: None,
+            negative: None,
+        }
+    }
 }
 
 /// The metrics endpoint.

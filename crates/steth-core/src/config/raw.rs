@@ -119,6 +119,32 @@ pub(crate) struct RawPostgres {
 pub(crate) struct RawRedis {
     pub url: Spanned<String>,
     pub key_pattern: Option<String>,
+    pub delimiter: Option<Spanned<String>>,
+    pub max_keys: Option<Spanned<i64>>,
+    pub scan_budget: Option<Spanned<String>>,
+    #[serde(default)]
+    pub active: bool,
+    pub statement_metric: Option<String>,
+    pub stampede: Option<RawStampede>,
+    pub negative: Option<RawNegative>,
+}
+
+/// `[redis.stampede]`: the hot key of 3.6's active probe.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStampede {
+    pub path: Spanned<String>,
+    pub key: Spanned<String>,
+    pub requests: Option<Spanned<i64>>,
+    pub identity: Option<Spanned<String>>,
+}
+
+/// `[redis.negative]`: the missing id of 3.7's active probe.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNegative {
+    pub path: Spanned<String>,
+    pub identity: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,6 +6,7 @@ mod extended;
 mod http;
 mod load;
 mod pg;
+mod redis;
 mod slot;
 
 pub use api::{
@@ -15,9 +16,10 @@ pub use api::{
 pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
 pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult};
-pub use pg::{
-    AppSession, ForeignKey, Index, IndexDensity, PgActivity, PgEvidence, PgSchema, PgSettings, PgWorkload, PhaseWindow,
-    SettingLevels, StatementDelta, StatementWindow, TableScans, setting_millis,
+pub use pg::{ForeignKey, Index, PgEvidence, PgSchema, PgSettings, SettingLevels, setting_millis};
+pub use redis::{
+    CacheWindow, KeySample, KeyShape, Namespace, NegativeProbe, PrefixCount, RedisCounters, RedisEvidence, RedisMemory,
+    StampedeProbe, StatementCount, hit_rate,
 };
 pub use slot::Slot;
 
@@ -33,4 +35,7 @@ pub struct Evidence {
     /// Load phases per hot endpoint.
     #[serde(default)]
     pub load: Slot<LoadEvidence>,
+    /// Redis counters, memory settings, key sample and active cache probes.
+    #[serde(default)]
+    pub redis: Slot<RedisEvidence>,
 }

@@ -77,6 +77,11 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
     if args.no_load {
         plan.load.enabled = false;
     }
+    if args.active
+        && let Some(redis) = &mut plan.redis
+    {
+        redis.active = true;
+    }
     if let Some(pg) = &args.postgres {
         let url = parse_url(pg, "--postgres", &["postgres", "postgresql"])?;
         match &mut plan.postgres {
@@ -136,7 +141,7 @@ fn needs(policy: &Policy) -> Needs {
         .filter(|i| policy.selection.includes(i) && i.is_implemented() && !policy.na.contains_key(i.id))
         .collect();
     let uses = |s: Source| selected.iter().any(|i| i.sources.contains(&s));
-    Needs { http: uses(Source::Http), pg: uses(Source::Pg), load: uses(Source::Load) }
+    Needs { http: uses(Source::Http), pg: uses(Source::Pg), load: uses(Source::Load), redis: uses(Source::Redis) }
 }
 
 fn describe<T>(name: &str, slot: &Slot<T>, target: String) -> SourceState {
@@ -210,6 +215,7 @@ pub fn audit(
         sources: vec![
             describe("http", &evidence.http, plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default()),
             describe("pg", &evidence.pg, plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default()),
+            describe("redis", &evidence.redis, plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default()),
             describe(
                 "load",
                 &evidence.load,

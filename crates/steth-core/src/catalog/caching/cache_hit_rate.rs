@@ -1,6 +1,8 @@
 //! 3.1 cache-hit-rate: cache hit rate on hot read paths.
 
 use crate::catalog::prelude::*;
+use crate::evidence::{RedisEvidence, hit_rate};
+use std::collections::BTreeMap;
 
 declare_item! {
     /// ## What it checks
@@ -39,6 +41,144 @@ declare_item! {
         threshold: Threshold::percent_above(80.0),
         sources: [Redis, Load],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+/// An endpoint judged on its own needs this many lookups; below it only the overall rate counts.
+const MIN_LOOKUPS: u64 = 20;
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let redis = evidence.redis.get()?;
+    let limit = threshold.number().unwrap_or(80.0);
+    let mut per_endpoint: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for w in redis.phases.data().into_iter().flatten().filter(|w| w.kind == "read" && w.hits + w.misses > 0) {
+        let e = per_endpoint.entry(w.endpoint.as_str()).or_default();
+        e.0 += w.hits;
+        e.1 += w.misses;
+    }
+    if per_endpoint.is_empty() {
+        return cumulative(redis, limit);
+    }
+    let (hits, misses) = per_endpoint.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+    let overall = hit_rate(hits, misses).unwrap_or(0.0);
+    let findings: Vec<String> = per_endpoint
+        .iter()
+        .map(|(e, (h, m))| format!("{e}: {:.1} % of {} lookups hit", hit_rate(*h, *m).unwrap_or(0.0), h + m))
+        .collect();
+    let worst = per_endpoint
+        .iter()
+        .filter(|(_, (h, m))| h + m >= MIN_LOOKUPS)
+        .map(|(e, (h, m))| (*e, hit_rate(*h, *m).unwrap_or(0.0)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let (rate, measured) = match worst {
+        Some((endpoint, rate)) if per_endpoint.len() > 1 => {
+            (rate, format!("worst {rate:.1} % ({endpoint}), overall {overall:.1} %"))
+        }
+        Some((_, rate)) => (rate, format!("{rate:.1} % hits")),
+        None => (overall, format!("{overall:.1} % hits")),
+    };
+    let note = format!(
+        "{hits} hits, {misses} misses during the read endpoints' load phases (instance-wide keyspace counters)"
+    );
+    let outcome = if rate <= limit {
+        Outcome::fail(measured, note).with_excess(1.0 + (limit - rate) / limit)
+    } else if rate <= limit * 1.1 {
+        Outcome::warn(measured, note)
+    } else {
+        Outcome::pass(measured, note)
+    };
+    Ok(outcome.with_findings(findings))
+}
+
+/// Without lookups in any read endpoint's phase: the counters since startup, a warning at most.
+fn cumulative(redis: &RedisEvidence, limit: f64) -> Verdict {
+    let c = redis.start;
+    let Some(rate) = c.hit_rate() else {
+        return Err(Outcome::not_assessed(match redis.phases.data() {
+            Some(_) => "no cache lookups during the read endpoints' load phases, and none since startup",
+            None => "no load phase ran and Redis has counted no lookups since startup",
+        }));
+    };
+    let why = match redis.phases.data() {
+        Some(_) => "no cache lookups during the read endpoints' load phases",
+        None => "no load phase ran",
+    };
+    let note = format!(
+        "{why}; cumulative since startup: {} hits, {} misses (not attributed to endpoints)",
+        c.keyspace_hits, c.keyspace_misses
+    );
+    let verdict = if rate <= limit { "below" } else { "above" };
+    Ok(Outcome::warn(format!("{rate:.1} % hits since startup ({verdict} the threshold)"), note))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, redis, with_redis};
+    use crate::evidence::{CacheWindow, Slot};
+    use crate::outcome::Status;
+
+    fn window(endpoint: &str, kind: &str, hits: u64, misses: u64) -> CacheWindow {
+        CacheWindow {
+            endpoint: endpoint.into(),
+            kind: kind.into(),
+            phase: "normal".into(),
+            requests: hits + misses,
+            hits,
+            misses,
+            evictions: 0,
+        }
+    }
+
+    fn with_windows(windows: Vec<CacheWindow>) -> Evidence {
+        let mut r = redis();
+        r.phases = Slot::collected(windows);
+        with_redis(r)
+    }
+
+    #[test]
+    fn a_high_hit_rate_under_load_passes() {
+        let o = expect(&CACHE_HIT_RATE, &with_windows(vec![window("GET /p/{id}", "read", 190, 10)]), Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("95.0 % hits"));
+    }
+
+    #[test]
+    fn the_worst_hot_endpoint_decides() {
+        let ev = with_windows(vec![
+            window("GET /p/{id}", "read", 190, 10),
+            window("GET /u/{id}", "read", 40, 60),
+            // Writes and endpoints without lookups do not count.
+            window("POST /o", "write", 0, 100),
+            window("GET /list", "read", 0, 0),
+        ]);
+        let o = expect(&CACHE_HIT_RATE, &ev, Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("worst 40.0 % (GET /u/{id}), overall 76.7 %"));
+        assert_eq!(o.findings.len(), 2);
+    }
+
+    #[test]
+    fn an_endpoint_with_few_lookups_counts_only_overall() {
+        let ev = with_windows(vec![window("GET /p/{id}", "read", 190, 10), window("GET /u/{id}", "read", 1, 4)]);
+        expect(&CACHE_HIT_RATE, &ev, Status::Pass);
+    }
+
+    #[test]
+    fn the_edge_warns_and_the_threshold_fails() {
+        expect(&CACHE_HIT_RATE, &with_windows(vec![window("GET /p", "read", 85, 15)]), Status::Warn);
+        expect(&CACHE_HIT_RATE, &with_windows(vec![window("GET /p", "read", 80, 20)]), Status::Fail);
+    }
+
+    #[test]
+    fn without_load_the_cumulative_rate_warns_at_most() {
+        let o = expect(&CACHE_HIT_RATE, &with_redis(redis()), Status::Warn);
+        assert!(o.evidence.contains("not attributed"), "{}", o.evidence);
+        let o = expect(&CACHE_HIT_RATE, &with_windows(vec![window("GET /list", "read", 0, 0)]), Status::Warn);
+        assert!(o.measured.as_deref().is_some_and(|m| m.contains("since startup")));
+        let mut r = redis();
+        r.start.keyspace_hits = 0;
+        r.start.keyspace_misses = 0;
+        expect(&CACHE_HIT_RATE, &with_redis(r), Status::NotAssessed);
+        expect(&CACHE_HIT_RATE, &Evidence::default(), Status::NotAssessed);
     }
 }

@@ -16,8 +16,10 @@ declare_item! {
     ///
     /// ## How it is measured
     /// Source: **redis**. stethoscope runs `CONFIG GET maxmemory-policy` and compares the value
-    /// with the accepted policies. Managed services sometimes disable or rename `CONFIG`; the
-    /// item is then `not assessed` and the reason is printed. The policy only takes effect once
+    /// with the accepted policies; other evicting policies (`allkeys-random`, `volatile-ttl`)
+    /// warn. Managed services sometimes disable or rename `CONFIG`; stethoscope then reads
+    /// `maxmemory_policy` from `INFO memory`, and only when neither answers is the item `not
+    /// assessed`, with the reason. The policy only takes effect once
     /// `maxmemory` is set, which is checked separately in 3.4. This is a requirement, not a
     /// number, so it has no threshold to override.
     ///
@@ -42,6 +44,61 @@ declare_item! {
         threshold: Threshold::requires("an lru or lfu policy"),
         sources: [Redis],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+/// Policies that evict by recency or frequency.
+const ACCEPTED: [&str; 4] = ["allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu"];
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let memory = evidence.redis.get()?.memory.get()?;
+    let policy = memory.policy.as_str();
+    let measured = format!("maxmemory-policy {policy}");
+    let read = format!("read with {}", memory.source);
+    if ACCEPTED.contains(&policy) {
+        return Ok(Outcome::pass(measured, read));
+    }
+    if policy == "noeviction" {
+        return Ok(Outcome::fail(measured, format!("a full Redis refuses every write with an OOM error ({read})"))
+            .with_findings(["set maxmemory-policy allkeys-lru (or allkeys-lfu) in redis.conf".to_string()]));
+    }
+    Ok(Outcome::warn(measured, format!("{policy} evicts, but neither by recency nor by frequency ({read})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, redis, with_redis};
+    use crate::evidence::{RedisMemory, Slot};
+    use crate::outcome::Status;
+
+    fn with_policy(policy: &str) -> Evidence {
+        let mut r = redis();
+        r.memory =
+            Slot::collected(RedisMemory { maxmemory: 1 << 30, policy: policy.into(), source: "INFO memory".into() });
+        with_redis(r)
+    }
+
+    #[test]
+    fn lru_and_lfu_pass_noeviction_fails_others_warn() {
+        for p in ACCEPTED {
+            expect(&EVICTION_POLICY, &with_policy(p), Status::Pass);
+        }
+        let o = expect(&EVICTION_POLICY, &with_policy("noeviction"), Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("maxmemory-policy noeviction"));
+        expect(&EVICTION_POLICY, &with_policy("allkeys-random"), Status::Warn);
+        expect(&EVICTION_POLICY, &with_policy("volatile-ttl"), Status::Warn);
+    }
+
+    #[test]
+    fn unreadable_settings_are_not_a_pass() {
+        let mut r = redis();
+        r.memory = Slot::unavailable("CONFIG is disabled and INFO memory has no maxmemory_policy");
+        expect(&EVICTION_POLICY, &with_redis(r), Status::NotAssessed);
+        expect(&EVICTION_POLICY, &Evidence::default(), Status::NotAssessed);
+        let mut r = redis();
+        r.memory = Slot::failed("connection reset");
+        expect(&EVICTION_POLICY, &with_redis(r), Status::Error);
     }
 }

@@ -40,6 +40,95 @@ declare_item! {
         threshold: Threshold::percent_below(5.0),
         sources: [Redis],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let redis = evidence.redis.get()?;
+    let limit = threshold.number().unwrap_or(5.0);
+    let end = redis.end.data().copied();
+    let last = end.unwrap_or(redis.start);
+    let keys = redis.start.keys.max(last.keys);
+    let per_hour = |evicted: u64, secs: u64| evicted as f64 * 3600.0 / secs.max(1) as f64;
+    let share =
+        |rate: f64| if keys == 0 { if rate > 0.0 { f64::INFINITY } else { 0.0 } } else { 100.0 * rate / keys as f64 };
+    let mut figures = Vec::new();
+    if let Some(end) = end {
+        let evicted = end.evicted_keys.saturating_sub(redis.start.evicted_keys);
+        let secs = end.uptime_secs.saturating_sub(redis.start.uptime_secs);
+        figures.push((share(per_hour(evicted, secs)), format!("{evicted} eviction(s) in the {secs} s window")));
+    }
+    figures.push((
+        share(per_hour(last.evicted_keys, last.uptime_secs)),
+        format!("{} eviction(s) in {} s of uptime", last.evicted_keys, last.uptime_secs),
+    ));
+    let (worst, why) =
+        figures.iter().cloned().max_by(|a, b| a.0.total_cmp(&b.0)).expect("the uptime figure is always there");
+    let measured = if worst.is_finite() {
+        format!("{worst:.1} % of keys per hour")
+    } else {
+        "evictions with no keys left".to_string()
+    };
+    let all: Vec<String> = figures.iter().map(|(p, w)| format!("{w}: {p:.1} % of {keys} key(s) per hour")).collect();
+    let note = format!("{why}, against {keys} key(s)");
+    if worst >= limit {
+        return Ok(Outcome::fail(measured, note).with_findings(all).with_excess(if worst.is_finite() {
+            worst / limit
+        } else {
+            10.0
+        }));
+    }
+    if worst >= limit * 0.9 {
+        return Ok(Outcome::warn(measured, note).with_findings(all));
+    }
+    Ok(Outcome::pass(measured, note).with_findings(all))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, redis, with_redis};
+    use crate::evidence::{RedisCounters, Slot};
+    use crate::outcome::Status;
+
+    /// 1 000 keys, `before` evictions at 3 600 s of uptime, `after` evictions 60 s later.
+    fn evictions(before: u64, after: u64) -> Evidence {
+        let mut r = redis();
+        r.start = RedisCounters { evicted_keys: before, uptime_secs: 3600, keys: 1000, ..RedisCounters::default() };
+        r.end = Slot::collected(RedisCounters { evicted_keys: after, uptime_secs: 3660, ..r.start });
+        with_redis(r)
+    }
+
+    #[test]
+    fn no_evictions_pass() {
+        let o = expect(&EVICTION_RATE, &evictions(0, 0), Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("0.0 % of keys per hour"));
+    }
+
+    #[test]
+    fn evictions_in_the_window_fail() {
+        // 10 in 60 s = 600 per hour = 60 % of 1 000 keys.
+        let o = expect(&EVICTION_RATE, &evictions(0, 10), Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("60.0 % of keys per hour"));
+        assert!(o.evidence.contains("window"), "{}", o.evidence);
+    }
+
+    #[test]
+    fn the_uptime_figure_catches_what_the_window_missed() {
+        // 100 evictions over an hour of uptime, none in the window: 10 % per hour.
+        let o = expect(&EVICTION_RATE, &evictions(100, 100), Status::Fail);
+        assert!(o.evidence.contains("uptime"), "{}", o.evidence);
+        // 48 per hour is 4.8 %: within 10 % of the threshold.
+        expect(&EVICTION_RATE, &evictions(48, 48), Status::Warn);
+        expect(&EVICTION_RATE, &evictions(30, 30), Status::Pass);
+    }
+
+    #[test]
+    fn without_the_end_counters_the_uptime_figure_decides() {
+        let mut r = redis();
+        r.end = Slot::failed("connection reset");
+        expect(&EVICTION_RATE, &with_redis(r), Status::Pass);
+        expect(&EVICTION_RATE, &Evidence::default(), Status::NotAssessed);
     }
 }

@@ -1,6 +1,7 @@
 //! 3.5 key-namespaces: no key namespace collisions.
 
 use crate::catalog::prelude::*;
+use crate::evidence::{KeySample, KeyShape, Namespace};
 
 declare_item! {
     /// ## What it checks
@@ -43,6 +44,142 @@ declare_item! {
         threshold: Threshold::at_most(0),
         sources: [Redis],
         severity: Low,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let sample = evidence.redis.get()?.sample.get()?;
+    if sample.sampled == 0 {
+        return Err(Outcome::not_assessed("no keys were sampled"));
+    }
+    let allowed = threshold.count().unwrap_or(0);
+    let collisions: Vec<String> = sample.namespaces.iter().filter_map(|ns| collision(ns, sample)).collect();
+    let measured = format!("{} colliding namespace(s) in {} sampled keys", collisions.len(), sample.sampled);
+    let note = format!(
+        "{} namespace(s) seen{}",
+        sample.namespaces.len(),
+        match &sample.truncated {
+            Some(why) => format!(" ({why})"),
+            None => String::new(),
+        }
+    );
+    if collisions.len() as u64 <= allowed {
+        return Ok(Outcome::pass(measured, note));
+    }
+    let first = collisions[0].clone();
+    Ok(Outcome::fail(measured, format!("{note}; {first}")).with_findings(collisions).with_excess(2.0))
+}
+
+/// Why a namespace collides, if it does: keys without a namespace, shapes that are not
+/// extensions of one another, or one shape holding several Redis types.
+fn collision(ns: &Namespace, sample: &KeySample) -> Option<String> {
+    let shown = |shape: &KeyShape| format!("{} ({})", shape.shape, types(shape));
+    if ns.prefix.is_empty() {
+        let keys: u64 = ns.shapes.iter().map(|s| s.types.values().sum::<u64>()).sum();
+        let example = ns.shapes.first().map(|s| s.example.as_str()).unwrap_or_default();
+        return Some(format!("{keys} key(s) without a namespace, e.g. {example}"));
+    }
+    let name = format!("{}{}", sample.scope, ns.prefix);
+    if let Some(mixed) = ns.shapes.iter().find(|s| s.types.len() > 1) {
+        return Some(format!(
+            "{name}: keys of one shape hold different types: {}, e.g. {}",
+            shown(mixed),
+            mixed.example
+        ));
+    }
+    let rest = |s: &KeyShape| -> Vec<String> { s.shape.split(sample.delimiter.as_str()).map(str::to_string).collect() };
+    for (i, a) in ns.shapes.iter().enumerate() {
+        for b in &ns.shapes[i + 1..] {
+            let (x, y) = (rest(a), rest(b));
+            // `product:{n}:stock` extends `product:{n}`: sub-keys of one entity are fine.
+            if !x.iter().zip(&y).all(|(p, q)| p == q) {
+                return Some(format!("{name}: {} and {}, e.g. {} and {}", shown(a), shown(b), a.example, b.example));
+            }
+        }
+    }
+    None
+}
+
+fn types(shape: &KeyShape) -> String {
+    shape.types.iter().map(|(t, n)| format!("{n} {t}")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, redis, with_redis};
+    use crate::evidence::Slot;
+    use crate::outcome::Status;
+
+    fn shape(shape: &str, kind: &str, n: u64, example: &str) -> KeyShape {
+        KeyShape { shape: shape.into(), types: [(kind.to_string(), n)].into_iter().collect(), example: example.into() }
+    }
+
+    fn sampled(namespaces: Vec<Namespace>) -> Evidence {
+        let mut r = redis();
+        let sampled = namespaces.iter().flat_map(|n| &n.shapes).map(|s| s.types.values().sum::<u64>()).sum();
+        r.sample = Slot::collected(KeySample {
+            delimiter: ":".into(),
+            scope: "shop:".into(),
+            sampled,
+            namespaces,
+            ..KeySample::default()
+        });
+        with_redis(r)
+    }
+
+    fn ns(prefix: &str, shapes: Vec<KeyShape>) -> Namespace {
+        Namespace { prefix: prefix.into(), shapes }
+    }
+
+    #[test]
+    fn one_shape_per_namespace_passes_and_sub_keys_extend_it() {
+        let ev = sampled(vec![
+            ns(
+                "product",
+                vec![
+                    shape("product:{n}", "string", 40, "shop:product:4"),
+                    shape("product:{n}:stock", "string", 3, "shop:product:4:stock"),
+                ],
+            ),
+            ns("rate-limit", vec![shape("rate-limit:{s}:{n}", "string", 2, "shop:rate-limit:127.0.0.1:9")]),
+        ]);
+        let o = expect(&KEY_NAMESPACES, &ev, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("0 colliding namespace(s) in 45 sampled keys"));
+    }
+
+    #[test]
+    fn two_shapes_that_do_not_extend_each_other_collide() {
+        let ev = sampled(vec![ns(
+            "product",
+            vec![
+                shape("product:{n}", "string", 40, "shop:product:4"),
+                shape("product:{s}:{n}", "string", 3, "shop:product:rate-limit-127.0.0.1:9"),
+            ],
+        )]);
+        let o = expect(&KEY_NAMESPACES, &ev, Status::Fail);
+        assert!(o.findings[0].starts_with("shop:product: product:{n} (40 string) and"), "{:?}", o.findings);
+    }
+
+    #[test]
+    fn one_shape_with_two_types_collides() {
+        let mut mixed = shape("user:{n}", "string", 4, "shop:user:1");
+        mixed.types.insert("hash".into(), 2);
+        let o = expect(&KEY_NAMESPACES, &sampled(vec![ns("user", vec![mixed])]), Status::Fail);
+        assert!(o.findings[0].contains("different types"), "{:?}", o.findings);
+    }
+
+    #[test]
+    fn keys_without_a_namespace_collide() {
+        let ev = sampled(vec![ns("", vec![shape("{n}", "string", 7, "shop:42")])]);
+        let o = expect(&KEY_NAMESPACES, &ev, Status::Fail);
+        assert_eq!(o.findings, vec!["7 key(s) without a namespace, e.g. shop:42".to_string()]);
+    }
+
+    #[test]
+    fn an_empty_or_missing_sample_is_not_assessed() {
+        expect(&KEY_NAMESPACES, &sampled(vec![]), Status::NotAssessed);
+        expect(&KEY_NAMESPACES, &Evidence::default(), Status::NotAssessed);
     }
 }

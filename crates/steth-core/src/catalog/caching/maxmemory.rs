@@ -1,6 +1,7 @@
 //! 3.4 maxmemory: maxmemory configured.
 
 use crate::catalog::prelude::*;
+use crate::threshold::format_bytes;
 
 declare_item! {
     /// ## What it checks
@@ -15,9 +16,10 @@ declare_item! {
     ///
     /// ## How it is measured
     /// Source: **redis**. stethoscope runs `CONFIG GET maxmemory` and checks that the value is
-    /// not `0`. If `CONFIG` is disabled, as on some managed services, the item is `not assessed`.
-    /// The item only checks that a limit exists; it does not judge the value against the host's
-    /// memory.
+    /// not `0`. If `CONFIG` is disabled or renamed, as on some managed services, it reads
+    /// `maxmemory` from `INFO memory` instead; only when neither answers is the item `not
+    /// assessed`, with the reason. The item only checks that a limit exists; it does not judge
+    /// the value against the host's memory.
     ///
     /// ## How to fix
     /// Set a limit that leaves room for everything Redis uses besides the data set: replication
@@ -40,6 +42,47 @@ declare_item! {
         threshold: Threshold::requires("maxmemory set"),
         sources: [Redis],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let memory = evidence.redis.get()?.memory.get()?;
+    let read = format!("read with {}", memory.source);
+    if memory.maxmemory == 0 {
+        return Ok(Outcome::fail("maxmemory 0 (unlimited)", format!("Redis grows until the host runs out ({read})"))
+            .with_findings(["set maxmemory in redis.conf, e.g. `maxmemory 4gb`".to_string()]));
+    }
+    Ok(Outcome::pass(format!("maxmemory {}", format_bytes(memory.maxmemory)), read))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, redis, with_redis};
+    use crate::evidence::{RedisMemory, Slot};
+    use crate::outcome::Status;
+
+    fn with_limit(maxmemory: u64) -> Evidence {
+        let mut r = redis();
+        r.memory =
+            Slot::collected(RedisMemory { maxmemory, policy: "allkeys-lru".into(), source: "CONFIG GET".into() });
+        with_redis(r)
+    }
+
+    #[test]
+    fn a_limit_passes_zero_fails() {
+        let o = expect(&MAXMEMORY, &with_limit(256 << 20), Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("maxmemory 256 MiB"));
+        expect(&MAXMEMORY, &with_limit(1), Status::Pass);
+        expect(&MAXMEMORY, &with_limit(0), Status::Fail);
+    }
+
+    #[test]
+    fn unreadable_settings_are_not_a_pass() {
+        let mut r = redis();
+        r.memory = Slot::unavailable("CONFIG is disabled");
+        expect(&MAXMEMORY, &with_redis(r), Status::NotAssessed);
+        expect(&MAXMEMORY, &Evidence::default(), Status::NotAssessed);
     }
 }
