@@ -114,8 +114,18 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         bounded("redis", cache.clone(), needs.redis, progress, crate::redis::collect(plan)),
     );
     let redis_observer = crate::redis::RedisObserver::connect(plan, &redis).await;
-    let observers: Vec<&dyn PhaseObserver> =
-        session.observers.iter().copied().chain(redis_observer.as_ref().map(|o| o as &dyn PhaseObserver)).collect();
+    let mut pg = pg;
+    let pg_observer = match &pg {
+        Slot::Collected { .. } => crate::pg::PgObserver::connect(plan).await,
+        _ => None,
+    };
+    let observers: Vec<&dyn PhaseObserver> = session
+        .observers
+        .iter()
+        .copied()
+        .chain(pg_observer.as_ref().map(|o| o as &dyn PhaseObserver))
+        .chain(redis_observer.as_ref().map(|o| o as &dyn PhaseObserver))
+        .collect();
     let detail = format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate);
     let load = bounded_for(
         "load",
@@ -127,6 +137,9 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     )
     .await;
     drop(observers);
+    if let (Some(observer), Slot::Collected { data }) = (pg_observer, &mut pg) {
+        (data.workload, data.activity) = observer.finish().await;
+    }
     // Redis last before the bursts: final counters, then the active probes, then the key
     // sample, whose TTL and TYPE calls would count as keyspace hits.
     let redis = match redis_observer {

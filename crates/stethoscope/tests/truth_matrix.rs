@@ -11,27 +11,28 @@ use std::time::Duration;
 use steth_collect::{Needs, Silent};
 use steth_core::Status;
 use steth_core::catalog;
-use steth_core::policy::Policy;
 
 static RUN: AtomicU32 = AtomicU32::new(0);
 
-/// Whether PostgreSQL answers and redis-server can start one Redis per row; in CI their absence
-/// fails the test, locally it skips loudly.
-fn services_up() -> bool {
-    let pg = std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(1)).is_ok();
-    let redis = support::redis_server::available();
-    if pg && redis.is_ok() {
-        return true;
+/// A PostgreSQL cluster of the matrix's own (with pg_stat_statements preloaded) and redis-server
+/// to start one Redis per row; in CI their absence fails the test, locally it skips loudly.
+fn services_up() -> Option<support::pg_cluster::Cluster> {
+    let cluster = match support::redis_server::available() {
+        Ok(()) => support::pg_cluster::Cluster::start(),
+        Err(why) => Err(why),
+    };
+    match cluster {
+        Ok(cluster) => Some(cluster),
+        Err(why) => {
+            assert!(std::env::var_os("CI").is_none(), "CI must provide PostgreSQL binaries and Redis: {why}");
+            eprintln!("SKIPPED: {why}; run scripts/services.sh");
+            None
+        }
     }
-    assert!(std::env::var_os("CI").is_none(), "CI must provide PostgreSQL and redis-server (scripts/services.sh)");
-    eprintln!(
-        "SKIPPED: PostgreSQL is not on 127.0.0.1 or redis-server is missing ({redis:?}); run scripts/services.sh"
-    );
-    false
 }
 
 /// Starts the shop with the defects, audits it, shuts it down; returns each item's status.
-async fn audit(defects: &[Defect]) -> BTreeMap<&'static str, (Status, String)> {
+async fn audit(postgres: &str, defects: &[Defect]) -> BTreeMap<&'static str, (Status, String)> {
     let n = RUN.fetch_add(1, Ordering::SeqCst);
     let name = format!("steth_truth_{}_{n}", std::process::id());
     // Each row has a Redis of its own, configured as its defect needs (noeviction, no
@@ -40,6 +41,9 @@ async fn audit(defects: &[Defect]) -> BTreeMap<&'static str, (Status, String)> {
         .expect("redis-server starts");
     let mut shop_config = ShopConfig::new(name.clone());
     shop_config.redis_url = Some(server.url());
+    shop_config.postgres_url = Some(postgres.to_string());
+    shop_config.pool_max_idle = Duration::from_secs(3);
+    shop_config.pool_max_lifetime = Duration::from_secs(10);
     shop_config.defects = defects.to_vec();
     shop_config.seed.products = 12_000;
     shop_config.seed.orders = 12_000;
@@ -51,11 +55,7 @@ async fn audit(defects: &[Defect]) -> BTreeMap<&'static str, (Status, String)> {
     let evidence = steth_collect::collect(&plan, needs, &Silent).await;
     shop.shutdown().await;
     drop(server);
-    Policy::default()
-        .assess(&evidence)
-        .into_iter()
-        .map(|a| (a.item.id, (a.outcome.status, a.outcome.evidence)))
-        .collect()
+    plan.policy.assess(&evidence).into_iter().map(|a| (a.item.id, (a.outcome.status, a.outcome.evidence))).collect()
 }
 
 /// Every item: implemented ones pass unless targeted, targeted ones fail, the rest are not
@@ -86,17 +86,29 @@ fn rows() -> Vec<Option<Defect>> {
     std::iter::once(None).chain(Defect::ALL.iter().copied().filter(measured).map(Some)).collect()
 }
 
+/// `STETH_TRUTH_ROWS=healthy,n-plus-one` runs only those rows (while working on a check).
+fn selected(defect: &Option<Defect>) -> bool {
+    let Ok(only) = std::env::var("STETH_TRUTH_ROWS") else { return true };
+    let name = defect.map_or("healthy", |d| d.name());
+    only.split(',').any(|n| n.trim() == name)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truth_matrix() {
-    if !services_up() {
-        return;
-    }
-    let failures: Vec<String> = futures_util::stream::iter(rows())
+    let Some(cluster) = services_up() else { return };
+    let postgres = cluster.admin_url();
+    let postgres = postgres.as_str();
+    let failures: Vec<String> = futures_util::stream::iter(rows().into_iter().filter(selected))
         .map(|defect| async move {
             let defects: Vec<Defect> = defect.into_iter().collect();
-            let got = audit(&defects).await;
+            let got = audit(postgres, &defects).await;
             let name = defect.map_or("healthy", |d| d.name());
             let wrong = mismatches(defect, &got);
+            if std::env::var_os("STETH_TRUTH_VERBOSE").is_some() {
+                for (id, (status, evidence)) in &got {
+                    eprintln!("  [{}] {id} {status:?}: {evidence}", defect.map_or("healthy", |d| d.name()));
+                }
+            }
             eprintln!("truth matrix row `{name}`: {}", if wrong.is_empty() { "ok" } else { "WRONG" });
             (!wrong.is_empty()).then(|| format!("row `{name}`:\n  {}", wrong.join("\n  ")))
         })

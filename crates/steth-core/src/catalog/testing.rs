@@ -1,7 +1,7 @@
 //! The one evidence builder and assertion helper the item tests share.
 
 use super::Item;
-use crate::evidence::{Evidence, HttpEvidence, PgEvidence, PgSchema, PgSettings, Slot};
+use crate::evidence::{Evidence, HttpEvidence, PgEvidence, PgSchema, PgSettings, PgWorkload, PhaseWindow, Slot};
 use crate::outcome::{Outcome, Status};
 use crate::threshold::Threshold;
 
@@ -38,7 +38,42 @@ pub fn pg() -> PgEvidence {
         app_role: "shop".into(),
         schema: Slot::collected(PgSchema::default()),
         settings: Slot::collected(PgSettings::default()),
+        workload: Slot::unavailable("no load phases ran"),
+        activity: Slot::unavailable("not sampled"),
+        index_bloat: Slot::unavailable("not read"),
     }
+}
+
+/// A window of one endpoint's phase with `requests` sent and empty counters.
+pub fn window(endpoint: &str, phase: &str, requests: u64) -> PhaseWindow {
+    PhaseWindow {
+        endpoint: endpoint.into(),
+        phase: phase.into(),
+        requests,
+        secs: 2.0,
+        statements: Slot::collected(Default::default()),
+        tables: Slot::collected(Vec::new()),
+        new_sessions: Slot::collected(0),
+    }
+}
+
+/// A session of the service in `state` for `state_secs`.
+pub fn session(state: &str, state_secs: f64) -> crate::evidence::AppSession {
+    crate::evidence::AppSession {
+        pid: 4242,
+        application_name: "shop".into(),
+        state: state.into(),
+        age_secs: state_secs + 1.0,
+        state_secs,
+        query: "SELECT 1".into(),
+    }
+}
+
+/// Evidence holding PostgreSQL evidence whose workload is the given windows.
+pub fn with_windows(windows: Vec<PhaseWindow>) -> Evidence {
+    let mut p = pg();
+    p.workload = Slot::collected(PgWorkload { windows });
+    with_pg(p)
 }
 
 /// Evidence holding only the given HTTP evidence.

@@ -16,7 +16,10 @@ pub use api::{
 pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
 pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult};
-pub use pg::{ForeignKey, Index, PgEvidence, PgSchema, PgSettings, SettingLevels, setting_millis};
+pub use pg::{
+    AppSession, ForeignKey, Index, IndexDensity, PgActivity, PgEvidence, PgSchema, PgSettings, PgWorkload, PhaseWindow,
+    SettingLevels, StatementDelta, StatementWindow, TableScans, setting_millis,
+};
 pub use redis::{
     CacheWindow, KeySample, KeyShape, Namespace, NegativeProbe, PrefixCount, RedisCounters, RedisEvidence, RedisMemory,
     StampedeProbe, StatementCount, hit_rate,

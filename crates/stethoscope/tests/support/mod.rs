@@ -1,6 +1,7 @@
 //! The audit plan for the fixture shop, shared by the integration tests: its endpoints, two
 //! identities that log in as seeded users, and probe bounds that fit the shop's limits.
 
+pub mod pg_cluster;
 pub mod redis_server;
 pub mod shop_redis;
 
@@ -115,6 +116,20 @@ pub fn shop_plan(shop: &RunningShop) -> Plan {
             baseline_duration: Duration::from_millis(500),
             ..LoadPlan::default()
         },
+        policy: short_connection_limits(),
         ..Plan::default()
     }
+}
+
+/// The matrix's shops retire pool connections after 10 s of life or 3 s idle, so the
+/// connection-age limits shrink from minutes to seconds: open over 13 s (4.4; an audit watches
+/// the database for about 21 s), idle over 5 s (4.5), idle in transaction over 2 s (4.6).
+fn short_connection_limits() -> steth_core::policy::Policy {
+    let mut policy = steth_core::policy::Policy::default();
+    for (id, limit) in [("4.4", "13s"), ("4.5", "5s"), ("4.6", "2s")] {
+        let item = steth_core::catalog::find(id).expect("the item exists");
+        let threshold = item.default_threshold.with_override(limit).expect("a duration threshold");
+        policy.thresholds.insert(id.to_string(), threshold);
+    }
+    policy
 }
