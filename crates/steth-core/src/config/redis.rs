@@ -77,3 +77,71 @@ impl Validator<'_> {
         Ok(Some(v.get_ref().clone()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::parse;
+    use std::time::Duration;
+
+    fn env(_: &str) -> Option<String> {
+        None
+    }
+
+    const REDIS: &str = r#"
+[identities.alice]
+headers = { Authorization = "Bearer t" }
+
+[redis]
+url = "redis://127.0.0.1:6379"
+key_pattern = "app:*"
+delimiter = "/"
+max_keys = 500
+scan_budget = "2s"
+active = true
+statement_metric = "app_db_statements_total"
+
+[redis.stampede]
+path = "/products/42"
+key = "app:product:42"
+requests = 20
+identity = "alice"
+
+[redis.negative]
+path = "/products/999999999"
+"#;
+
+    #[test]
+    fn reads_the_sampling_bounds_and_the_active_probes() {
+        let plan = parse("stethoscope.toml", REDIS, &env).unwrap_or_else(|e| panic!("{e}"));
+        let r = plan.redis.expect("a redis target");
+        assert_eq!((r.delimiter.as_str(), r.max_keys, r.scan_budget), ("/", 500, Duration::from_secs(2)));
+        assert!(r.active);
+        assert_eq!(r.statement_metric, "app_db_statements_total");
+        let hot = r.stampede.expect("a hot key");
+        assert_eq!((hot.path.as_str(), hot.key.as_str(), hot.requests), ("/products/42", "app:product:42", 20));
+        assert_eq!(hot.identity.as_deref(), Some("alice"));
+        assert_eq!(r.negative.expect("a missing id").path, "/products/999999999");
+    }
+
+    #[test]
+    fn defaults_are_bounded_and_passive() {
+        let plan = parse("stethoscope.toml", "[redis]\nurl = \"redis://127.0.0.1\"\n", &env).expect("valid");
+        let r = plan.redis.expect("a redis target");
+        assert_eq!((r.max_keys, r.scan_budget, r.active), (10_000, Duration::from_secs(5), false));
+        assert!(r.stampede.is_none() && r.negative.is_none());
+    }
+
+    #[test]
+    fn rejects_templates_unknown_identities_and_wild_counts() {
+        let bad = |text: &str| parse("stethoscope.toml", text, &env).expect_err("rejected").to_string();
+        let base = "[redis]\nurl = \"redis://127.0.0.1\"\n";
+        let e = bad(&format!("{base}[redis.stampede]\npath = \"/products/{{id}}\"\nkey = \"k\"\n"));
+        assert!(e.contains("redis.stampede.path") && e.contains("concrete path"), "{e}");
+        let e = bad(&format!("{base}[redis.negative]\npath = \"/p/1\"\nidentity = \"mallory\"\n"));
+        assert!(e.contains("identity `mallory` is not defined"), "{e}");
+        let e = bad(&format!("{base}[redis.stampede]\npath = \"/p/1\"\nkey = \"k\"\nrequests = 1000000\n"));
+        assert!(e.contains("redis.stampede.requests"), "{e}");
+        let e = bad(&format!("{base}max_keys = 0\n"));
+        assert!(e.contains("redis.max_keys"), "{e}");
+    }
+}
