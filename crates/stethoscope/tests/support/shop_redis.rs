@@ -25,7 +25,7 @@ pub fn server_for(defects: &[Defect]) -> ServerConfig {
 }
 
 /// Points the plan at the shop's Redis, scoped to its key prefix, with the active probes on:
-/// the hot key of `GET /products/1` and a product id that does not exist. The shop's
+/// the hot key of `GET /products/1` (25 requests at once) and a product id that does not exist. The shop's
 /// `/metrics` counts statements where `pg_stat_statements` is missing.
 pub fn with_redis(plan: &mut Plan, url: &str, prefix: &str) {
     if let Some(target) = &plan.target {
@@ -35,7 +35,7 @@ pub fn with_redis(plan: &mut Plan, url: &str, prefix: &str) {
     let mut target = RedisTarget::new(Secret::new(url.to_string()), Some(format!("{prefix}:*")));
     target.active = true;
     target.stampede =
-        Some(HotKey { path: "/products/1".into(), key: format!("{prefix}:product:1"), requests: 50, identity: None });
+        Some(HotKey { path: "/products/1".into(), key: format!("{prefix}:product:1"), requests: 25, identity: None });
     target.negative = Some(MissingLookup { path: "/products/999999999".into(), identity: None });
     plan.redis = Some(target);
 }
