@@ -76,8 +76,11 @@ fn mismatches(defect: Option<Defect>, got: &BTreeMap<&'static str, (Status, Stri
     wrong
 }
 
-/// Rows run at once: the machine has two cores and every row starts its own shop.
-const CONCURRENT_ROWS: usize = 2;
+/// Rows run at once (`TRUTH_MATRIX_ROWS`, default 2): the machine has two cores and every row
+/// starts its own shop and load phases.
+fn concurrent_rows() -> usize {
+    std::env::var("TRUTH_MATRIX_ROWS").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(2)
+}
 
 /// The rows: the healthy shop, then every defect whose item this build measures. A defect
 /// switch becomes a row by naming its item in `Defect::item`; nothing here changes.
@@ -112,7 +115,7 @@ async fn truth_matrix() {
             eprintln!("truth matrix row `{name}`: {}", if wrong.is_empty() { "ok" } else { "WRONG" });
             (!wrong.is_empty()).then(|| format!("row `{name}`:\n  {}", wrong.join("\n  ")))
         })
-        .buffer_unordered(CONCURRENT_ROWS)
+        .buffer_unordered(concurrent_rows())
         .filter_map(|r| async move { r })
         .collect()
         .await;
