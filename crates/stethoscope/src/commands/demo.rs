@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use steth_core::config::{
     self, Endpoint, EndpointKind, Identity, IdentityLogin, LoadPlan, ParamValues, Plan, PostgresTarget, ProbeSettings,
-    Secret, Target,
+    RedisTarget, Secret, Target,
 };
 use steth_core::evidence::Slot;
 use url::Url;
@@ -27,7 +27,8 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
     let format = output::format(&args.render.format)?;
     let defects = parse_defects(&args.defects)?;
     let runtime = super::runtime()?;
-    let mut shop_config = ShopConfig::new(format!("steth_demo_{}", std::process::id()));
+    let name = format!("steth_demo_{}", std::process::id());
+    let mut shop_config = ShopConfig::new(name.clone());
     shop_config.postgres_url = Some(args.postgres.clone());
     shop_config.redis_url = Some(args.redis.clone());
     shop_config.defects = defects.clone();
@@ -46,7 +47,12 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
             eprintln!("  ! {warning}");
         }
     }
-    let plan = plan_for(&shop.base_url(), shop.database_url().filter(|_| shop.database_ready()));
+    let mut plan = plan_for(&shop.base_url(), shop.database_url().filter(|_| shop.database_ready()));
+    // The shop's keys only: the dev Redis may hold other tenants' keys (its counters and
+    // memory settings are the instance's, and the report says so).
+    if shop.redis_ready() {
+        plan.redis = Some(RedisTarget::new(Secret::new(args.redis.clone()), Some(format!("{name}:*"))));
+    }
     let pg_missing = (!shop.database_ready()).then(|| {
         let why = shop.startup_warnings().iter().find(|w| w.contains("PostgreSQL")).cloned();
         why.unwrap_or_else(|| format!("PostgreSQL at {} is not reachable", config::redact_url(&args.postgres)))
@@ -78,7 +84,9 @@ fn parse_defects(names: &[String]) -> Result<Vec<Defect>, Failure> {
 fn endpoint(method: &str, path: &str, kind: EndpointKind, public: bool, list: bool) -> Endpoint {
     let mut params = BTreeMap::new();
     if path.contains("{id}") {
-        params.insert("id".to_string(), ParamValues::Range { start: 1, end: 200 });
+        // Ten hot products, read over and over: the cache warms up as in a running shop.
+        let end = if path.starts_with("/products/") { 10 } else { 200 };
+        params.insert("id".to_string(), ParamValues::Range { start: 1, end });
     }
     Endpoint {
         name: format!("{method} {path}"),
