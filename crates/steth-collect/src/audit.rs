@@ -138,7 +138,7 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     .await;
     drop(observers);
     if let (Some(observer), Slot::Collected { data }) = (pg_observer, &mut pg) {
-        (data.workload, data.activity) = observer.finish().await;
+        (data.workload, data.activity, data.plans) = observer.finish().await;
     }
     // Redis last before the bursts: final counters, then the active probes, then the key
     // sample, whose TTL and TYPE calls would count as keyspace hits.

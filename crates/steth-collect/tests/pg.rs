@@ -202,7 +202,7 @@ async fn a_pg_monitor_role_gets_reasons_not_silence() {
     use steth_collect::load::PhaseObserver;
     observer.before(&info).await;
     observer.after(&info, &result).await;
-    let (workload, activity) = observer.finish().await;
+    let (workload, activity, _) = observer.finish().await;
     drop_db(&name).await;
     a.batch_execute(&format!("DROP ROLE IF EXISTS {role}")).await.unwrap();
 
@@ -221,4 +221,47 @@ async fn a_pg_monitor_role_gets_reasons_not_silence() {
     assert!(window.tables.data().is_some() && window.new_sessions.data().is_some());
     assert_eq!(window.requests, 20, "10 measured and 10 in the default 1 s warm-up");
     assert!(activity.data().is_some(), "pg_monitor sees every session's state: {activity:?}");
+}
+
+/// Writes are explained, never run: the generic plans of an INSERT, an UPDATE and a DELETE come
+/// back from stethoscope's read-only session and the table is untouched.
+#[tokio::test]
+async fn write_statements_are_explained_without_running() {
+    if !up() {
+        return;
+    }
+    let name = format!("steth_pg_explain_{}", std::process::id());
+    let url = scratch(
+        &name,
+        "CREATE TABLE items (id int PRIMARY KEY, qty int NOT NULL);
+         INSERT INTO items SELECT n, 1 FROM generate_series(1, 100) AS n;",
+    )
+    .await;
+    let p = plan(&url);
+    let session = steth_collect::pg::connect(p.postgres.as_ref().unwrap()).await.unwrap();
+    let rows: std::collections::HashMap<String, u64> = [("public.items".to_string(), 100)].into();
+    let mut outlines = Vec::new();
+    for query in [
+        "INSERT INTO items (id, qty) VALUES ($1, $2)",
+        "UPDATE items SET qty = qty + $1 WHERE id = $2",
+        "DELETE FROM items WHERE id > $1",
+        "SELECT * FROM items WHERE qty = $1",
+    ] {
+        assert!(steth_collect::pg::explainable(query));
+        match steth_collect::pg::generic_plan(&session.client, query, &rows).await {
+            Slot::Collected { data } => outlines.push(data.outline()),
+            other => panic!("{query}: {other:?}"),
+        }
+    }
+    assert!(!steth_collect::pg::explainable("COMMIT"));
+    drop(session);
+    let check = admin(&url).await;
+    let (count, total): (i64, i64) =
+        check.query_one("SELECT count(*), sum(qty) FROM items", &[]).await.map(|r| (r.get(0), r.get(1))).unwrap();
+    drop(check);
+    drop_db(&name).await;
+    assert_eq!((count, total), (100, 100), "the table is untouched");
+    assert!(outlines[0].starts_with("ModifyTable"), "{outlines:?}");
+    assert!(outlines[2].contains("public.items"), "{outlines:?}");
+    assert!(outlines[3].starts_with("Seq Scan on public.items"), "{outlines:?}");
 }

@@ -84,7 +84,7 @@ async fn catalog_and_statement_snapshots_at_scale() {
     let started = Instant::now();
     observer.after(&info, &result).await;
     let after_and_deltas = started.elapsed();
-    let (workload, _) = observer.finish().await;
+    let (workload, _, _) = observer.finish().await;
     let window = &workload.data().expect("a window").windows[0];
     let statements = window.statements.data().expect("statements");
     drop(db);

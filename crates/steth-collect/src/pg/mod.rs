@@ -3,11 +3,13 @@
 
 mod activity;
 mod bloat;
+mod plans;
 mod schema;
 mod session;
 mod settings;
 mod workload;
 
+pub use plans::{explainable, generic_plan};
 pub use session::{APPLICATION_NAME, connect};
 pub use workload::{MARK, PgObserver};
 
@@ -43,5 +45,6 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
         workload: Slot::unavailable("no load phase ran"),
         activity: Slot::unavailable("not sampled"),
         index_bloat,
+        plans: Slot::unavailable("no load phase ran"),
     })
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use steth_core::config::Plan;
 use steth_core::evidence::{
-    PgActivity, PgWorkload, PhaseResult, PhaseWindow, Slot, StatementDelta, StatementWindow, TableScans,
+    PgActivity, PgWorkload, PhaseResult, PhaseWindow, Slot, StatementDelta, StatementPlan, StatementWindow, TableScans,
 };
 use tokio::sync::Mutex;
 use tokio_postgres::Client;
@@ -121,21 +121,23 @@ impl PgObserver {
         })
     }
 
-    /// The windows recorded and the service's sessions, with a last sample taken now.
-    pub async fn finish(self) -> (Slot<PgWorkload>, Slot<PgActivity>) {
+    /// The windows recorded, the service's sessions with a last sample taken now, and the
+    /// generic plans of the statements run often under normal load (read last: planning
+    /// touches no counter the windows use, but nothing is left to chance).
+    pub async fn finish(self) -> (Slot<PgWorkload>, Slot<PgActivity>, Slot<Vec<StatementPlan>>) {
         let mut state = self.state.into_inner();
         let session = match &state.session {
             Ok(s) => s,
-            Err(e) => return (Slot::failed(e.clone()), Slot::failed(e.clone())),
+            Err(e) => return (Slot::failed(e.clone()), Slot::failed(e.clone()), Slot::failed(e.clone())),
         };
         state.sessions.sample(&session.client, &self.app_role).await;
         let activity = state.sessions.finish(self.started.elapsed().as_secs_f64());
-        let workload = if state.windows.is_empty() {
-            Slot::unavailable("no load phase ran")
-        } else {
-            Slot::collected(PgWorkload { windows: state.windows })
-        };
-        (workload, activity)
+        if state.windows.is_empty() {
+            let none = "no load phase ran";
+            return (Slot::unavailable(none), activity, Slot::unavailable(none));
+        }
+        let plans = plan_frequent(&session.client, &state.windows).await;
+        (Slot::collected(PgWorkload { windows: state.windows }), activity, plans)
     }
 
     async fn snapshot(&self, client: &Client) -> Snapshot {
@@ -301,6 +303,45 @@ fn table_deltas(before: &HashMap<String, TableCounters>, after: &HashMap<String,
         .collect();
     out.sort_by(|x, y| x.table.cmp(&y.table));
     out
+}
+
+/// Statements run more often than this per day (at the normal-load rate) get their plan read.
+const FREQUENT_PER_DAY: f64 = 1000.0;
+/// At most this many plans, most frequent first.
+const MAX_PLANS: usize = 100;
+
+async fn plan_frequent(client: &Client, windows: &[PhaseWindow]) -> Slot<Vec<StatementPlan>> {
+    let mut seen: HashMap<&str, (u64, u64)> = HashMap::new();
+    let mut secs = 0.0;
+    for w in windows.iter().filter(|w| w.phase == "normal") {
+        let window = match w.statements.data() {
+            Some(window) => window,
+            None => return Slot::unavailable("no statement counters were read under normal load"),
+        };
+        secs += w.secs;
+        for s in &window.statements {
+            let entry = seen.entry(&s.query).or_default();
+            entry.0 += s.calls;
+            entry.1 += s.rows;
+        }
+    }
+    let table_rows: HashMap<String, u64> = match client.query(TABLES, &[]).await {
+        Ok(rows) => rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(4).max(0) as u64)).collect(),
+        Err(e) => return Slot::failed(format!("cannot read pg_stat_user_tables: {}", describe(&e))),
+    };
+    let mut frequent: Vec<(&str, f64, f64)> = seen
+        .into_iter()
+        .filter(|(q, _)| super::plans::explainable(q))
+        .map(|(q, (calls, rows))| (q, calls as f64 / secs.max(0.001) * 86_400.0, rows as f64 / calls.max(1) as f64))
+        .filter(|(_, per_day, _)| *per_day > FREQUENT_PER_DAY)
+        .collect();
+    frequent.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut plans = Vec::new();
+    for (query, calls_per_day, rows_per_call) in frequent.into_iter().take(MAX_PLANS) {
+        let plan = super::plans::generic_plan(client, query, &table_rows).await;
+        plans.push(StatementPlan { query: query.to_string(), calls_per_day, rows_per_call, plan });
+    }
+    Slot::collected(plans)
 }
 
 impl PhaseObserver for PgObserver {

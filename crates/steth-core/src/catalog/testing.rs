@@ -41,6 +41,7 @@ pub fn pg() -> PgEvidence {
         workload: Slot::unavailable("no load phases ran"),
         activity: Slot::unavailable("not sampled"),
         index_bloat: Slot::unavailable("not read"),
+        plans: Slot::unavailable("no load phases ran"),
     }
 }
 

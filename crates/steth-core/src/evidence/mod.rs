@@ -18,7 +18,7 @@ pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe,
 pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult};
 pub use pg::{
     AppSession, ForeignKey, Index, IndexDensity, PgActivity, PgEvidence, PgSchema, PgSettings, PgWorkload, PhaseWindow,
-    SettingLevels, StatementDelta, StatementWindow, TableScans, setting_millis,
+    PlanNode, SettingLevels, StatementDelta, StatementPlan, StatementWindow, TableScans, setting_millis,
 };
 pub use redis::{
     CacheWindow, KeySample, KeyShape, Namespace, NegativeProbe, PrefixCount, RedisCounters, RedisEvidence, RedisMemory,

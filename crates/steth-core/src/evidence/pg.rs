@@ -25,6 +25,57 @@ pub struct PgEvidence {
     /// B-tree leaf density of the larger indexes (`pgstatindex`).
     #[serde(default)]
     pub index_bloat: Slot<Vec<IndexDensity>>,
+    /// Generic plans of the statements run often during the normal-load phases.
+    #[serde(default)]
+    pub plans: Slot<Vec<StatementPlan>>,
+}
+
+/// One frequent statement and its generic plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementPlan {
+    /// The normalized text, shortened.
+    pub query: String,
+    /// Calls per day at the rate seen under normal load.
+    pub calls_per_day: f64,
+    /// Rows returned or affected per call, measured.
+    pub rows_per_call: f64,
+    /// The generic plan, or why there is none.
+    pub plan: Slot<PlanNode>,
+}
+
+/// A node of a plan, as `EXPLAIN` estimates it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanNode {
+    /// Node type: `Seq Scan`, `Sort`, `Nested Loop`, ...
+    pub node: String,
+    /// Schema-qualified table scanned, for scan nodes.
+    pub relation: Option<String>,
+    /// Live rows of that table.
+    pub table_rows: Option<u64>,
+    /// Index used, for index scans.
+    pub index: Option<String>,
+    /// Estimated rows out of the node.
+    pub rows: f64,
+    /// Inputs, the outer one first.
+    pub children: Vec<PlanNode>,
+}
+
+impl PlanNode {
+    /// The plan on one line, outermost first: `Limit ← Sort ← Seq Scan on public.orders`.
+    pub fn outline(&self) -> String {
+        let mut text = self.node.clone();
+        if let Some(r) = &self.relation {
+            text.push_str(&format!(" on {r}"));
+        }
+        if let Some(i) = &self.index {
+            text.push_str(&format!(" using {i}"));
+        }
+        match self.children.len() {
+            0 => text,
+            1 => format!("{text} ← {}", self.children[0].outline()),
+            _ => format!("{text} ← ({})", self.children.iter().map(PlanNode::outline).collect::<Vec<_>>().join(", ")),
+        }
+    }
 }
 
 /// Foreign keys and indexes of the service's database (system schemas excluded).

@@ -1,6 +1,7 @@
 //! 2.7 frequent-query-plans: plans reviewed for frequent queries.
 
 use crate::catalog::prelude::*;
+use crate::evidence::{PlanNode, Slot};
 
 declare_item! {
     /// ## What it checks
@@ -15,14 +16,17 @@ declare_item! {
     /// development and degrade as data grows or skews.
     ///
     /// ## How it is measured
-    /// Source: **pg**. From `pg_stat_statements` stethoscope selects statements above the call
-    /// rate and asks PostgreSQL for their generic plan with plain `EXPLAIN`: nothing is executed,
-    /// and writes are never run under `EXPLAIN ANALYZE`. Where `EXPLAIN (GENERIC_PLAN)` is not
-    /// available (before PostgreSQL 16), the statement is prepared and explained under
-    /// `plan_cache_mode = force_generic_plan`. Plans are flagged for sequential scans of large
-    /// tables, sorts not served by an index, and row misestimates, and all plans are included in
-    /// the report. Explaining needs `SELECT` on the application's tables; with only `pg_monitor`
-    /// the item is `not assessed` and the missing grant is named.
+    /// Source: **pg** with **load**. Every statement the service ran under normal load at more
+    /// than 1000 calls per day (its rate in the load phases) is prepared from its normalized
+    /// `pg_stat_statements` text and explained under `plan_cache_mode = force_generic_plan`
+    /// with NULL parameters, in stethoscope's read-only session: plain `EXPLAIN`, so nothing is
+    /// executed, writes included, on every PostgreSQL version. A plan fails the item for a sort
+    /// fed by a table over 10 000 rows (no index delivers the order), a nested loop whose outer
+    /// side is estimated over 10 000 rows, or a top-level row estimate 10× off the rows each
+    /// call really returned (when either passes 1 000). Sequential scans of large tables are
+    /// shown but judged by 2.3, which measures them. Every plan is in the report, on one line.
+    /// Planning needs `SELECT` on the service's tables; without it the item is `not assessed`
+    /// with the grant to give.
     ///
     /// ## How to fix
     /// Work through the flagged plans: add indexes that serve the filter and the sort together,
@@ -45,6 +49,172 @@ declare_item! {
         threshold: Threshold::requires("no plan findings"),
         sources: [Pg],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+/// Tables with more live rows than this make sorts and nested loops over them findings.
+const LARGE_ROWS: f64 = 10_000.0;
+/// Estimates this many times off the measured rows are findings...
+const MISESTIMATE: f64 = 10.0;
+/// ...once either side reaches this many rows.
+const MISESTIMATE_FLOOR: f64 = 1_000.0;
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let plans = evidence.pg.get()?.plans.get()?;
+    let mut findings = Vec::new();
+    let mut outlines = Vec::new();
+    let mut reviewed = 0;
+    for p in plans {
+        let plan = match &p.plan {
+            Slot::Collected { data } => data,
+            Slot::Unavailable { reason } => return Err(Outcome::not_assessed(reason.clone())),
+            Slot::Failed { error } => {
+                outlines.push(format!("not explained ({error}): {}", p.query));
+                continue;
+            }
+        };
+        reviewed += 1;
+        let mut problems = Vec::new();
+        review(plan, &mut problems);
+        let (estimate, actual) = (plan.rows, p.rows_per_call);
+        if estimate.max(actual) >= MISESTIMATE_FLOOR
+            && estimate.max(actual) >= MISESTIMATE * estimate.min(actual).max(1.0)
+        {
+            problems.push(format!("estimated {estimate:.0} rows, {actual:.0} per call measured"));
+        }
+        for problem in &problems {
+            findings.push(format!("{problem} ({:.0} calls/day): {}", p.calls_per_day, p.query));
+        }
+        outlines.push(format!("{} ← {}", p.query, plan.outline()));
+    }
+    let measured = format!("{} finding(s) in {reviewed} plan(s)", findings.len());
+    if findings.is_empty() {
+        let note = if reviewed == 0 {
+            "no statement ran over 1000 calls/day under normal load".to_string()
+        } else {
+            format!("{reviewed} frequent statement(s) reviewed from their generic plans")
+        };
+        return Ok(Outcome::pass(measured, note).with_findings(outlines));
+    }
+    Ok(Outcome::fail(measured, findings[0].clone())
+        .with_excess(1.0 + findings.len() as f64)
+        .with_findings(findings.into_iter().chain(outlines)))
+}
+
+fn review(node: &PlanNode, problems: &mut Vec<String>) {
+    if node.node == "Sort"
+        && let Some(table) = large_source(node)
+    {
+        problems.push(format!("sort of rows from {table} without an index that delivers the order"));
+    }
+    if node.node == "Nested Loop"
+        && let Some(outer) = node.children.first()
+        && outer.rows > LARGE_ROWS
+    {
+        problems.push(format!("nested loop over ~{:.0} outer rows", outer.rows));
+    }
+    for child in &node.children {
+        review(child, problems);
+    }
+}
+
+/// A table over the limit scanned somewhere below the node.
+fn large_source(node: &PlanNode) -> Option<&str> {
+    if node.table_rows.is_some_and(|r| r as f64 > LARGE_ROWS) {
+        return node.relation.as_deref();
+    }
+    node.children.iter().find_map(large_source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, pg, with_pg};
+    use crate::evidence::StatementPlan;
+    use crate::outcome::Status;
+
+    fn scan(node: &str, table: &str, table_rows: u64, rows: f64) -> PlanNode {
+        PlanNode {
+            node: node.into(),
+            relation: Some(table.into()),
+            table_rows: Some(table_rows),
+            index: None,
+            rows,
+            children: vec![],
+        }
+    }
+
+    fn above(node: &str, rows: f64, children: Vec<PlanNode>) -> PlanNode {
+        PlanNode { node: node.into(), relation: None, table_rows: None, index: None, rows, children }
+    }
+
+    fn planned(plans: Vec<(PlanNode, f64)>) -> Evidence {
+        let mut p = pg();
+        p.plans = Slot::collected(
+            plans
+                .into_iter()
+                .map(|(plan, rows_per_call)| StatementPlan {
+                    query: "SELECT * FROM orders WHERE user_id = $1".into(),
+                    calls_per_day: 86_400.0,
+                    rows_per_call,
+                    plan: Slot::collected(plan),
+                })
+                .collect(),
+        );
+        with_pg(p)
+    }
+
+    #[test]
+    fn a_sort_over_a_large_table_fails() {
+        let plan =
+            above("Limit", 20.0, vec![above("Sort", 12.0, vec![scan("Index Scan", "public.orders", 50_000, 12.0)])]);
+        let o = expect(&FREQUENT_QUERY_PLANS, &planned(vec![(plan, 12.0)]), Status::Fail);
+        assert!(o.evidence.starts_with("sort of rows from public.orders"), "{}", o.evidence);
+        assert!(
+            o.findings.iter().any(|f| f.contains("Limit ← Sort ← Index Scan on public.orders")),
+            "{:?}",
+            o.findings
+        );
+    }
+
+    #[test]
+    fn index_ordered_plans_and_small_sorts_pass_and_seq_scans_are_left_to_2_3() {
+        let ordered = above("Limit", 20.0, vec![scan("Index Scan", "public.products", 50_000, 20.0)]);
+        let small = above("Sort", 5.0, vec![scan("Seq Scan", "public.statuses", 5, 5.0)]);
+        let seq = scan("Seq Scan", "public.orders", 50_000, 12.0);
+        expect(&FREQUENT_QUERY_PLANS, &planned(vec![(ordered, 20.0), (small, 5.0), (seq, 12.0)]), Status::Pass);
+    }
+
+    #[test]
+    fn large_nested_loops_and_misestimates_fail() {
+        let looped = above(
+            "Nested Loop",
+            100.0,
+            vec![scan("Seq Scan", "public.a", 90_000, 90_000.0), scan("Index Scan", "public.b", 10, 1.0)],
+        );
+        let o = expect(&FREQUENT_QUERY_PLANS, &planned(vec![(looped, 100.0)]), Status::Fail);
+        assert!(o.evidence.starts_with("nested loop over ~90000 outer rows"), "{}", o.evidence);
+        let guessed = scan("Index Scan", "public.orders", 50_000, 10.0);
+        let o = expect(&FREQUENT_QUERY_PLANS, &planned(vec![(guessed.clone(), 5_000.0)]), Status::Fail);
+        assert!(o.evidence.starts_with("estimated 10 rows, 5000 per call measured"), "{}", o.evidence);
+        expect(&FREQUENT_QUERY_PLANS, &planned(vec![(guessed, 900.0)]), Status::Pass);
+    }
+
+    #[test]
+    fn no_grant_is_not_assessed_and_one_failed_plan_is_only_listed() {
+        let mut p = pg();
+        p.plans = Slot::collected(vec![StatementPlan {
+            query: "SELECT 1".into(),
+            calls_per_day: 5000.0,
+            rows_per_call: 1.0,
+            plan: Slot::unavailable("GRANT SELECT ON ALL TABLES IN SCHEMA public TO auditor;"),
+        }]);
+        expect(&FREQUENT_QUERY_PLANS, &with_pg(p.clone()), Status::NotAssessed);
+        if let Slot::Collected { data } = &mut p.plans {
+            data[0].plan = Slot::failed("cannot prepare the statement: syntax error");
+        }
+        let o = expect(&FREQUENT_QUERY_PLANS, &with_pg(p), Status::Pass);
+        assert!(o.findings[0].starts_with("not explained"));
     }
 }
