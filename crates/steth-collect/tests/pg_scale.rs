@@ -35,7 +35,8 @@ fn plan(url: &str) -> Plan {
 async fn catalog_and_statement_snapshots_at_scale() {
     let admin_url = std::env::var("STETH_SCALE_PG").expect("STETH_SCALE_PG names the cluster");
     let admin = client(&admin_url).await;
-    admin.batch_execute("DROP DATABASE IF EXISTS steth_scale WITH (FORCE); CREATE DATABASE steth_scale").await.unwrap();
+    admin.batch_execute("DROP DATABASE IF EXISTS steth_scale WITH (FORCE)").await.unwrap();
+    admin.batch_execute("CREATE DATABASE steth_scale").await.unwrap();
     let url = admin_url.rsplit_once('/').map(|(base, _)| format!("{base}/steth_scale")).unwrap();
     let db = client(&url).await;
     let started = Instant::now();
