@@ -23,6 +23,7 @@ if [ -z "${SKIP_OHA:-}" ] && ! need oha; then cargo install --locked oha >/dev/n
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 cargo build --release -q -p stethoscope
+cargo build --release -q -p steth-load --example delay_server
 STETH=target/release/stethoscope
 
 work=$(mktemp -d)
@@ -42,7 +43,7 @@ http {
 }
 CONF
 $NGINX -c "$work/nginx.conf" -p "$work" &
-python3 bench/delay_server.py 18981 20 & echo $! > "$work/delay.pid"
+target/release/examples/delay_server 18981 20 & echo $! > "$work/delay.pid"
 sleep 1
 FAST=http://127.0.0.1:18980/index.html
 SLOW=http://127.0.0.1:18981/
