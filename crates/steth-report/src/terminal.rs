@@ -44,6 +44,23 @@ fn table(style: Style) -> Table {
     t
 }
 
+/// One row per item: status, id, title, measured value, threshold, evidence.
+fn item_table(items: &[&ItemResult], style: Style) -> Table {
+    let mut t = table(style);
+    t.set_header(vec!["", "id", "item", "measured", "threshold", "evidence"]);
+    for item in items {
+        t.add_row(vec![
+            status_cell(item.status, style),
+            Cell::new(&item.id),
+            Cell::new(&item.title),
+            Cell::new(measured(item)),
+            Cell::new(&item.threshold),
+            Cell::new(&item.evidence),
+        ]);
+    }
+    t
+}
+
 fn measured(item: &ItemResult) -> String {
     match item.status {
         Status::NotAssessed | Status::Error | Status::Na | Status::Attested => item.status.word().to_string(),
@@ -88,20 +105,8 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             section.max,
             percent(section.percent)
         )?;
-        let mut t = table(style);
-        t.set_header(vec!["", "id", "item", "measured", "threshold", "evidence"]);
         let items: Vec<&ItemResult> = report.section_items(section.section).collect();
-        for item in &items {
-            t.add_row(vec![
-                status_cell(item.status, style),
-                Cell::new(&item.id),
-                Cell::new(&item.title),
-                Cell::new(measured(item)),
-                Cell::new(&item.threshold),
-                Cell::new(&item.evidence),
-            ]);
-        }
-        writeln!(out, "{t}")?;
+        writeln!(out, "{}", item_table(&items, style))?;
         for item in items.iter().filter(|i| !i.findings.is_empty()) {
             writeln!(out, "  {} {}:", item.id, item.title)?;
             for f in item.findings.iter().take(MAX_FINDINGS) {
@@ -170,19 +175,8 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             extended.max,
             percent(extended.percent)
         )?;
-        let mut t = table(style);
-        t.set_header(vec!["", "id", "item", "measured", "threshold", "evidence"]);
-        for item in &extended.items {
-            t.add_row(vec![
-                status_cell(item.status, style),
-                Cell::new(&item.id),
-                Cell::new(&item.title),
-                Cell::new(measured(item)),
-                Cell::new(&item.threshold),
-                Cell::new(&item.evidence),
-            ]);
-        }
-        writeln!(out, "{t}")?;
+        let items: Vec<&ItemResult> = extended.items.iter().collect();
+        writeln!(out, "{}", item_table(&items, style))?;
     }
     writeln!(out)?;
     writeln!(out, "Score")?;
