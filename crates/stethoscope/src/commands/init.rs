@@ -22,6 +22,18 @@ base_url = "BASE_URL"      # the service's HTTP base URL (required for HTTP chec
 
 # [redis]
 # url = "redis://127.0.0.1:6379"
+# key_pattern = "app:*"     # the key sample sees only these keys
+# active = false            # 3.6/3.7 active tests (or --active): delete one key, send a burst
+# [redis.stampede]          # 3.6: a hot read path and the key it fills
+# path = "/products/42"
+# key = "app:product:42"
+# [redis.negative]          # 3.7: a path for an id that does not exist
+# path = "/products/999999999"
+
+# [load]                    # load phases per endpoint (defaults shown)
+# rate = 20.0               # normal load, requests per second per endpoint (open model)
+# duration = "10s"          # measured, after a 1 s warm-up and a 3 s baseline at 2 req/s
+# stress = 2.5              # optional stress phase at 2.5x the normal rate
 
 # [metrics]
 # url = "http://127.0.0.1:8080/metrics"
@@ -117,6 +129,17 @@ pub fn run(args: InitArgs) -> Result<Exit, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_commented_example_parses_when_uncommented() {
+        let uncommented: String = starter("http://127.0.0.1:8080", None)
+            .lines()
+            .map(|l| l.strip_prefix("# ").filter(|rest| rest.starts_with('[') || rest.contains(" = ")).unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        steth_core::config::parse("stethoscope.toml", &uncommented, &|_| Some("x".into()))
+            .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+    }
 
     #[test]
     fn starter_config_parses() {
