@@ -10,7 +10,7 @@ mod settings;
 mod workload;
 
 pub use plans::{explainable, generic_plan};
-pub use session::{APPLICATION_NAME, connect};
+pub use session::{APPLICATION_NAME, Session, connect, describe};
 pub use workload::{MARK, PgObserver};
 
 use steth_core::config::Plan;

@@ -41,7 +41,7 @@ pub async fn connect(target: &PostgresTarget) -> Result<Session, String> {
         let _ = connection.await;
     });
     let setup = format!(
-        "SET default_transaction_read_only = on; SET statement_timeout = {}; SET lock_timeout = {}",
+        "/* stethoscope */ SET default_transaction_read_only = on; SET statement_timeout = {}; SET lock_timeout = {}",
         target.statement_timeout.as_millis().max(1),
         target.lock_timeout.as_millis().max(1)
     );

@@ -5,7 +5,7 @@
 use futures_util::future::join_all;
 use redis::aio::MultiplexedConnection;
 use std::time::Duration;
-use steth_core::config::{HotKey, MissingLookup, Plan, PostgresTarget};
+use steth_core::config::{HotKey, MissingLookup, Plan};
 use steth_core::evidence::{NegativeProbe, Slot, StampedeProbe, StatementCount};
 
 /// Most bytes read from one probe answer; the body only matters so the connection is reused.
@@ -13,7 +13,7 @@ const MAX_BODY: usize = 1 << 20;
 
 /// Where statements are counted.
 pub(super) enum Counter {
-    Statements(StatementSession),
+    Statements(crate::pg::Session),
     Metric { client: reqwest::Client, url: url::Url, name: String },
 }
 
@@ -27,10 +27,12 @@ impl Counter {
     pub(super) async fn open(plan: &Plan) -> Result<Counter, String> {
         let mut why = Vec::new();
         if let Some(target) = &plan.postgres {
-            match StatementSession::open(target).await {
+            // The PostgreSQL collector's own session: read-only, with its statement and lock
+            // timeouts, and an application_name every figure excludes.
+            match crate::pg::connect(target).await {
                 Ok(session) => match session.client.query_one(CALLS, &[]).await {
                     Ok(_) => return Ok(Counter::Statements(session)),
-                    Err(e) => why.push(format!("pg_stat_statements: {}", describe(&e))),
+                    Err(e) => why.push(format!("pg_stat_statements: {}", crate::pg::describe(&e))),
                 },
                 Err(e) => why.push(e),
             }
@@ -61,7 +63,7 @@ impl Counter {
     async fn read(&self) -> Result<u64, String> {
         match self {
             Counter::Statements(session) => {
-                let row = session.client.query_one(CALLS, &[]).await.map_err(|e| describe(&e))?;
+                let row = session.client.query_one(CALLS, &[]).await.map_err(|e| crate::pg::describe(&e))?;
                 Ok(row.get::<_, i64>(0).max(0) as u64)
             }
             Counter::Metric { client, url, name } => {
@@ -80,48 +82,6 @@ impl Counter {
         let after = self.read().await?;
         Ok((out, StatementCount { source: self.source(), statements: after.saturating_sub(before) }))
     }
-}
-
-/// A read-only session of stethoscope's own on the service's database, marked like the
-/// PostgreSQL collector's so its statements never count.
-pub(super) struct StatementSession {
-    client: tokio_postgres::Client,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for StatementSession {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl StatementSession {
-    async fn open(target: &PostgresTarget) -> Result<StatementSession, String> {
-        let shown = target.url.redacted();
-        let mut config: tokio_postgres::Config =
-            target.url.expose().parse().map_err(|e| format!("invalid PostgreSQL URL {shown}: {e}"))?;
-        config
-            .application_name(crate::pg::APPLICATION_NAME)
-            .connect_timeout(Duration::from_secs(5))
-            .ssl_mode(tokio_postgres::config::SslMode::Disable);
-        let (client, connection) = tokio::time::timeout(Duration::from_secs(10), config.connect(tokio_postgres::NoTls))
-            .await
-            .map_err(|_| format!("cannot connect to PostgreSQL at {shown}: timed out"))?
-            .map_err(|e| format!("cannot connect to PostgreSQL at {shown}: {}", describe(&e)))?;
-        let task = tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        let setup = format!(
-            "/* stethoscope */ SET default_transaction_read_only = on; SET statement_timeout = {}",
-            target.statement_timeout.as_millis().max(1)
-        );
-        client.batch_execute(&setup).await.map_err(|e| format!("cannot prepare the session: {}", describe(&e)))?;
-        Ok(StatementSession { client, task })
-    }
-}
-
-fn describe(e: &tokio_postgres::Error) -> String {
-    e.as_db_error().map_or_else(|| e.to_string(), |db| db.message().to_string())
 }
 
 /// The sum of every sample of a counter family in Prometheus text (`name` or `name{...}`).

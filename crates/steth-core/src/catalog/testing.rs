@@ -191,3 +191,27 @@ pub fn redis() -> crate::evidence::RedisEvidence {
 pub fn with_redis(redis: crate::evidence::RedisEvidence) -> Evidence {
     Evidence { redis: Slot::collected(redis), ..Evidence::default() }
 }
+
+/// A burst of `sent` requests that met its first 429 after `first_429_after` (with a
+/// `Retry-After`), `errors` of them without an answer.
+pub fn burst(request: &str, sent: u32, first_429_after: Option<u32>, errors: u32) -> crate::evidence::BurstProbe {
+    crate::evidence::BurstProbe {
+        request: request.into(),
+        max_requests: 200,
+        window_ms: 10_000,
+        sent,
+        first_429_after,
+        elapsed_ms: 800,
+        statuses: vec![(200, sent - errors - u32::from(first_429_after.is_some()))],
+        errors,
+        last_error: (errors > 0).then(|| "connection refused".into()),
+        limit_headers: if first_429_after.is_some() { vec![("retry-after".into(), "1".into())] } else { vec![] },
+    }
+}
+
+/// PostgreSQL evidence whose activity samples saw these sessions over `observed_secs`.
+pub fn with_activity(sessions: Vec<crate::evidence::AppSession>, observed_secs: f64) -> Evidence {
+    let mut p = pg();
+    p.activity = Slot::collected(crate::evidence::PgActivity { sessions, observed_secs, samples: 30 });
+    with_pg(p)
+}

@@ -84,13 +84,11 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, pg, session, with_pg};
-    use crate::evidence::{PgActivity, Slot};
+    use crate::evidence::Slot;
     use crate::outcome::Status;
 
     fn sampled(sessions: Vec<crate::evidence::AppSession>) -> Evidence {
-        let mut p = pg();
-        p.activity = Slot::collected(PgActivity { sessions, observed_secs: 60.0, samples: 30 });
-        with_pg(p)
+        crate::catalog::testing::with_activity(sessions, 60.0)
     }
 
     #[test]

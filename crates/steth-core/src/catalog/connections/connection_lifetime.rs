@@ -91,8 +91,8 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::testing::{expect, expect_with, pg, session, with_pg};
-    use crate::evidence::{AppSession, PgActivity, Slot};
+    use crate::catalog::testing::{expect, expect_with, session};
+    use crate::evidence::AppSession;
     use crate::outcome::Status;
 
     fn aged(state: &str, age_secs: f64) -> AppSession {
@@ -100,9 +100,7 @@ mod tests {
     }
 
     fn sampled(sessions: Vec<AppSession>, observed_secs: f64) -> Evidence {
-        let mut p = pg();
-        p.activity = Slot::collected(PgActivity { sessions, observed_secs, samples: 30 });
-        with_pg(p)
+        crate::catalog::testing::with_activity(sessions, observed_secs)
     }
 
     #[test]

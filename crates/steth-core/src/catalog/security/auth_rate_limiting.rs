@@ -95,18 +95,7 @@ mod tests {
     use crate::outcome::Status;
 
     fn burst(sent: u32, first_429_after: Option<u32>, errors: u32) -> BurstProbe {
-        BurstProbe {
-            request: "POST /login".into(),
-            max_requests: 200,
-            window_ms: 10_000,
-            sent,
-            first_429_after,
-            elapsed_ms: 800,
-            statuses: vec![(200, sent - errors - u32::from(first_429_after.is_some()))],
-            errors,
-            last_error: (errors > 0).then(|| "connection refused".into()),
-            limit_headers: if first_429_after.is_some() { vec![("retry-after".into(), "1".into())] } else { vec![] },
-        }
+        crate::catalog::testing::burst("POST /login", sent, first_429_after, errors)
     }
 
     fn with(b: BurstProbe) -> Evidence {
