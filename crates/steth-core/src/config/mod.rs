@@ -11,8 +11,9 @@ mod redis;
 pub use error::ConfigError;
 pub use load::LoadPlan;
 pub use plan::{
-    Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget, MissingLookup, ParamValues,
-    Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token, redact_url,
+    DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget, MissingLookup,
+    ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token,
+    redact_url,
 };
 
 use crate::catalog;
@@ -113,6 +114,38 @@ impl Validator<'_> {
         }
     }
 
+    /// A histogram family name whose unit its suffix states.
+    fn histogram(&self, name: &Spanned<String>) -> Result<String, ConfigError> {
+        const KEY: &str = "metrics.query_histogram";
+        let family = name.get_ref().trim();
+        let valid = family
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit()));
+        if family.is_empty() || !valid {
+            return Err(self.fail(
+                name.span(),
+                KEY,
+                format!("`{family}` is not a metric name (letters, digits, `_` and `:`, not starting with a digit)"),
+            ));
+        }
+        if let Some(base) = ["_bucket", "_count", "_sum"].iter().find_map(|s| family.strip_suffix(s)) {
+            return Err(self.fail(
+                name.span(),
+                KEY,
+                format!("`{family}` names one series; name the histogram family, e.g. `{base}`"),
+            ));
+        }
+        if DurationUnit::of(family).is_none() {
+            return Err(self.fail(
+                name.span(),
+                KEY,
+                format!("`{family}` does not state its unit: stethoscope reads the unit from the suffix `_seconds`, `_milliseconds` or `_ms` and does not guess"),
+            ));
+        }
+        Ok(family.to_string())
+    }
+
     fn item_id(&self, id: &Spanned<String>, table: &str) -> Result<&'static catalog::Item, ConfigError> {
         catalog::find(id.get_ref()).filter(|i| i.id == id.get_ref()).ok_or_else(|| {
             self.fail(
@@ -174,6 +207,7 @@ impl Validator<'_> {
             plan.metrics = Some(MetricsTarget {
                 url: self.url(&m.url, "metrics.url", &["http", "https"])?,
                 rule_files: m.rule_files.iter().map(PathBuf::from).collect(),
+                query_histogram: m.query_histogram.as_ref().map(|h| self.histogram(h)).transpose()?,
             });
         }
         if let Some(s) = &raw.source {

@@ -301,6 +301,53 @@ pub struct MetricsTarget {
     pub url: Url,
     /// Alert rule files to parse.
     pub rule_files: Vec<PathBuf>,
+    /// The query-duration histogram family to read (2.1); `None` detects it.
+    pub query_histogram: Option<String>,
+}
+
+impl MetricsTarget {
+    /// A target with the query-duration histogram detected.
+    pub fn new(url: Url) -> MetricsTarget {
+        MetricsTarget { url, rule_files: Vec::new(), query_histogram: None }
+    }
+}
+
+/// The unit a duration metric's name ends with, by Prometheus naming convention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    /// `_seconds`.
+    Seconds,
+    /// `_milliseconds` or `_ms`.
+    Milliseconds,
+}
+
+impl DurationUnit {
+    /// The unit a family name states by its suffix; `None` when it states none.
+    pub fn of(family: &str) -> Option<DurationUnit> {
+        if family.ends_with("_seconds") {
+            Some(DurationUnit::Seconds)
+        } else if family.ends_with("_milliseconds") || family.ends_with("_ms") {
+            Some(DurationUnit::Milliseconds)
+        } else {
+            None
+        }
+    }
+
+    /// Milliseconds in one of this unit.
+    pub fn ms(self) -> f64 {
+        match self {
+            DurationUnit::Seconds => 1000.0,
+            DurationUnit::Milliseconds => 1.0,
+        }
+    }
+
+    /// The unit's name: `seconds` or `milliseconds`.
+    pub fn word(self) -> &'static str {
+        match self {
+            DurationUnit::Seconds => "seconds",
+            DurationUnit::Milliseconds => "milliseconds",
+        }
+    }
 }
 
 /// Health paths to try, configured first then common alternatives.

@@ -153,6 +153,7 @@ pub(crate) struct RawMetrics {
     pub url: Spanned<String>,
     #[serde(default)]
     pub rule_files: Vec<String>,
+    pub query_histogram: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -107,6 +107,36 @@ fn bad_url_never_prints_the_password() {
 }
 
 #[test]
+fn the_query_histogram_is_optional_and_must_state_its_unit() {
+    let plan = ok("[metrics]\nurl = \"http://127.0.0.1:8080/metrics\"\n");
+    assert_eq!(plan.metrics.as_ref().and_then(|m| m.query_histogram.as_deref()), None);
+    let plan = ok("[metrics]\nurl = \"http://127.0.0.1:8080/metrics\"\nquery_histogram = \"db_query_duration_ms\"\n");
+    assert_eq!(plan.metrics.as_ref().and_then(|m| m.query_histogram.as_deref()), Some("db_query_duration_ms"));
+    let e = err("[metrics]\nurl = \"http://x/metrics\"\nquery_histogram = \"db_query_duration\"\n");
+    assert_eq!((e.line, e.column, e.key.as_deref()), (Some(3), Some(19), Some("metrics.query_histogram")));
+    assert!(e.message.contains("does not state its unit"), "{e}");
+    assert!(
+        e.to_string().starts_with("stethoscope.toml:3:19: key `metrics.query_histogram`: `db_query_duration`"),
+        "{e}"
+    );
+    let e = err("[metrics]\nurl = \"http://x/metrics\"\nquery_histogram = \"db_query_duration_seconds_bucket\"\n");
+    assert!(e.message.contains("e.g. `db_query_duration_seconds`"), "{e}");
+    let e = err("[metrics]\nurl = \"http://x/metrics\"\nquery_histogram = \"9 lives_seconds\"\n");
+    assert!(e.message.contains("is not a metric name"), "{e}");
+    let e = err("[metrics]\nurl = \"http://x/metrics\"\nquery_histogram = 3\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("metrics.query_histogram")));
+}
+
+#[test]
+fn duration_units_come_from_the_suffix_only() {
+    assert_eq!(DurationUnit::of("db_query_duration_seconds"), Some(DurationUnit::Seconds));
+    assert_eq!(DurationUnit::of("query_duration_milliseconds"), Some(DurationUnit::Milliseconds));
+    assert_eq!(DurationUnit::of("query_duration_ms"), Some(DurationUnit::Milliseconds));
+    assert_eq!(DurationUnit::of("query_duration"), None);
+    assert_eq!(DurationUnit::of("query_duration_msec"), None);
+}
+
+#[test]
 fn unknown_item_id_names_line_and_key() {
     let e = err("[thresholds]\n\"1.1\" = \"150ms\"\n\"9.9\" = \"3\"\n");
     assert_eq!(e.line, Some(3));

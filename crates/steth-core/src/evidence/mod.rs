@@ -5,6 +5,7 @@ mod api;
 mod extended;
 mod http;
 mod load;
+mod metrics;
 mod pg;
 mod redis;
 mod slot;
@@ -16,6 +17,7 @@ pub use api::{
 pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
 pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult};
+pub use metrics::{Bucket, HistogramWindow, MetricsEvidence, Quantile, QueryHistogram, quantile};
 pub use pg::{
     AppSession, ForeignKey, Index, IndexDensity, PgActivity, PgEvidence, PgSchema, PgSettings, PgWorkload, PhaseWindow,
     PlanNode, SettingLevels, StatementDelta, StatementPlan, StatementWindow, TableScans, setting_millis,
@@ -41,4 +43,7 @@ pub struct Evidence {
     /// Redis counters, memory settings, key sample and active cache probes.
     #[serde(default)]
     pub redis: Slot<RedisEvidence>,
+    /// The service's Prometheus metrics around each load phase.
+    #[serde(default)]
+    pub metrics: Slot<MetricsEvidence>,
 }

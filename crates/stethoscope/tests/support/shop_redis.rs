@@ -30,7 +30,7 @@ pub fn server_for(defects: &[Defect]) -> ServerConfig {
 pub fn with_redis(plan: &mut Plan, url: &str, prefix: &str) {
     if let Some(target) = &plan.target {
         let metrics = target.base_url.join("/metrics").expect("the shop's base URL takes a path");
-        plan.metrics = Some(MetricsTarget { url: metrics, rule_files: Vec::new() });
+        plan.metrics = Some(MetricsTarget::new(metrics));
     }
     let mut target = RedisTarget::new(Secret::new(url.to_string()), Some(format!("{prefix}:*")));
     target.active = true;

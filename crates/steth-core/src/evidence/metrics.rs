@@ -1,0 +1,161 @@
+//! Evidence from the service's Prometheus endpoint: the query-duration histogram's bucket
+//! deltas around each load phase, in milliseconds whatever the family's unit.
+
+use super::Slot;
+use serde::{Deserialize, Serialize};
+
+/// What the metrics collector read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsEvidence {
+    /// The scraped URL, credentials redacted.
+    pub url: String,
+    /// The query-duration histogram around each load phase (2.1).
+    pub query_histogram: Slot<QueryHistogram>,
+}
+
+/// A query-duration histogram family and its deltas per load phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryHistogram {
+    /// The family's name, e.g. `db_query_duration_seconds`.
+    pub family: String,
+    /// The family's unit as its name gives it: `seconds` or `milliseconds`.
+    pub unit: String,
+    /// Whether the family was named in the config (`[metrics] query_histogram`) or detected.
+    pub configured: bool,
+    /// One window per load phase, in the order the phases ran.
+    pub windows: Vec<HistogramWindow>,
+}
+
+/// The histogram's change over one endpoint's load phase, every label set summed per bound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistogramWindow {
+    /// The endpoint's display name.
+    pub endpoint: String,
+    /// baseline, normal, stress or soak.
+    pub phase: String,
+    /// Finite buckets in ascending bound order, with cumulative counts observed in the window.
+    pub buckets: Vec<Bucket>,
+    /// Observations in the window (the `+Inf` bucket's delta).
+    pub count: u64,
+    /// Sum of the observed durations in the window, milliseconds.
+    pub sum_ms: f64,
+    /// Why the deltas cannot be trusted (a counter reset, a failed scrape); the buckets are then
+    /// empty.
+    pub incomplete: Option<String>,
+}
+
+/// One finite bucket: observations at or under the bound.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// The upper bound (`le`), milliseconds.
+    pub le_ms: f64,
+    /// Cumulative count of observations at or under the bound.
+    pub count: u64,
+}
+
+/// A quantile read from histogram buckets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantile {
+    /// Interpolated inside a finite bucket, milliseconds.
+    At(f64),
+    /// Beyond the last finite bound (milliseconds): the `+Inf` bucket holds it, so only a lower
+    /// bound is known.
+    Above(f64),
+}
+
+impl Quantile {
+    /// The value in milliseconds; for [`Quantile::Above`], the bound it exceeds.
+    pub fn ms(self) -> f64 {
+        match self {
+            Quantile::At(ms) | Quantile::Above(ms) => ms,
+        }
+    }
+}
+
+impl std::fmt::Display for Quantile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Quantile::At(ms) => write!(f, "{ms:.1} ms"),
+            Quantile::Above(ms) => write!(f, "> {ms:.1} ms (last finite bucket)"),
+        }
+    }
+}
+
+impl HistogramWindow {
+    /// The `q` quantile (0..1) of the window's observations; `None` without observations or
+    /// without a finite bucket.
+    pub fn quantile(&self, q: f64) -> Option<Quantile> {
+        quantile(&self.buckets, self.count, q)
+    }
+}
+
+/// The `q` quantile of cumulative `buckets` holding `count` observations in all (the `+Inf`
+/// bucket), as PromQL's `histogram_quantile` computes it: the bucket holding the rank `q ×
+/// count`, and linear interpolation between its lower and upper bounds (the first bucket starts
+/// at 0). A rank in the `+Inf` bucket gives [`Quantile::Above`] the last finite bound. Counts
+/// that decrease with the bound are raised to keep them monotonic, as PromQL does.
+pub fn quantile(buckets: &[Bucket], count: u64, q: f64) -> Option<Quantile> {
+    let last = buckets.last()?;
+    let mut cumulative = Vec::with_capacity(buckets.len());
+    let mut running = 0u64;
+    for b in buckets {
+        running = running.max(b.count);
+        cumulative.push(running);
+    }
+    let total = count.max(running);
+    if total == 0 {
+        return None;
+    }
+    let rank = q.clamp(0.0, 1.0) * total as f64;
+    let Some(i) = cumulative.iter().position(|&c| c as f64 >= rank) else {
+        return Some(Quantile::Above(last.le_ms));
+    };
+    let upper = buckets[i].le_ms;
+    let (lower, below) = match i {
+        0 if upper <= 0.0 => return Some(Quantile::At(upper)),
+        0 => (0.0, 0),
+        _ => (buckets[i - 1].le_ms, cumulative[i - 1]),
+    };
+    let inside = cumulative[i] - below;
+    if inside == 0 {
+        return Some(Quantile::At(upper));
+    }
+    Some(Quantile::At(lower + (upper - lower) * (rank - below as f64) / inside as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buckets(pairs: &[(f64, u64)]) -> Vec<Bucket> {
+        pairs.iter().map(|&(le_ms, count)| Bucket { le_ms, count }).collect()
+    }
+
+    #[test]
+    fn interpolates_inside_the_bucket_like_promql() {
+        // 100 observations: 50 under 10 ms, 40 more under 50 ms, 10 more under 100 ms.
+        let b = buckets(&[(10.0, 50), (50.0, 90), (100.0, 100)]);
+        assert_eq!(quantile(&b, 100, 0.5), Some(Quantile::At(10.0)));
+        assert_eq!(quantile(&b, 100, 0.25), Some(Quantile::At(5.0)));
+        assert_eq!(quantile(&b, 100, 0.99), Some(Quantile::At(95.0)));
+    }
+
+    #[test]
+    fn a_rank_in_the_inf_bucket_is_only_a_lower_bound() {
+        let b = buckets(&[(10.0, 90), (50.0, 95)]);
+        assert_eq!(quantile(&b, 100, 0.99), Some(Quantile::Above(50.0)));
+        assert_eq!(quantile(&b, 100, 0.99).map(|q| q.to_string()).as_deref(), Some("> 50.0 ms (last finite bucket)"));
+    }
+
+    #[test]
+    fn no_observations_or_no_bucket_give_nothing() {
+        assert_eq!(quantile(&buckets(&[(10.0, 0)]), 0, 0.99), None);
+        assert_eq!(quantile(&[], 5, 0.99), None);
+    }
+
+    #[test]
+    fn decreasing_counts_are_made_monotonic() {
+        let b = buckets(&[(10.0, 60), (50.0, 40), (100.0, 100)]);
+        assert_eq!(quantile(&b, 100, 0.5), Some(Quantile::At(50.0 / 6.0)));
+    }
+}
