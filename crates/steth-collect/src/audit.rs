@@ -19,6 +19,8 @@ pub struct Needs {
     pub load: bool,
     /// Redis.
     pub redis: bool,
+    /// The service's Prometheus metrics, scraped around the load phases.
+    pub metrics: bool,
 }
 
 /// What the caller adds to an audit's run: observers around load phases, live load progress,
@@ -114,6 +116,10 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         bounded("redis", cache.clone(), needs.redis, progress, crate::redis::collect(plan)),
     );
     let redis_observer = crate::redis::RedisObserver::connect(plan, &redis).await;
+    let metrics_observer = match needs.metrics {
+        true => crate::metrics::MetricsObserver::connect(plan).await,
+        false => None,
+    };
     let mut pg = pg;
     let pg_observer = match &pg {
         Slot::Collected { .. } => crate::pg::PgObserver::connect(plan).await,
@@ -125,6 +131,7 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         .copied()
         .chain(pg_observer.as_ref().map(|o| o as &dyn PhaseObserver))
         .chain(redis_observer.as_ref().map(|o| o as &dyn PhaseObserver))
+        .chain(metrics_observer.as_ref().map(|o| o as &dyn PhaseObserver))
         .collect();
     let detail = format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate);
     let load = bounded_for(
@@ -148,7 +155,11 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     };
     let mut http = http;
     run_bursts(plan, progress, &mut http).await;
-    let metrics = Slot::unavailable("the metrics collector is not wired in yet");
+    let metrics = match metrics_observer {
+        Some(observer) => observer.finish(),
+        None if !needs.metrics => Slot::unavailable("no selected check needs it"),
+        None => Slot::unavailable("no [metrics] url in the config: add [metrics] url = \"http://…/metrics\""),
+    };
     Evidence { http, pg, load, redis, metrics }
 }
 

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod http;
 pub mod load;
+pub mod metrics;
 pub mod pg;
 pub mod redis;
 

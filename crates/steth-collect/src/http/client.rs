@@ -16,7 +16,7 @@ pub fn user_agent() -> String {
 static CRYPTO: Once = Once::new();
 
 /// Installs the TLS crypto provider once per process.
-fn install_crypto() {
+pub(crate) fn install_crypto() {
     CRYPTO.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });

@@ -15,6 +15,7 @@ mod login;
 
 pub use burst::{Bursts, collect_bursts};
 pub use client::{Answer, Fetched, ProbeClient, read_body, user_agent};
+pub(crate) use client::{describe, install_crypto};
 
 use steth_core::config::{Endpoint, Plan};
 use steth_core::evidence::{HttpEvidence, Slot};

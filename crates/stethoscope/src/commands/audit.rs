@@ -141,7 +141,13 @@ fn needs(policy: &Policy) -> Needs {
         .filter(|i| policy.selection.includes(i) && i.is_implemented() && !policy.na.contains_key(i.id))
         .collect();
     let uses = |s: Source| selected.iter().any(|i| i.sources.contains(&s));
-    Needs { http: uses(Source::Http), pg: uses(Source::Pg), load: uses(Source::Load), redis: uses(Source::Redis) }
+    Needs {
+        http: uses(Source::Http),
+        pg: uses(Source::Pg),
+        load: uses(Source::Load),
+        redis: uses(Source::Redis),
+        metrics: uses(Source::Metrics),
+    }
 }
 
 fn describe<T>(name: &str, slot: &Slot<T>, target: String) -> SourceState {
@@ -216,6 +222,11 @@ pub fn audit(
             describe("http", &evidence.http, plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default()),
             describe("pg", &evidence.pg, plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default()),
             describe("redis", &evidence.redis, plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default()),
+            describe(
+                "metrics",
+                &evidence.metrics,
+                plan.metrics.as_ref().map(|m| config::redact_url(m.url.as_str())).unwrap_or_default(),
+            ),
             describe(
                 "load",
                 &evidence.load,

@@ -37,6 +37,7 @@ base_url = "BASE_URL"      # the service's HTTP base URL (required for HTTP chec
 
 # [metrics]
 # url = "http://127.0.0.1:8080/metrics"
+# query_histogram = "db_query_duration_seconds"  # 2.1 (default: the one histogram named *query*duration*)
 
 # [source]
 # path = "."

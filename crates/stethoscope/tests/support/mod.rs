@@ -9,8 +9,8 @@ use shop::RunningShop;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use steth_core::config::{
-    self, Endpoint, EndpointKind, Identity, IdentityLogin, LoadPlan, ParamValues, Plan, PostgresTarget, ProbeSettings,
-    Secret, Target,
+    self, Endpoint, EndpointKind, Identity, IdentityLogin, LoadPlan, MetricsTarget, ParamValues, Plan, PostgresTarget,
+    ProbeSettings, Secret, Target,
 };
 
 /// One endpoint of the shop; `{id}` takes the given values.
@@ -103,6 +103,10 @@ pub fn shop_plan(shop: &RunningShop) -> Plan {
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(1),
         }),
+        // The shop's /metrics: 2.1 reads its db_query_duration_seconds histogram (detected).
+        metrics: Some(MetricsTarget::new(
+            url::Url::parse(&shop.base_url()).and_then(|u| u.join("/metrics")).expect("the shop's URL takes a path"),
+        )),
         cors_origin: config::DEFAULT_FOREIGN_ORIGIN.into(),
         // The shop allows 200 requests per second and address: the burst must be able to exceed it.
         probes: ProbeSettings { burst_requests: 1000, ..ProbeSettings::default() },

@@ -1,0 +1,10 @@
+//! The service's Prometheus metrics: a bounded scraper, a parser of the text format good
+//! enough to trust a histogram, and the observer that keeps the query-duration histogram's
+//! deltas around each load phase.
+
+mod observer;
+mod scrape;
+pub mod text;
+
+pub use observer::MetricsObserver;
+pub use scrape::{MAX_BODY, ScrapeError, Scraper};
