@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL (127.0.0.1:5432, trust auth for loopback) and Redis (127.0.0.1:6379)
-# answer, installing them from Debian's packages and starting them when they do not.
+# answer, installing them from Debian's packages and starting them when they do not, and that
+# the pgbouncer binary is installed (tests start their own).
 # Safe to run again: it changes nothing when both already answer.
 set -euo pipefail
 
@@ -47,6 +48,12 @@ if ! redis_up; then
     --dir /var/lib/redis --logfile /var/log/redis/stethoscope.log
   for _ in $(seq 1 30); do redis_up && break; sleep 1; done
   redis_up || { echo "services: Redis did not come up on 127.0.0.1:6379" >&2; exit 1; }
+fi
+
+# The 4.10 test puts a PgBouncer of its own in front of PostgreSQL; only the binary is needed.
+if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+  echo "services: installing PgBouncer from Debian packages"
+  install pgbouncer
 fi
 
 echo "services: PostgreSQL and Redis answer on 127.0.0.1"

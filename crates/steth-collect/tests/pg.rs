@@ -43,6 +43,7 @@ fn plan(url: &str) -> Plan {
             app_role: None,
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(1),
+            cores: None,
         }),
         ..Plan::default()
     }
@@ -264,4 +265,182 @@ async fn write_statements_are_explained_without_running() {
     assert!(outlines[0].starts_with("ModifyTable"), "{outlines:?}");
     assert!(outlines[2].contains("public.items"), "{outlines:?}");
     assert!(outlines[3].starts_with("Seq Scan on public.items"), "{outlines:?}");
+}
+
+#[tokio::test]
+async fn without_pgstattuple_bloat_is_estimated_from_statistics() {
+    if !up() {
+        return;
+    }
+    let name = format!("steth_pg_estimate_{}", std::process::id());
+    // Four of every five rows go, and VACUUM leaves the index pages where they were: the
+    // primary key index keeps its size for a fifth of the keys.
+    let url = scratch(
+        &name,
+        "CREATE TABLE events (id bigint PRIMARY KEY, note int);
+         CREATE TABLE fresh (id bigint PRIMARY KEY);
+         INSERT INTO events SELECT g, g FROM generate_series(1, 200000) g;
+         INSERT INTO fresh SELECT g FROM generate_series(1, 200000) g;
+         DELETE FROM events WHERE id % 5 <> 0;",
+    )
+    .await;
+    let maintenance = admin(&url).await;
+    for table in ["events", "fresh"] {
+        maintenance.batch_execute(&format!("VACUUM ANALYZE {table}")).await.unwrap();
+    }
+    let evidence = steth_collect::pg::collect(&plan(&url)).await;
+    drop_db(&name).await;
+    let pg = evidence.data().expect("collected");
+    assert!(matches!(pg.index_bloat, Slot::Unavailable { .. }), "{:?}", pg.index_bloat);
+    let estimates = pg.bloat_estimate.data().unwrap_or_else(|| panic!("{:?}", pg.bloat_estimate));
+    let of = |n: &str| estimates.iter().find(|e| e.index == n).unwrap_or_else(|| panic!("{n}: {estimates:?}"));
+    let (bloated, fresh) = (of("public.events_pkey").bloat_percent(), of("public.fresh_pkey").bloat_percent());
+    assert!(bloated > 60.0, "events_pkey estimated at {bloated:.0} %");
+    assert!(fresh < 20.0, "fresh_pkey estimated at {fresh:.0} %");
+    // The item reports it as an estimate, a warn at most.
+    let evidence = steth_core::evidence::Evidence { pg: evidence, ..Default::default() };
+    let item = steth_core::catalog::find("2.8").unwrap();
+    let outcome = item.assess(&evidence, &item.default_threshold);
+    assert_eq!(outcome.status, steth_core::Status::Warn, "{outcome:?}");
+    assert!(outcome.measured.unwrap().contains("estimated"));
+}
+
+#[tokio::test]
+async fn without_load_cumulative_scans_of_large_tables_are_read() {
+    if !up() {
+        return;
+    }
+    let name = format!("steth_pg_scans_{}", std::process::id());
+    let url = scratch(
+        &name,
+        "CREATE TABLE big (id int PRIMARY KEY, v int);
+         CREATE TABLE small (id int PRIMARY KEY);
+         INSERT INTO big SELECT g, g FROM generate_series(1, 20000) g;
+         INSERT INTO small SELECT g FROM generate_series(1, 100) g;
+         ANALYZE big; ANALYZE small;",
+    )
+    .await;
+    let app = admin(&url).await;
+    for _ in 0..12 {
+        app.query("SELECT count(*) FROM big WHERE v = 7", &[]).await.unwrap();
+    }
+    // An idle backend publishes its table counters up to 10 s late; one that exits, at once.
+    drop(app);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let evidence = steth_collect::pg::collect(&plan(&url)).await;
+    drop_db(&name).await;
+    let totals = evidence.data().unwrap().scan_totals.data().expect("scan totals").clone();
+    assert_eq!(totals.len(), 1, "only tables over 10 000 rows: {totals:?}");
+    assert_eq!((totals[0].table.as_str(), totals[0].seq_scans >= 12), ("public.big", true), "{totals:?}");
+    let evidence = steth_core::evidence::Evidence { pg: evidence, ..Default::default() };
+    let item = steth_core::catalog::find("2.3").unwrap();
+    let outcome = item.assess(&evidence, &item.default_threshold);
+    assert_eq!(outcome.status, steth_core::Status::Warn, "{outcome:?}");
+}
+
+/// A PgBouncer in front of the local PostgreSQL on a free loopback port; killed on drop.
+struct PgBouncer {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl PgBouncer {
+    fn start() -> Option<PgBouncer> {
+        let binary =
+            ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].into_iter().find(|p| std::path::Path::new(p).exists());
+        let Some(binary) = binary else {
+            assert!(std::env::var_os("CI").is_none(), "CI must provide pgbouncer (scripts/services.sh installs it)");
+            eprintln!("SKIPPED: pgbouncer is not installed (scripts/services.sh installs it)");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let path = |f: &str| dir.path().join(f).display().to_string();
+        // Trust still needs the users listed.
+        std::fs::write(path("users.txt"), "\"postgres\" \"\"\n\"root\" \"\"\n").unwrap();
+        let ini = format!(
+            "[databases]\n* = host=127.0.0.1 port=5432\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n\
+             auth_type = trust\nauth_file = {}\nstats_users = postgres\npool_mode = transaction\n\
+             unix_socket_dir =\nlogfile = {}\n",
+            path("users.txt"),
+            path("pgbouncer.log")
+        );
+        std::fs::write(path("pgbouncer.ini"), ini).unwrap();
+        let mut command = std::process::Command::new(binary);
+        // PgBouncer refuses to run as root; it drops to an unprivileged user when asked.
+        if running_as_root() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+            command.args(["-u", "postgres"]);
+        }
+        let child = command
+            .arg(path("pgbouncer.ini"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pgbouncer starts");
+        let log = path("pgbouncer.log");
+        let bouncer = PgBouncer { child, port, _dir: dir };
+        let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+        for _ in 0..50 {
+            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
+                return Some(bouncer);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("pgbouncer did not listen on {addr}: {}", std::fs::read_to_string(log).unwrap_or_default());
+    }
+}
+
+fn running_as_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serverless(url: &str) -> Plan {
+    let mut p = plan(url);
+    p.target = Some(steth_core::config::Target {
+        base_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
+        serverless: true,
+        timeout: Duration::from_secs(5),
+    });
+    p
+}
+
+async fn verdict_4_10(plan: &Plan) -> steth_core::Outcome {
+    let evidence = steth_core::evidence::Evidence { pg: steth_collect::pg::collect(plan).await, ..Default::default() };
+    let item = steth_core::catalog::find("4.10").unwrap();
+    item.assess(&evidence, &item.default_threshold)
+}
+
+#[tokio::test]
+async fn a_serverless_service_behind_pgbouncer_passes_and_a_direct_one_fails() {
+    if !up() {
+        return;
+    }
+    let Some(bouncer) = PgBouncer::start() else { return };
+    // Its admin console answers SHOW VERSION to a stats user.
+    let through = format!("postgresql://postgres@127.0.0.1:{}/postgres", bouncer.port);
+    let o = verdict_4_10(&serverless(&through)).await;
+    assert_eq!(o.status, steth_core::Status::Pass, "{o:?}");
+    assert!(o.measured.as_deref().unwrap().starts_with("PgBouncer 1."), "{o:?}");
+    // Any other role is refused with PgBouncer's own words, which give it away as well.
+    let as_root = format!("postgresql://root@127.0.0.1:{}/postgres", bouncer.port);
+    let o = verdict_4_10(&serverless(&as_root)).await;
+    assert_eq!(o.status, steth_core::Status::Pass, "{o:?}");
+    assert!(o.evidence.contains("refused"), "{o:?}");
+    drop(bouncer);
+    // Straight to PostgreSQL: a fail; not serverless: n/a.
+    let o = verdict_4_10(&serverless(ADMIN)).await;
+    assert_eq!(o.status, steth_core::Status::Fail, "{o:?}");
+    assert!(o.evidence.contains("127.0.0.1:5432 reach PostgreSQL directly"), "{o:?}");
+    let o = verdict_4_10(&plan(ADMIN)).await;
+    assert_eq!(o.status, steth_core::Status::Na, "{o:?}");
 }

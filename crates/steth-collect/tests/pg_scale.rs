@@ -24,6 +24,7 @@ fn plan(url: &str) -> Plan {
             app_role: None,
             statement_timeout: Duration::from_secs(30),
             lock_timeout: Duration::from_secs(1),
+            cores: None,
         }),
         load: LoadPlan { warmup: Duration::ZERO, ..LoadPlan::default() },
         ..Plan::default()

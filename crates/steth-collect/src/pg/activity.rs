@@ -1,5 +1,5 @@
 //! The service's sessions in `pg_stat_activity`, sampled at every counter snapshot and after
-//! the last phase (evidence for 4.4, 4.5 and 4.6): for each session and state, the longest
+//! the last phase (evidence for 4.2, 4.4, 4.5 and 4.6): for each session and state, the longest
 //! time seen in it. One sample at the end would miss a connection that idled for a while and
 //! was retired before the audit ended.
 
@@ -21,13 +21,14 @@ const ACTIVITY: &str = "/* stethoscope */ SELECT pid, coalesce(application_name,
 pub(super) struct SessionLog {
     longest: BTreeMap<(i32, String), AppSession>,
     samples: u32,
+    peak: (u32, String),
     /// The first sample that could not be read, which then stands for all of them.
     problem: Option<Slot<PgActivity>>,
 }
 
 impl SessionLog {
     /// Reads `pg_stat_activity` once and keeps each session's longest stay in each state.
-    pub(super) async fn sample(&mut self, client: &Client, app_role: &str) {
+    pub(super) async fn sample(&mut self, client: &Client, app_role: &str, when: &str) {
         if self.problem.is_some() {
             return;
         }
@@ -39,6 +40,10 @@ impl SessionLog {
             }
         };
         self.samples += 1;
+        let open = rows.len() as u32;
+        if open > self.peak.0 {
+            self.peak = (open, when.to_string());
+        }
         for r in rows {
             let Some(state) = r.get::<_, Option<String>>(2) else {
                 self.problem = Some(Slot::unavailable(format!(
@@ -79,6 +84,8 @@ impl SessionLog {
             sessions: self.longest.into_values().collect(),
             observed_secs,
             samples: self.samples,
+            peak_sessions: self.peak.0,
+            peak_at: self.peak.1,
         })
     }
 }

@@ -4,6 +4,8 @@
 mod activity;
 mod bloat;
 mod plans;
+mod pooler;
+mod scans;
 mod schema;
 mod session;
 mod settings;
@@ -36,6 +38,17 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
     let schema = schema::read(client).await;
     let settings = settings::read(client, &app_role).await;
     let index_bloat = bloat::read(client, &database, &user).await;
+    let bloat_estimate = match &index_bloat {
+        Slot::Unavailable { .. } => bloat::estimate(client, &user).await,
+        _ => Slot::unavailable("measured with pgstatindex"),
+    };
+    let serverless = plan.target.as_ref().is_some_and(|t| t.serverless);
+    let pooler = if serverless {
+        pooler::probe(target, client).await
+    } else {
+        Slot::unavailable("the service is not declared serverless")
+    };
+    let scan_totals = scans::read(client).await;
     Slot::collected(PgEvidence {
         server_version,
         database,
@@ -46,5 +59,10 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
         activity: Slot::unavailable("not sampled"),
         index_bloat,
         plans: Slot::unavailable("no load phase ran"),
+        cores: target.cores,
+        serverless,
+        pooler,
+        scan_totals,
+        bloat_estimate,
     })
 }

@@ -108,7 +108,7 @@ impl PgObserver {
         }
         let mut sessions = SessionLog::default();
         if let Ok(s) = &session {
-            sessions.sample(&s.client, &app_role).await;
+            sessions.sample(&s.client, &app_role, "before the load phases").await;
         }
         let state = State { session, open: None, windows: Vec::new(), sessions };
         Some(PgObserver {
@@ -130,7 +130,7 @@ impl PgObserver {
             Ok(s) => s,
             Err(e) => return (Slot::failed(e.clone()), Slot::failed(e.clone()), Slot::failed(e.clone())),
         };
-        state.sessions.sample(&session.client, &self.app_role).await;
+        state.sessions.sample(&session.client, &self.app_role, "after the load phases").await;
         let activity = state.sessions.finish(self.started.elapsed().as_secs_f64());
         if state.windows.is_empty() {
             let none = "no load phase ran";
@@ -351,7 +351,7 @@ impl PhaseObserver for PgObserver {
             let mut state = self.state.lock().await;
             let State { session: Ok(session), sessions, open, .. } = &mut *state else { return };
             let snapshot = self.snapshot(&session.client).await;
-            sessions.sample(&session.client, &self.app_role).await;
+            sessions.sample(&session.client, &self.app_role, &format!("before {phase} {endpoint}")).await;
             *open = Some((endpoint, phase, snapshot));
         })
     }
@@ -361,7 +361,7 @@ impl PhaseObserver for PgObserver {
             let mut state = self.state.lock().await;
             let State { session: Ok(session), sessions, .. } = &mut *state else { return };
             let after = self.snapshot(&session.client).await;
-            sessions.sample(&session.client, &self.app_role).await;
+            sessions.sample(&session.client, &self.app_role, &format!("after {} {}", info.phase, info.endpoint)).await;
             let Some((endpoint, phase, before)) = state.open.take() else { return };
             if endpoint != info.endpoint || phase != info.phase {
                 return;

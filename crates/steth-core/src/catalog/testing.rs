@@ -42,6 +42,11 @@ pub fn pg() -> PgEvidence {
         activity: Slot::unavailable("not sampled"),
         index_bloat: Slot::unavailable("not read"),
         plans: Slot::unavailable("no load phases ran"),
+        cores: None,
+        serverless: false,
+        pooler: Slot::unavailable("not serverless"),
+        scan_totals: Slot::unavailable("not read"),
+        bloat_estimate: Slot::unavailable("not read"),
     }
 }
 
@@ -212,6 +217,16 @@ pub fn burst(request: &str, sent: u32, first_429_after: Option<u32>, errors: u32
 /// PostgreSQL evidence whose activity samples saw these sessions over `observed_secs`.
 pub fn with_activity(sessions: Vec<crate::evidence::AppSession>, observed_secs: f64) -> Evidence {
     let mut p = pg();
-    p.activity = Slot::collected(crate::evidence::PgActivity { sessions, observed_secs, samples: 30 });
+    let mut pids: Vec<i32> = sessions.iter().map(|s| s.pid).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let peak_sessions = pids.len() as u32;
+    p.activity = Slot::collected(crate::evidence::PgActivity {
+        sessions,
+        observed_secs,
+        samples: 30,
+        peak_sessions,
+        peak_at: "after normal GET /a".into(),
+    });
     with_pg(p)
 }

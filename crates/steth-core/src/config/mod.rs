@@ -198,6 +198,14 @@ impl Validator<'_> {
                     Duration::from_secs(5),
                 )?,
                 lock_timeout: self.duration(&p.lock_timeout, "postgres.lock_timeout", Duration::from_secs(1))?,
+                cores: match &p.cores {
+                    Some(n) => {
+                        Some(u32::try_from(*n.get_ref()).ok().filter(|n| (1..=4096).contains(n)).ok_or_else(|| {
+                            self.fail(n.span(), "postgres.cores", "is not a core count from 1 to 4096")
+                        })?)
+                    }
+                    None => None,
+                },
             });
         }
         if let Some(r) = &raw.redis {

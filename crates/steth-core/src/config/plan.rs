@@ -229,6 +229,9 @@ pub struct PostgresTarget {
     pub statement_timeout: Duration,
     /// stethoscope's own lock timeout.
     pub lock_timeout: Duration,
+    /// CPU cores of the database server, for the pool-size formula (4.2); PostgreSQL cannot
+    /// report them itself.
+    pub cores: Option<u32>,
 }
 
 /// The Redis target.

@@ -112,6 +112,7 @@ pub(crate) struct RawPostgres {
     pub app_role: Option<String>,
     pub statement_timeout: Option<Spanned<String>>,
     pub lock_timeout: Option<Spanned<String>>,
+    pub cores: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -241,3 +241,13 @@ fn probe_bounds_parse_and_are_checked() {
     let e = err("[probes]\nburst_size = 3\n");
     assert_eq!(e.key.as_deref(), Some("burst_size"));
 }
+
+#[test]
+fn database_cores_are_a_positive_count() {
+    let plan = ok("[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\ncores = 8\n");
+    assert_eq!(plan.postgres.unwrap().cores, Some(8));
+    assert_eq!(ok("[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\n").postgres.unwrap().cores, None);
+    let e = err("[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\ncores = 0\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("postgres.cores")));
+    assert!(e.message.contains("core count"), "{e}");
+}

@@ -19,8 +19,9 @@ pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe,
 pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult};
 pub use metrics::{Bucket, HistogramWindow, MetricsEvidence, Quantile, QueryHistogram, quantile};
 pub use pg::{
-    AppSession, ForeignKey, Index, IndexDensity, PgActivity, PgEvidence, PgSchema, PgSettings, PgWorkload, PhaseWindow,
-    PlanNode, SettingLevels, StatementDelta, StatementPlan, StatementWindow, TableScans, setting_millis,
+    AppSession, ForeignKey, Index, IndexBloatEstimate, IndexDensity, PgActivity, PgEvidence, PgSchema, PgSettings,
+    PgWorkload, PhaseWindow, PlanNode, PoolerProbe, SettingLevels, StatementDelta, StatementPlan, StatementWindow,
+    TableScanTotals, TableScans, setting_millis,
 };
 pub use redis::{
     CacheWindow, KeySample, KeyShape, Namespace, NegativeProbe, PrefixCount, RedisCounters, RedisEvidence, RedisMemory,

@@ -28,6 +28,69 @@ pub struct PgEvidence {
     /// Generic plans of the statements run often during the normal-load phases.
     #[serde(default)]
     pub plans: Slot<Vec<StatementPlan>>,
+    /// The database server's CPU cores, as the config declares them (4.2).
+    #[serde(default)]
+    pub cores: Option<u32>,
+    /// Whether the config declares the service serverless (4.10 applies).
+    #[serde(default)]
+    pub serverless: bool,
+    /// Signs of a pooler or proxy between stethoscope and PostgreSQL (4.10).
+    #[serde(default)]
+    pub pooler: Slot<PoolerProbe>,
+    /// Cumulative scan counters of the larger tables since statistics began (2.3 without load).
+    #[serde(default)]
+    pub scan_totals: Slot<Vec<TableScanTotals>>,
+    /// B-tree bloat estimated from catalog statistics, where `pgstatindex` is not available (2.8).
+    #[serde(default)]
+    pub bloat_estimate: Slot<Vec<IndexBloatEstimate>>,
+}
+
+/// What the connection's two ends say about a pooler in between.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PoolerProbe {
+    /// The host stethoscope connected to, as the URL names it.
+    pub host: String,
+    /// The port stethoscope connected to.
+    pub port: u16,
+    /// The port the PostgreSQL server itself listens on (`inet_server_port()`), when over TCP.
+    pub server_port: Option<u16>,
+    /// The pooler recognised, with how (`RDS Proxy (host name)`, `PgBouncer (SHOW VERSION)`,
+    /// `a proxy (the server listens on 5432, the connection went to 6432)`); `None` if nothing
+    /// stood between.
+    pub detected: Option<String>,
+}
+
+/// Sequential and index scans of one larger table since statistics began.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableScanTotals {
+    /// Schema-qualified table.
+    pub table: String,
+    /// Estimated live rows.
+    pub live_rows: u64,
+    /// Sequential scans since statistics began.
+    pub seq_scans: u64,
+    /// Index scans since statistics began.
+    pub index_scans: u64,
+}
+
+/// A B-tree's bloat estimated from `pg_class`/`pg_stats` (no page is read).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexBloatEstimate {
+    /// Schema-qualified index.
+    pub index: String,
+    /// Schema-qualified table.
+    pub table: String,
+    /// Size on disk in bytes.
+    pub bytes: u64,
+    /// Estimated bytes beyond what a freshly built index at its fillfactor would take.
+    pub extra_bytes: u64,
+}
+
+impl IndexBloatEstimate {
+    /// Estimated extra space, percent of the index.
+    pub fn bloat_percent(&self) -> f64 {
+        if self.bytes == 0 { 0.0 } else { 100.0 * self.extra_bytes as f64 / self.bytes as f64 }
+    }
 }
 
 /// One frequent statement and its generic plan.
@@ -195,6 +258,12 @@ pub struct PgActivity {
     /// How many times `pg_stat_activity` was read; each session and state keeps its longest stay.
     #[serde(default)]
     pub samples: u32,
+    /// The most sessions of the service open at one sample (4.2's observed pool size).
+    #[serde(default)]
+    pub peak_sessions: u32,
+    /// When that sample was taken (`after normal GET /orders`).
+    #[serde(default)]
+    pub peak_at: String,
 }
 
 /// One server session of the service.

@@ -92,6 +92,7 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
                     app_role: None,
                     statement_timeout: Duration::from_secs(5),
                     lock_timeout: Duration::from_secs(1),
+                    cores: None,
                 })
             }
         }

@@ -156,6 +156,9 @@ pub fn plan_for(base_url: &str, database_url: Option<String>) -> Plan {
             app_role: None,
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(1),
+            // The pool-size formula (4.2) needs the database server's cores; a laptop's 2 is the
+            // floor the shop's pool is sized for.
+            cores: Some(2),
         }),
         cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(),
         // The shop allows 200 requests per second and address: the burst must be able to exceed it.

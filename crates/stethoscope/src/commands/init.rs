@@ -19,6 +19,7 @@ base_url = "BASE_URL"      # the service's HTTP base URL (required for HTTP chec
 # app_role = "app"          # the service's role (default: the URL's user)
 # statement_timeout = "5s"  # stethoscope's own statement timeout
 # lock_timeout = "1s"
+# cores = 8                 # the database server's CPU cores, for the pool-size formula (4.2)
 
 # [redis]
 # url = "redis://127.0.0.1:6379"

@@ -82,7 +82,8 @@ pub fn shop_plan(shop: &RunningShop) -> Plan {
     Plan {
         target: Some(Target {
             base_url: url::Url::parse(&shop.base_url()).expect("the shop reports a valid base URL"),
-            serverless: false,
+            // The `serverless-direct-db` shop is deployed as functions: its config says so.
+            serverless: shop.serverless(),
             timeout: Duration::from_secs(5),
         }),
         endpoints: vec![
@@ -102,6 +103,9 @@ pub fn shop_plan(shop: &RunningShop) -> Plan {
             app_role: None,
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(1),
+            // The pool-size formula (4.2) needs the database server's cores; a laptop's 2 is the
+            // floor the shop's pool is sized for.
+            cores: Some(2),
         }),
         // The shop's /metrics: 2.1 reads its db_query_duration_seconds histogram (detected).
         metrics: Some(MetricsTarget::new(

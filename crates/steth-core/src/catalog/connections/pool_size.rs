@@ -21,13 +21,22 @@ declare_item! {
     /// that does its best work with a few dozen.
     ///
     /// ## How it is measured
-    /// Sources: **pg** with **load**. The peak request rate comes from the load engine and the
-    /// average query time from `pg_stat_statements` deltas over the same phases; the database
-    /// server's core count supplies the floor. Example: 400 requests/s × 0.015 s × 1.3 = 7.8, so
-    /// 8 from the first term; an 8-core server gives 16, and 16 is the recommendation. Observed
-    /// concurrency is the number of application connections in `pg_stat_activity` during load,
-    /// excluding stethoscope's own. 8 to 32 passes here; 100 fails. The band is a requirement
-    /// rather than an overridable number.
+    /// Sources: **pg** with **load**. stethoscope loads one endpoint at a time, so the peak is
+    /// the busiest load phase: its request rate times its database time per request, both from
+    /// the `pg_stat_statements` deltas around the phase (statement time ÷ requests, which is the
+    /// mean query time × queries per request: a request's queries all need a connection). The database server's
+    /// core count comes from the config (`[postgres] cores = 8`), because PostgreSQL cannot
+    /// report it; without it the item is `not assessed`. Example: 400 requests/s × 0.015 s ×
+    /// 1.3 = 7.8, so 8 from the first term; an 8-core server gives 16, and 16 is the
+    /// recommendation. The observed pool is the most connections the service held at once,
+    /// from `pg_stat_activity` sampled before and after every load phase (stethoscope's own
+    /// excluded); 8 to 32 passes here, 100 fails.
+    ///
+    /// A pool below half the recommendation fails only when the load kept it busy (the
+    /// connections needed on average, rate × time per request, reach what the pool held):
+    /// an elastic pool that was never full holds few connections without being small, and then
+    /// the item says it could not see the pool's ceiling; a stress phase (`[load] stress`)
+    /// pushes it. The band is a requirement rather than an overridable number.
     ///
     /// ## How to fix
     /// Set the maximum pool size near the recommendation, divided by the number of instances that
@@ -53,6 +62,175 @@ declare_item! {
         threshold: Threshold::requires("0.5× to 2× of the recommended size"),
         sources: [Pg, Load],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+/// Head room the formula adds to the connections the load keeps busy.
+const HEADROOM: f64 = 1.3;
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let pg = evidence.pg.get()?;
+    let workload = pg.workload.get()?;
+    let activity = pg.activity.get()?;
+    // Phases run one endpoint at a time: the busiest window is the peak demand.
+    let mut busiest: Option<Demand<'_>> = None;
+    for w in workload.windows.iter().filter(|w| w.phase != "baseline" && w.requests > 0 && w.secs > 0.0) {
+        let window = w.statements.get()?;
+        let db_ms: f64 = window.statements.iter().map(|s| s.calls as f64 * s.mean_ms).sum();
+        let calls: u64 = window.statements.iter().map(|s| s.calls).sum();
+        let demand = Demand { window: w, db_ms, calls };
+        if busiest.as_ref().is_none_or(|b| demand.busy() > b.busy()) {
+            busiest = Some(demand);
+        }
+    }
+    let Some(demand) = busiest else {
+        return Err(Outcome::not_assessed("no load phase ran, so the rate and query time are unknown"));
+    };
+    let busy = demand.busy();
+    let first = (busy * HEADROOM).ceil().max(1.0);
+    let w = demand.window;
+    let formula = format!(
+        "{:.0} req/s ({} {}) × {:.2} ms per request ({:.1} queries × {:.2} ms) × {HEADROOM} = {first}",
+        w.requests as f64 / w.secs,
+        w.phase,
+        w.endpoint,
+        demand.db_ms / w.requests as f64,
+        demand.calls as f64 / w.requests as f64,
+        if demand.calls == 0 { 0.0 } else { demand.db_ms / demand.calls as f64 },
+    );
+    let Some(cores) = pg.cores else {
+        return Err(Outcome::not_assessed(format!(
+            "the database server's core count is unknown: set [postgres] cores = N (PostgreSQL cannot report it); \
+             the load alone asks for {formula}"
+        )));
+    };
+    if activity.peak_sessions == 0 {
+        return Err(Outcome::not_assessed("the service held no database connection at any sample"));
+    }
+    let floor = f64::from(cores) * 2.0;
+    let recommended = first.max(floor);
+    let observed = f64::from(activity.peak_sessions);
+    let calculation = format!("recommended max({formula}, {cores} cores × 2 = {floor}) = {recommended}");
+    let findings = vec![
+        calculation.clone(),
+        format!("the service held {} connection(s) at most ({})", activity.peak_sessions, activity.peak_at),
+    ];
+    let measured = format!("{} connections held, {recommended} recommended", activity.peak_sessions);
+    if observed > 2.0 * recommended {
+        return Ok(Outcome::fail(
+            measured,
+            format!(
+                "the pool holds {:.1}× the recommended size: {} connections where {recommended} serve this load",
+                observed / recommended,
+                activity.peak_sessions
+            ),
+        )
+        .with_excess(observed / (2.0 * recommended))
+        .with_findings(findings));
+    }
+    if observed < 0.5 * recommended {
+        if busy >= observed {
+            return Ok(Outcome::fail(
+                measured,
+                format!(
+                    "the pool is too small: {busy:.1} connection(s) busy on average in the busiest phase, \
+                     and it held only {}",
+                    activity.peak_sessions
+                ),
+            )
+            .with_excess(0.5 * recommended / observed)
+            .with_findings(findings));
+        }
+        return Err(Outcome::not_assessed(format!(
+            "the service held {} connection(s), under half of the {recommended} recommended, but the load kept only \
+             {busy:.2} busy on average, so the pool was never full and its ceiling cannot be seen: \
+             push it with a stress phase ([load] stress) ({calculation})",
+            activity.peak_sessions
+        )));
+    }
+    Ok(Outcome::pass(measured, format!("within 0.5×–2× of the recommendation; {calculation}")).with_findings(findings))
+}
+
+/// The database work of one phase.
+struct Demand<'a> {
+    window: &'a crate::evidence::PhaseWindow,
+    db_ms: f64,
+    calls: u64,
+}
+
+impl Demand<'_> {
+    /// Connections busy on average (Little's law: statement time per second of the window).
+    fn busy(&self) -> f64 {
+        self.db_ms / 1000.0 / self.window.secs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, pg, window, with_pg};
+    use crate::evidence::{PgActivity, PgWorkload, Slot, StatementDelta, StatementWindow};
+    use crate::outcome::Status;
+
+    /// 20 req/s for 10 s against a pool that held `held` connections; each request ran
+    /// `queries` statements of `ms` each, under a `cores`-core database.
+    fn audit(held: u32, queries: u64, ms: f64, cores: Option<u32>) -> Evidence {
+        let mut w = window("GET /a", "normal", 200);
+        w.secs = 10.0;
+        let statements = vec![StatementDelta {
+            query: "SELECT 1".into(),
+            calls: 200 * queries,
+            mean_ms: ms,
+            stddev_ms: 0.0,
+            max_ms: ms,
+            rows: 200,
+        }];
+        w.statements = Slot::collected(StatementWindow { statements, incomplete: None });
+        let mut p = pg();
+        p.cores = cores;
+        p.workload = Slot::collected(PgWorkload { windows: vec![window("GET /a", "baseline", 5), w] });
+        p.activity = Slot::collected(PgActivity {
+            peak_sessions: held,
+            peak_at: "after normal GET /a".into(),
+            ..PgActivity::default()
+        });
+        with_pg(p)
+    }
+
+    #[test]
+    fn a_pool_near_the_core_floor_passes_with_the_calculation() {
+        let o = expect(&POOL_SIZE, &audit(4, 3, 1.0, Some(2)), Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("4 connections held, 4 recommended"));
+        assert!(o.evidence.contains("20 req/s (normal GET /a) × 3.00 ms per request (3.0 queries × 1.00 ms)"), "{o:?}");
+        expect(&POOL_SIZE, &audit(8, 3, 1.0, Some(2)), Status::Pass);
+        expect(&POOL_SIZE, &audit(2, 3, 1.0, Some(2)), Status::Pass);
+        let o = expect(&POOL_SIZE, &audit(1, 3, 1.0, Some(2)), Status::NotAssessed);
+        assert!(o.evidence.contains("never full"), "{o:?}");
+    }
+
+    #[test]
+    fn a_pool_over_twice_the_recommendation_fails() {
+        expect(&POOL_SIZE, &audit(9, 3, 1.0, Some(2)), Status::Fail);
+        let o = expect(&POOL_SIZE, &audit(10, 3, 1.0, Some(2)), Status::Fail);
+        assert!(o.evidence.contains("2.5× the recommended size"), "{o:?}");
+        expect(&POOL_SIZE, &audit(48, 3, 1.0, Some(2)), Status::Fail);
+    }
+
+    #[test]
+    fn the_load_term_wins_when_it_is_larger() {
+        // 20 req/s × 2 queries × 250 ms = 10 busy, × 1.3 = 13 > 2 cores × 2.
+        let o = expect(&POOL_SIZE, &audit(13, 2, 250.0, Some(2)), Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("13 connections held, 13 recommended"));
+        // A pool of 4 kept 10 connections' worth of work waiting: saturated, too small.
+        let o = expect(&POOL_SIZE, &audit(4, 2, 250.0, Some(2)), Status::Fail);
+        assert!(o.evidence.contains("too small"), "{o:?}");
+    }
+
+    #[test]
+    fn without_cores_or_load_it_is_not_assessed() {
+        let o = expect(&POOL_SIZE, &audit(4, 3, 1.0, None), Status::NotAssessed);
+        assert!(o.evidence.contains("[postgres] cores"), "{o:?}");
+        expect(&POOL_SIZE, &Evidence::default(), Status::NotAssessed);
     }
 }

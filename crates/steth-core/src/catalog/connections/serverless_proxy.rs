@@ -17,11 +17,19 @@ declare_item! {
     /// those clients onto a small, fixed number of server connections.
     ///
     /// ## How it is measured
-    /// Sources: **config** and **pg**. The item applies only when the stethoscope config declares
-    /// the service serverless; otherwise it is `n/a` and leaves the denominator. When it applies,
-    /// stethoscope checks from the database side whether the application's connections arrive
-    /// through a pooler such as PgBouncer or RDS Proxy. This is a requirement, not a number, so
-    /// there is no threshold to override.
+    /// Sources: **config** and **pg**. The item applies only when the config declares the
+    /// service serverless (`[target] serverless = true`); otherwise it is `n/a` and leaves the
+    /// denominator. When it applies, stethoscope examines its own path to the database, so
+    /// `[postgres] url` must name the address the service connects to. A pooler is recognised
+    /// by the host name of a managed one (RDS Proxy's `.proxy-…rds.amazonaws.com`, Supabase's
+    /// `pooler.supabase.com`, Neon's `-pooler` endpoints) or by PgBouncer's admin console, the
+    /// virtual database `pgbouncer` that PostgreSQL itself does not have (it answers
+    /// `SHOW VERSION`, or refuses with PgBouncer's "not allowed"): found, the item passes.
+    /// When the server listens on another port than the one dialled, something forwards the
+    /// connection, a pooler or only a port mapping, and the item warns (attest it in
+    /// `[attest]` if that is your pooler). Otherwise the service reaches PostgreSQL directly
+    /// and the item fails. This is a requirement, not a number, so there is no threshold to
+    /// override.
     ///
     /// ## How to fix
     /// Put a pooler between the functions and the database, and keep each function's own pool at
@@ -47,6 +55,78 @@ declare_item! {
         threshold: Threshold::requires("PgBouncer or RDS Proxy"),
         sources: [Config, Pg],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let pg = evidence.pg.get()?;
+    if !pg.serverless {
+        return Ok(Outcome::not_applicable(
+            "the service is not declared serverless ([target] serverless = true makes this item apply)",
+        ));
+    }
+    let probe = pg.pooler.get()?;
+    let dialled = format!("{}:{}", probe.host, probe.port);
+    if let Some(pooler) = &probe.detected {
+        return Ok(Outcome::pass(pooler.clone(), format!("connections to {dialled} go through {pooler}")));
+    }
+    match probe.server_port {
+        Some(server) if server != probe.port => Ok(Outcome::warn(
+            format!("forwarded: {dialled} → server port {server}"),
+            format!(
+                "PostgreSQL listens on port {server} but the connection went to {dialled}: a proxy or pooler, or only \
+                 a port mapping; no pooler answered as such (attest 4.10 if this is one)"
+            ),
+        )),
+        _ => Ok(Outcome::fail(
+            "direct connection",
+            format!("connections to {dialled} reach PostgreSQL directly: every function instance opens its own"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, pg, with_pg};
+    use crate::evidence::{PoolerProbe, Slot};
+    use crate::outcome::Status;
+
+    fn serverless(port: u16, server_port: Option<u16>, detected: Option<&str>) -> Evidence {
+        let mut p = pg();
+        p.serverless = true;
+        p.pooler = Slot::collected(PoolerProbe {
+            host: "db.internal".into(),
+            port,
+            server_port,
+            detected: detected.map(str::to_string),
+        });
+        with_pg(p)
+    }
+
+    #[test]
+    fn a_detected_pooler_passes_and_a_direct_connection_fails() {
+        let o = expect(&SERVERLESS_PROXY, &serverless(6432, Some(5432), Some("PgBouncer 1.18.0")), Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("PgBouncer 1.18.0"));
+        let o = expect(&SERVERLESS_PROXY, &serverless(5432, Some(5432), None), Status::Fail);
+        assert!(o.evidence.contains("db.internal:5432 reach PostgreSQL directly"), "{o:?}");
+        // A Unix socket has no server port to compare.
+        expect(&SERVERLESS_PROXY, &serverless(5432, None, None), Status::Fail);
+    }
+
+    #[test]
+    fn a_forwarded_port_without_a_pooler_warns() {
+        let o = expect(&SERVERLESS_PROXY, &serverless(15432, Some(5432), None), Status::Warn);
+        assert!(o.evidence.contains("port mapping"), "{o:?}");
+    }
+
+    #[test]
+    fn services_that_are_not_serverless_are_not_applicable() {
+        expect(&SERVERLESS_PROXY, &with_pg(pg()), Status::Na);
+        let mut p = pg();
+        p.serverless = true;
+        p.pooler = Slot::failed("cannot read inet_server_port(): connection closed");
+        expect(&SERVERLESS_PROXY, &with_pg(p), Status::Error);
     }
 }

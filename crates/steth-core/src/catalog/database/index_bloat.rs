@@ -23,9 +23,15 @@ declare_item! {
     /// counter moves) and runs under stethoscope's lock timeout: an index locked by a `REINDEX`
     /// or `ALTER` makes the item `error: lock timeout` rather than wait. Indexes under 1 MiB are
     /// not judged. Without the extension, or without the right to execute `pgstatindex` (a
-    /// superuser grants it, or `pg_stat_scan_tables`), the item is `not assessed`, naming the
-    /// command; the statistical estimate from `pg_class` and `pg_stats` is not built yet.
-    /// Override with `"2.8" = "30%"` under `[thresholds]`.
+    /// superuser grants it, or `pg_stat_scan_tables`), stethoscope estimates instead, from catalog statistics
+    /// only (no page is read): the leaf pages a fresh index would need for its `reltuples` keys
+    /// (an 8-byte tuple header plus the key columns' average widths from `pg_stats`, aligned to
+    /// 8 bytes, plus a 4-byte line pointer, packed to the fillfactor) against the pages it has.
+    /// The estimate ignores internal pages and errs low; it is reported as an estimate and gives
+    /// a **warn** at most, never a fail. Indexes on expressions, and key columns without
+    /// statistics (never analyzed, or hidden from stethoscope's role), are left out; the
+    /// report names the command that would allow a measurement. Override with `"2.8" = "30%"`
+    /// under `[thresholds]`.
     ///
     /// ## How to fix
     /// Rebuild bloated indexes without blocking writes (PostgreSQL 12+):
@@ -54,8 +60,14 @@ declare_item! {
 const MIN_BYTES: u64 = 1 << 20;
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    let indexes = evidence.pg.get()?.index_bloat.get()?;
+    let pg = evidence.pg.get()?;
     let limit = threshold.number().unwrap_or(20.0);
+    let indexes = match &pg.index_bloat {
+        crate::evidence::Slot::Unavailable { reason } if pg.bloat_estimate.data().is_some() => {
+            return estimated(pg.bloat_estimate.get()?, limit, reason);
+        }
+        other => other.get()?,
+    };
     let mut judged: Vec<_> = indexes.iter().filter(|i| i.bytes >= MIN_BYTES).collect();
     judged.sort_by(|a, b| b.bloat_percent().total_cmp(&a.bloat_percent()));
     let describe = |i: &&crate::evidence::IndexDensity| {
@@ -87,6 +99,37 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         Ok(Outcome::fail(measured, format!("{} bloated index(es): {}", bloated.len(), bloated[0]))
             .with_excess(worst.bloat_percent() / limit.max(1.0))
             .with_findings(bloated.clone().into_iter().chain(fixes)))
+    }
+}
+
+/// Without `pgstatindex`: the catalog-statistics estimate, reported as one, warn at most.
+fn estimated(estimates: &[crate::evidence::IndexBloatEstimate], limit: f64, why_not_measured: &str) -> Verdict {
+    let mut judged: Vec<_> = estimates.iter().filter(|i| i.bytes >= MIN_BYTES).collect();
+    judged.sort_by(|a, b| b.bloat_percent().total_cmp(&a.bloat_percent()));
+    let note = format!("estimated from catalog statistics, not measured ({why_not_measured})");
+    let Some(worst) = judged.first() else {
+        return Ok(Outcome::pass("no B-tree index over 1 MiB", note));
+    };
+    let measured = format!("≈ {:.0} % bloat, estimated ({})", worst.bloat_percent(), worst.index);
+    let bloated: Vec<String> = judged
+        .iter()
+        .filter(|i| i.bloat_percent() >= limit)
+        .map(|i| {
+            format!(
+                "{} on {}: ≈ {:.0} % bloat (≈ {} beyond a fresh build of {})",
+                i.index,
+                i.table,
+                i.bloat_percent(),
+                crate::threshold::format_bytes(i.extra_bytes),
+                crate::threshold::format_bytes(i.bytes)
+            )
+        })
+        .collect();
+    if bloated.is_empty() {
+        Ok(Outcome::pass(measured, format!("{} B-tree index(es) over 1 MiB {note}", judged.len())))
+    } else {
+        Ok(Outcome::warn(measured, format!("{} index(es) look bloated, {note}: {}", bloated.len(), bloated[0]))
+            .with_findings(bloated))
     }
 }
 
@@ -127,6 +170,25 @@ mod tests {
         expect(&INDEX_BLOAT, &ev, Status::Fail);
         let loose = INDEX_BLOAT.default_threshold.with_override("30%").unwrap();
         expect_with(&INDEX_BLOAT, &ev, &loose, Status::Pass);
+    }
+
+    #[test]
+    fn without_pgstattuple_the_estimate_warns_at_most() {
+        use crate::evidence::IndexBloatEstimate;
+        let mut p = pg();
+        p.index_bloat = Slot::unavailable("pgstattuple is not installed: CREATE EXTENSION pgstattuple;");
+        let estimate = |extra| IndexBloatEstimate {
+            index: "public.t_pkey".into(),
+            table: "public.t".into(),
+            bytes: 10 << 20,
+            extra_bytes: extra,
+        };
+        p.bloat_estimate = Slot::collected(vec![estimate(7 << 20)]);
+        let o = expect(&INDEX_BLOAT, &with_pg(p.clone()), Status::Warn);
+        assert_eq!(o.measured.as_deref(), Some("≈ 70 % bloat, estimated (public.t_pkey)"));
+        assert!(o.evidence.contains("estimated from catalog statistics, not measured (pgstattuple"), "{o:?}");
+        p.bloat_estimate = Slot::collected(vec![estimate(1 << 20)]);
+        expect(&INDEX_BLOAT, &with_pg(p), Status::Pass);
     }
 
     #[test]
