@@ -94,7 +94,7 @@ pub fn is_metric_name(name: &str) -> bool {
 }
 
 fn sample(line: &str) -> Result<Sample, String> {
-    let name_end = line.find(|c: char| c == '{' || c == ' ' || c == '\t').unwrap_or(line.len());
+    let name_end = line.find(['{', ' ', '\t']).unwrap_or(line.len());
     let name = &line[..name_end];
     if !is_metric_name(name) {
         return Err("invalid metric name".into());
@@ -122,9 +122,12 @@ fn sample(line: &str) -> Result<Sample, String> {
     Ok(Sample { name: name.to_string(), labels, value })
 }
 
+/// Label names and their unescaped values.
+type Labels = Vec<(String, String)>;
+
 /// The labels after `{` up to the closing `}`, and the text after it.
-fn label_set(mut rest: &str) -> Result<(Vec<(String, String)>, &str), String> {
-    let mut labels: Vec<(String, String)> = Vec::new();
+fn label_set(mut rest: &str) -> Result<(Labels, &str), String> {
+    let mut labels: Labels = Vec::new();
     loop {
         rest = rest.trim_start();
         if let Some(after) = rest.strip_prefix('}') {
