@@ -26,8 +26,8 @@ declare_item! {
     /// virtual database `pgbouncer` that PostgreSQL itself does not have (it answers
     /// `SHOW VERSION`, or refuses with PgBouncer's "not allowed"): found, the item passes.
     /// When the server listens on another port than the one dialled, something forwards the
-    /// connection, a pooler or only a port mapping, and the item warns (attest it in
-    /// `[attest]` if that is your pooler). Otherwise the service reaches PostgreSQL directly
+    /// connection, a pooler stethoscope does not recognise or only a port mapping, and the
+    /// item warns. Otherwise the service reaches PostgreSQL directly
     /// and the item fails. This is a requirement, not a number, so there is no threshold to
     /// override.
     ///
@@ -75,8 +75,8 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
         Some(server) if server != probe.port => Ok(Outcome::warn(
             format!("forwarded: {dialled} → server port {server}"),
             format!(
-                "PostgreSQL listens on port {server} but the connection went to {dialled}: a proxy or pooler, or only \
-                 a port mapping; no pooler answered as such (attest 4.10 if this is one)"
+                "PostgreSQL listens on port {server} but the connection went to {dialled}: a proxy or pooler \
+                 stethoscope does not recognise, or only a port mapping; no pooler answered as such"
             ),
         )),
         _ => Ok(Outcome::fail(
