@@ -92,6 +92,30 @@ pub fn with_pg(pg: PgEvidence) -> Evidence {
     Evidence { pg: Slot::collected(pg), ..Evidence::default() }
 }
 
+/// A normal-load window of the service's query histogram: `(le ms, cumulative count)` pairs,
+/// `count` observations in all, each 10 ms on average.
+pub fn histogram_window(endpoint: &str, buckets: &[(f64, u64)], count: u64) -> crate::evidence::HistogramWindow {
+    crate::evidence::HistogramWindow {
+        endpoint: endpoint.into(),
+        phase: "normal".into(),
+        buckets: buckets.iter().map(|&(le_ms, count)| crate::evidence::Bucket { le_ms, count }).collect(),
+        count,
+        sum_ms: count as f64 * 10.0,
+        incomplete: None,
+    }
+}
+
+/// `evidence` with the service's `db_query_duration_seconds` histogram windows added.
+pub fn with_histogram(mut evidence: Evidence, windows: Vec<crate::evidence::HistogramWindow>) -> Evidence {
+    use crate::evidence::{MetricsEvidence, QueryHistogram};
+    let family = "db_query_duration_seconds".into();
+    let histogram = QueryHistogram { family, unit: "seconds".into(), configured: false, windows };
+    let metrics =
+        MetricsEvidence { url: "http://api.test/metrics".into(), query_histogram: Slot::collected(histogram) };
+    evidence.metrics = Slot::collected(metrics);
+    evidence
+}
+
 /// Assesses the item with its default threshold and asserts the status.
 #[track_caller]
 pub fn expect(item: &Item, evidence: &Evidence, status: Status) -> Outcome {

@@ -123,6 +123,22 @@ pub fn quantile(buckets: &[Bucket], count: u64, q: f64) -> Option<Quantile> {
     Some(Quantile::At(lower + (upper - lower) * (rank - below as f64) / inside as f64))
 }
 
+/// Windows summed per bound into one set of buckets and its count, when they share their
+/// bounds (windows of one family always do, unless its buckets changed).
+pub fn pool(windows: &[&HistogramWindow]) -> Option<(Vec<Bucket>, u64)> {
+    let (first, rest) = windows.split_first()?;
+    let mut buckets = first.buckets.clone();
+    let mut count = first.count;
+    for w in rest {
+        if w.buckets.len() != buckets.len() || w.buckets.iter().zip(&buckets).any(|(a, b)| a.le_ms != b.le_ms) {
+            return None;
+        }
+        buckets.iter_mut().zip(&w.buckets).for_each(|(b, a)| b.count += a.count);
+        count += w.count;
+    }
+    Some((buckets, count))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +167,22 @@ mod tests {
     fn no_observations_or_no_bucket_give_nothing() {
         assert_eq!(quantile(&buckets(&[(10.0, 0)]), 0, 0.99), None);
         assert_eq!(quantile(&[], 5, 0.99), None);
+    }
+
+    #[test]
+    fn windows_pool_per_bound_only_when_their_bounds_match() {
+        let window = |b: &[(f64, u64)], count| HistogramWindow {
+            endpoint: "GET /a".into(),
+            phase: "normal".into(),
+            buckets: buckets(b),
+            count,
+            sum_ms: 0.0,
+            incomplete: None,
+        };
+        let (a, b) = (window(&[(10.0, 5), (50.0, 9)], 10), window(&[(10.0, 1), (50.0, 2)], 2));
+        assert_eq!(pool(&[&a, &b]), Some((buckets(&[(10.0, 6), (50.0, 11)]), 12)));
+        assert_eq!(pool(&[&a, &window(&[(20.0, 1), (50.0, 2)], 2)]), None);
+        assert_eq!(pool(&[]), None);
     }
 
     #[test]

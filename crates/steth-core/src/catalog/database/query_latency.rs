@@ -1,7 +1,7 @@
 //! 2.1 query-latency: no query p99 over 100 ms under normal load.
 
 use crate::catalog::prelude::*;
-use crate::evidence::{HistogramWindow, Quantile, QueryHistogram, Slot};
+use crate::evidence::{HistogramWindow, Quantile, QueryHistogram, pool, quantile};
 
 declare_item! {
     /// ## What it checks
@@ -149,16 +149,7 @@ fn statements(evidence: &Evidence) -> Result<Statements<'_>, Outcome> {
 /// The service histogram's complete normal-load windows and the incomplete ones, or why the
 /// histogram cannot be used.
 fn histogram(evidence: &Evidence) -> Result<(&QueryHistogram, Vec<&HistogramWindow>, Vec<String>), String> {
-    let slot = match &evidence.metrics {
-        Slot::Collected { data } => &data.query_histogram,
-        Slot::Unavailable { reason } => return Err(reason.clone()),
-        Slot::Failed { error } => return Err(format!("metrics failed: {error}")),
-    };
-    let h = match slot {
-        Slot::Collected { data } => data,
-        Slot::Unavailable { reason } => return Err(reason.clone()),
-        Slot::Failed { error } => return Err(format!("failed: {error}")),
-    };
+    let h = evidence.metrics.get().and_then(|m| m.query_histogram.get()).map_err(|o| o.evidence)?;
     let normal: Vec<&HistogramWindow> = h.windows.iter().filter(|w| w.phase == "normal").collect();
     let incomplete: Vec<String> =
         normal.iter().filter_map(|w| w.incomplete.as_ref().map(|why| format!("{}: {why}", w.endpoint))).collect();
@@ -171,25 +162,6 @@ fn histogram(evidence: &Evidence) -> Result<(&QueryHistogram, Vec<&HistogramWind
         });
     }
     Ok((h, complete, incomplete))
-}
-
-/// The windows' buckets summed per bound, when they share their bounds.
-fn pool(windows: &[&HistogramWindow]) -> Option<HistogramWindow> {
-    let first = windows.first()?;
-    let mut buckets = first.buckets.clone();
-    let (mut count, mut sum_ms) = (0, 0.0);
-    for w in windows {
-        let same = w.buckets.len() == buckets.len() && w.buckets.iter().zip(&buckets).all(|(a, b)| a.le_ms == b.le_ms);
-        if !same {
-            return None;
-        }
-        if !std::ptr::eq(*w, *first) {
-            buckets.iter_mut().zip(&w.buckets).for_each(|(b, a)| b.count += a.count);
-        }
-        count += w.count;
-        sum_ms += w.sum_ms;
-    }
-    Some(HistogramWindow { endpoint: "all".into(), phase: "normal".into(), buckets, count, sum_ms, incomplete: None })
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
@@ -222,7 +194,7 @@ fn by_histogram(
     let mut judged: Vec<(&HistogramWindow, Quantile)> =
         windows.iter().filter_map(|w| w.quantile(0.99).map(|q| (*w, q))).collect();
     judged.sort_by(|a, b| b.1.ms().total_cmp(&a.1.ms()));
-    let overall = pool(windows).and_then(|all| all.quantile(0.99).map(|q| (all.count, q)));
+    let overall = pool(windows).and_then(|(buckets, n)| quantile(&buckets, n, 0.99).map(|q| (n, q)));
     let queries: u64 = windows.iter().map(|w| w.count).sum();
     let describe = |(w, q): &(&HistogramWindow, Quantile)| {
         format!("{}: query p99 {q} over {} queries (mean {:.1} ms)", w.endpoint, w.count, w.sum_ms / w.count as f64)
@@ -293,8 +265,10 @@ fn by_statements(s: Statements<'_>, limit_ms: f64, no_histogram: &str) -> Outcom
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::testing::{expect, expect_with, window, with_windows};
-    use crate::evidence::{Bucket, MetricsEvidence, PhaseWindow, StatementDelta, StatementWindow};
+    use crate::catalog::testing::{
+        expect, expect_with, histogram_window as hist, window, with_histogram, with_windows,
+    };
+    use crate::evidence::{PhaseWindow, Slot, StatementDelta, StatementWindow};
     use crate::outcome::Status;
 
     fn statement(query: &str, calls: u64, mean_ms: f64, stddev_ms: f64, max_ms: f64) -> StatementDelta {
@@ -305,33 +279,6 @@ mod tests {
         let mut w = window(endpoint, "normal", 100);
         w.statements = Slot::collected(StatementWindow { statements, incomplete: None });
         w
-    }
-
-    /// A normal-load histogram window from `(le ms, cumulative count)` pairs and the total.
-    fn hist(endpoint: &str, buckets: &[(f64, u64)], count: u64) -> HistogramWindow {
-        HistogramWindow {
-            endpoint: endpoint.into(),
-            phase: "normal".into(),
-            buckets: buckets.iter().map(|&(le_ms, count)| Bucket { le_ms, count }).collect(),
-            count,
-            sum_ms: count as f64 * 10.0,
-            incomplete: None,
-        }
-    }
-
-    /// `evidence` with the service histogram's windows added.
-    fn with_histogram(mut evidence: Evidence, windows: Vec<HistogramWindow>) -> Evidence {
-        let h = QueryHistogram {
-            family: "db_query_duration_seconds".into(),
-            unit: "seconds".into(),
-            configured: false,
-            windows,
-        };
-        evidence.metrics = Slot::collected(MetricsEvidence {
-            url: "http://api.test/metrics".into(),
-            query_histogram: Slot::collected(h),
-        });
-        evidence
     }
 
     const BOUNDS: [f64; 6] = [5.0, 10.0, 25.0, 50.0, 100.0, 250.0];
