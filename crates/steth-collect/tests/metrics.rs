@@ -24,6 +24,7 @@ const BOUNDS: [&str; 5] = ["0.01", "0.05", "0.1", "0.25", "+Inf"];
 struct Books {
     series: BTreeMap<&'static str, ([u64; 5], f64)>,
     requests: BTreeMap<&'static str, u64>,
+    scrapes: u32,
 }
 
 type Shared = Arc<Mutex<Books>>;
@@ -81,6 +82,17 @@ async fn service() -> (String, Shared) {
         )
         .route("/restart", get(|State(b): State<Shared>| async move { b.lock().unwrap().series.clear() }))
         .route("/metrics", get(|State(b): State<Shared>| async move { b.lock().unwrap().render() }))
+        .route(
+            "/metrics/flaky",
+            get(|State(b): State<Shared>| async move {
+                let mut books = b.lock().unwrap();
+                books.scrapes += 1;
+                match books.scrapes {
+                    1 | 2 => Ok(books.render()),
+                    _ => Err(axum::http::StatusCode::SERVICE_UNAVAILABLE),
+                }
+            }),
+        )
         .route("/metrics/two", get(|| async { TWO_FAMILIES }))
         .route("/metrics/unitless", get(|| async { UNITLESS }))
         .with_state(books.clone());
@@ -164,6 +176,23 @@ async fn each_phase_gets_its_histogram_delta_and_2_1_reads_it() {
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert!(o.evidence.contains("GET /slow") && o.evidence.contains("method: service histogram"), "{o:?}");
     assert!(o.findings.iter().any(|f| f.starts_with("GET /fast: query p99 9.9 ms")), "{:?}", o.findings);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_failed_scrape_the_rest_are_skipped_not_retried() {
+    let (base, books) = service().await;
+    let plan = plan(&base, "/metrics/flaky", &["/fast", "/slow"]);
+    let observer = MetricsObserver::connect(&plan).await.expect("[metrics] is set");
+    let (_tx, stop) = tokio::sync::watch::channel(false);
+    steth_collect::load::run(&plan, &[&observer], None, stop).await;
+    // The connect scrape, the first phase's "before", and its failed "after": no more.
+    assert_eq!(books.lock().unwrap().scrapes, 3);
+    let Slot::Collected { data } = observer.finish() else { panic!("the first scrape worked") };
+    let Slot::Collected { data: h } = data.query_histogram else { panic!("{:?}", data.query_histogram) };
+    let why: Vec<&str> = h.windows.iter().map(|w| w.incomplete.as_deref().unwrap_or("complete")).collect();
+    assert_eq!(why.len(), 4, "{why:?}");
+    assert!(why[0].ends_with("answered HTTP 503"), "{why:?}");
+    assert!(why[1..].iter().all(|w| w.starts_with("not scraped after an earlier scrape failed")), "{why:?}");
 }
 
 #[tokio::test]

@@ -11,6 +11,9 @@ use steth_core::config::{DurationUnit, Plan};
 use steth_core::evidence::{Bucket, HistogramWindow, MetricsEvidence, PhaseResult, QueryHistogram, Slot};
 use tokio::sync::Mutex;
 
+/// The longest one scrape may take (less when the target's timeout is shorter).
+const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// What to do without a `query_histogram` in the config.
 const HOW_TO_NAME: &str = "name it under [metrics] query_histogram";
 
@@ -18,10 +21,13 @@ const HOW_TO_NAME: &str = "name it under [metrics] query_histogram";
 type Reading = BTreeMap<String, Result<Totals, String>>;
 
 struct State {
-    /// The family, its unit and whether the config named it, once known.
+    /// The family and its unit, once known.
     family: Result<(String, DurationUnit), String>,
     open: Option<(String, &'static str, Result<Reading, String>)>,
     windows: Vec<HistogramWindow>,
+    /// The first scrape that failed during the load phases: later ones are skipped, so a
+    /// stalling endpoint costs one timeout, not two per phase.
+    broken: Option<String>,
 }
 
 /// Snapshots the service's query-duration histogram around every load phase.
@@ -39,7 +45,8 @@ impl MetricsObserver {
     /// kept and reported by [`MetricsObserver::finish`].
     pub async fn connect(plan: &Plan) -> Option<MetricsObserver> {
         let target = plan.metrics.as_ref()?;
-        let timeout = plan.target.as_ref().map_or(Duration::from_secs(10), |t| t.timeout.min(Duration::from_secs(10)));
+        // Each phase waits for two scrapes: a stalling endpoint must not eat the load's time bound.
+        let timeout = plan.target.as_ref().map_or(SCRAPE_TIMEOUT, |t| t.timeout.min(SCRAPE_TIMEOUT));
         let scraper = Scraper::new(target.url.clone(), MAX_BODY, timeout);
         let url = steth_core::config::redact_url(target.url.as_str());
         Some(Self::with_scraper(url, scraper, target.query_histogram.clone()).await)
@@ -51,7 +58,7 @@ impl MetricsObserver {
         scraper: Result<Scraper, String>,
         configured: Option<String>,
     ) -> MetricsObserver {
-        let state = State { family: Err("not scraped yet".into()), open: None, windows: Vec::new() };
+        let state = State { family: Err("not scraped yet".into()), open: None, windows: Vec::new(), broken: None };
         let mut observer = MetricsObserver { url, scraper, configured, failed: None, state: Mutex::new(state) };
         match observer.read().await {
             Err(e) => observer.failed = Some(e),
@@ -78,6 +85,18 @@ impl MetricsObserver {
             }),
         };
         Slot::collected(MetricsEvidence { url, query_histogram })
+    }
+
+    /// A scrape, unless an earlier one failed during the load phases (then its error).
+    async fn read_unless_broken(&self) -> Result<Reading, String> {
+        if let Some(e) = &self.state.lock().await.broken {
+            return Err(format!("not scraped after an earlier scrape failed ({e})"));
+        }
+        let reading = self.read().await;
+        if let Err(e) = &reading {
+            self.state.lock().await.broken.get_or_insert_with(|| e.clone());
+        }
+        reading
     }
 
     fn candidate(&self, family: &str) -> bool {
@@ -163,7 +182,7 @@ impl PhaseObserver for MetricsObserver {
             if self.failed.is_some() {
                 return;
             }
-            let reading = self.read().await;
+            let reading = self.read_unless_broken().await;
             self.state.lock().await.open = Some((endpoint, phase, reading));
         })
     }
@@ -173,7 +192,7 @@ impl PhaseObserver for MetricsObserver {
             if self.failed.is_some() {
                 return;
             }
-            let after = self.read().await;
+            let after = self.read_unless_broken().await;
             let mut state = self.state.lock().await;
             let Some((endpoint, phase, before)) = state.open.take() else { return };
             if endpoint != info.endpoint || phase != info.phase {
@@ -186,30 +205,22 @@ impl PhaseObserver for MetricsObserver {
                 state.family = self.resolve(reading);
             }
             let Ok((family, unit)) = &state.family else { return };
-            let pick = |r: Result<Reading, String>| -> Result<Totals, String> {
-                match r?.remove(family) {
-                    Some(totals) => totals,
-                    None => Ok(Totals::default()),
+            let measured = match (before, after) {
+                (Ok(mut b), Ok(mut a)) => {
+                    let empty = || Ok(Totals::default());
+                    match (b.remove(family).unwrap_or_else(empty), a.remove(family).unwrap_or_else(empty)) {
+                        (Ok(b), Ok(a)) => delta(&b, &a, *unit),
+                        (Err(e), _) | (_, Err(e)) => Err(e),
+                    }
                 }
+                (Err(e), _) | (_, Err(e)) => Err(e),
             };
-            let measured = match (pick(before), pick(after)) {
-                (Ok(b), Ok(a)) => delta(&b, &a, *unit),
-                (Err(e), _) | (_, Err(e)) => Err(format!("scrape failed: {e}")),
+            let (buckets, count, sum_ms, incomplete) = match measured {
+                Ok((buckets, count, sum_ms)) => (buckets, count, sum_ms, None),
+                Err(why) => (Vec::new(), 0, 0.0, Some(why)),
             };
-            let window = match measured {
-                Ok((buckets, count, sum_ms)) => {
-                    HistogramWindow { endpoint, phase: phase.to_string(), buckets, count, sum_ms, incomplete: None }
-                }
-                Err(why) => HistogramWindow {
-                    endpoint,
-                    phase: phase.to_string(),
-                    buckets: Vec::new(),
-                    count: 0,
-                    sum_ms: 0.0,
-                    incomplete: Some(why),
-                },
-            };
-            state.windows.push(window);
+            let phase = phase.to_string();
+            state.windows.push(HistogramWindow { endpoint, phase, buckets, count, sum_ms, incomplete });
         })
     }
 }
