@@ -31,8 +31,10 @@ declare_item! {
     /// inside the bucket that holds it, as PromQL's `histogram_quantile` does. A p99 in the
     /// `+Inf` bucket is only known to exceed the last finite bound: a `fail` when that bound is
     /// already at the threshold, otherwise a `warn` (add larger buckets). A counter reset or a
-    /// failed scrape marks a window incomplete; it is listed and left out. The histogram pools
-    /// all statements of a window, so the per-statement estimates below are listed as supporting
+    /// failed scrape marks a window incomplete; it is listed and left out, and a histogram that
+    /// observed nothing while PostgreSQL counted statements is not trusted. The histogram times
+    /// statements as the service sees them (the network round trip included) and pools all
+    /// statements of a window, so the per-statement estimates below are listed as supporting
     /// findings when `pg_stat_statements` is available.
     ///
     /// *`pg_stat_statements` estimate.* stethoscope snapshots `pg_stat_statements` right before
@@ -50,7 +52,9 @@ declare_item! {
     /// `"2.1" = "50ms"`.
     ///
     /// ## How to fix
-    /// Look up the statement in the report, then get its real plan on a staging copy:
+    /// Look up the statement in the report (with the service histogram, the report names the
+    /// endpoint whose queries are slow, and the `pg_stat_statements` findings or the histogram's
+    /// own labels name the statement), then get its real plan on a staging copy:
     ///
     /// ```sql
     /// EXPLAIN (ANALYZE, BUFFERS) SELECT ... ;  -- only for reads; wrap writes in BEGIN/ROLLBACK
