@@ -24,7 +24,9 @@ declare_item! {
     /// Sources: **pg** with **load**. stethoscope loads one endpoint at a time, so the peak is
     /// the busiest load phase: its request rate times its database time per request, both from
     /// the `pg_stat_statements` deltas around the phase (statement time ÷ requests, which is the
-    /// mean query time × queries per request: a request's queries all need a connection). The database server's
+    /// mean query time × queries per request: a request's queries all need a connection), or,
+    /// without `pg_stat_statements`, from the service's query-duration histogram over the same
+    /// phase (its sum and count; the report says which). The database server's
     /// core count comes from the config (`[postgres] cores = 8`), because PostgreSQL cannot
     /// report it; without it the item is `not assessed`. Example: 400 requests/s × 0.015 s ×
     /// 1.3 = 7.8, so 8 from the first term; an 8-core server gives 16, and 16 is the
@@ -74,11 +76,34 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let workload = pg.workload.get()?;
     let activity = pg.activity.get()?;
     // Phases run one endpoint at a time: the busiest window is the peak demand.
+    let histogram = evidence.metrics.data().and_then(|m| m.query_histogram.data());
     let mut busiest: Option<Demand<'_>> = None;
+    let mut method = "pg_stat_statements";
     for w in workload.windows.iter().filter(|w| w.phase != "baseline" && w.requests > 0 && w.secs > 0.0) {
-        let window = w.statements.get()?;
-        let db_ms: f64 = window.statements.iter().map(|s| s.calls as f64 * s.mean_ms).sum();
-        let calls: u64 = window.statements.iter().map(|s| s.calls).sum();
+        // Statement time from pg_stat_statements, or else the service's own query-duration
+        // histogram over the same phase (its sum and count).
+        let (db_ms, calls) = match (&w.statements, histogram) {
+            (crate::evidence::Slot::Collected { data }, _) => (
+                data.statements.iter().map(|s| s.calls as f64 * s.mean_ms).sum::<f64>(),
+                data.statements.iter().map(|s| s.calls).sum::<u64>(),
+            ),
+            (statements, Some(h)) => {
+                let Some(hw) = h
+                    .windows
+                    .iter()
+                    .find(|hw| hw.endpoint == w.endpoint && hw.phase == w.phase && hw.incomplete.is_none())
+                else {
+                    statements.get()?;
+                    continue;
+                };
+                method = "the service's query-duration histogram";
+                (hw.sum_ms, hw.count)
+            }
+            (statements, None) => {
+                statements.get()?;
+                continue;
+            }
+        };
         let demand = Demand { window: w, db_ms, calls };
         if busiest.as_ref().is_none_or(|b| demand.busy() > b.busy()) {
             busiest = Some(demand);
@@ -111,7 +136,8 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let floor = f64::from(cores) * 2.0;
     let recommended = first.max(floor);
     let observed = f64::from(activity.peak_sessions);
-    let calculation = format!("recommended max({formula}, {cores} cores × 2 = {floor}) = {recommended}");
+    let calculation =
+        format!("recommended max({formula}, {cores} cores × 2 = {floor}) = {recommended}; query time from {method}");
     let findings = vec![
         calculation.clone(),
         format!("the service held {} connection(s) at most ({})", activity.peak_sessions, activity.peak_at),
@@ -225,6 +251,39 @@ mod tests {
         // A pool of 4 kept 10 connections' worth of work waiting: saturated, too small.
         let o = expect(&POOL_SIZE, &audit(4, 2, 250.0, Some(2)), Status::Fail);
         assert!(o.evidence.contains("too small"), "{o:?}");
+    }
+
+    #[test]
+    fn without_pg_stat_statements_the_service_histogram_gives_the_query_time() {
+        use crate::evidence::{HistogramWindow, MetricsEvidence, QueryHistogram};
+        let mut ev = audit(13, 2, 250.0, Some(2));
+        let Slot::Collected { data: p } = &mut ev.pg else { unreachable!() };
+        let Slot::Collected { data: workload } = &mut p.workload else { unreachable!() };
+        for w in &mut workload.windows {
+            w.statements = Slot::unavailable("pg_stat_statements is not preloaded");
+        }
+        expect(&POOL_SIZE, &ev, Status::NotAssessed);
+        // 400 queries of 250 ms in the 10 s window: 10 busy, × 1.3 = 13.
+        let window = HistogramWindow {
+            endpoint: "GET /a".into(),
+            phase: "normal".into(),
+            buckets: Vec::new(),
+            count: 400,
+            sum_ms: 100_000.0,
+            incomplete: None,
+        };
+        let histogram = QueryHistogram {
+            family: "db_query_duration_seconds".into(),
+            unit: "seconds".into(),
+            configured: false,
+            windows: vec![window],
+        };
+        ev.metrics = Slot::collected(MetricsEvidence {
+            url: "http://a/metrics".into(),
+            query_histogram: Slot::collected(histogram),
+        });
+        let o = expect(&POOL_SIZE, &ev, Status::Pass);
+        assert!(o.evidence.ends_with("= 13; query time from the service's query-duration histogram"), "{o:?}");
     }
 
     #[test]
