@@ -24,8 +24,10 @@ declare_item! {
     /// traffic against the same database in that window is counted too, so run the audit on a
     /// quiet environment. A statistics reset or deallocated entries inside the window are
     /// reported as incomplete figures. Without `pg_stat_statements` (preloaded through
-    /// `shared_preload_libraries` and created in the database) the item is `not assessed`, with
-    /// the command that enables it. Static analysis of queries inside loops is not built yet.
+    /// `shared_preload_libraries` and created in the database) the count of the service's own
+    /// query-duration histogram over the phase stands in (read from `[metrics]`, see 2.1), and
+    /// no statement can be named; with neither, the item is `not assessed`, with the command
+    /// that enables `pg_stat_statements`. Static analysis of queries inside loops is not built yet.
     /// Override the per-request limit with `"2.4" = "5"` under `[thresholds]`.
     ///
     /// ## How to fix
@@ -62,11 +64,34 @@ struct EndpointQueries<'a> {
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let workload = evidence.pg.get()?.workload.get()?;
     let limit = threshold.count().unwrap_or(10) as f64;
+    let histogram = evidence.metrics.data().and_then(|m| m.query_histogram.data());
     let mut measured = Vec::new();
     for w in workload.windows.iter().filter(|w| w.phase == "normal" && w.requests > 0) {
-        let window = w.statements.get()?;
-        let calls: u64 = window.statements.iter().map(|s| s.calls).sum();
         let requests = w.requests as f64;
+        let window = match (&w.statements, histogram) {
+            (crate::evidence::Slot::Collected { data }, _) => data,
+            // Without pg_stat_statements the service's own query-duration histogram counts the
+            // queries of the same phase; no statement can be named then.
+            (statements, Some(h)) => {
+                let found = h
+                    .windows
+                    .iter()
+                    .find(|hw| hw.endpoint == w.endpoint && hw.phase == w.phase && hw.incomplete.is_none());
+                let Some(hw) = found else {
+                    statements.get()?;
+                    continue;
+                };
+                measured.push(EndpointQueries {
+                    endpoint: &w.endpoint,
+                    per_request: hw.count as f64 / requests,
+                    top: None,
+                    incomplete: None,
+                });
+                continue;
+            }
+            (statements, None) => statements.get()?,
+        };
+        let calls: u64 = window.statements.iter().map(|s| s.calls).sum();
         measured.push(EndpointQueries {
             endpoint: &w.endpoint,
             per_request: calls as f64 / requests,
@@ -110,6 +135,40 @@ fn describe(m: &EndpointQueries<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_pg_stat_statements_the_service_histogram_counts_queries() {
+        use crate::catalog::testing::{pg, window};
+        use crate::evidence::{HistogramWindow, MetricsEvidence, PgWorkload, QueryHistogram, Slot};
+        let mut w = window("GET /orders", "normal", 100);
+        w.statements = Slot::unavailable("pg_stat_statements is not preloaded");
+        let mut p = pg();
+        p.workload = Slot::collected(PgWorkload { windows: vec![w] });
+        let mut ev = crate::catalog::testing::with_pg(p);
+        expect(&NO_N_PLUS_ONE, &ev, Status::NotAssessed);
+        let histogram = |count| QueryHistogram {
+            family: "db_query_duration_seconds".into(),
+            unit: "seconds".into(),
+            configured: false,
+            windows: vec![HistogramWindow {
+                endpoint: "GET /orders".into(),
+                phase: "normal".into(),
+                buckets: Vec::new(),
+                count,
+                sum_ms: 1.0,
+                incomplete: None,
+            }],
+        };
+        let metrics = |count| MetricsEvidence {
+            url: "http://a/metrics".into(),
+            query_histogram: Slot::collected(histogram(count)),
+        };
+        ev.metrics = Slot::collected(metrics(2_300));
+        let o = expect(&NO_N_PLUS_ONE, &ev, Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("23.0 queries per request (GET /orders)"));
+        ev.metrics = Slot::collected(metrics(300));
+        expect(&NO_N_PLUS_ONE, &ev, Status::Pass);
+    }
     use crate::catalog::testing::{expect, expect_with, window, with_windows};
     use crate::evidence::{PhaseWindow, Slot, StatementDelta, StatementWindow};
     use crate::outcome::Status;
