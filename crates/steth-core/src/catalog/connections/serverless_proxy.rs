@@ -25,6 +25,8 @@ declare_item! {
     /// `pooler.supabase.com`, Neon's `-pooler` endpoints) or by PgBouncer's admin console, the
     /// virtual database `pgbouncer` that PostgreSQL itself does not have (it answers
     /// `SHOW VERSION`, or refuses with PgBouncer's "not allowed"): found, the item passes.
+    /// Where PostgreSQL answers directly, that one attempt shows in its log as a failed
+    /// connection to database `pgbouncer`; it runs only for services declared serverless.
     /// When the server listens on another port than the one dialled, something forwards the
     /// connection, a pooler stethoscope does not recognise or only a port mapping, and the
     /// item warns. Otherwise the service reaches PostgreSQL directly
