@@ -122,6 +122,9 @@ fn sample(line: &str) -> Result<Sample, String> {
     Ok(Sample { name: name.to_string(), labels, value })
 }
 
+/// Most labels one sample may carry; the duplicate check is quadratic in them.
+const MAX_LABELS: usize = 128;
+
 /// Label names and their unescaped values.
 type Labels = Vec<(String, String)>;
 
@@ -137,6 +140,9 @@ fn label_set(mut rest: &str) -> Result<(Labels, &str), String> {
         let name = rest[..eq].trim();
         if name.is_empty() || name.contains(':') || !is_metric_name(name) {
             return Err(format!("invalid label name `{name}`"));
+        }
+        if labels.len() == MAX_LABELS {
+            return Err(format!("more than {MAX_LABELS} labels"));
         }
         if labels.iter().any(|(n, _)| n == name) {
             return Err(format!("label `{name}` appears twice"));

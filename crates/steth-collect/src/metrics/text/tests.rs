@@ -82,6 +82,9 @@ fn garbage_is_an_error_naming_the_line() {
         assert!(e.what.contains(what), "{text:?}: {e}");
         assert!(e.to_string().starts_with(&format!("line {}: ", e.line)), "{e}");
     }
+    let many: Vec<String> = (0..200).map(|i| format!("l{i}=\"v\"")).collect();
+    let e = all(&format!("up{{{}}} 1", many.join(","))).unwrap_err();
+    assert!(e.what.contains("more than 128 labels"), "{e}");
     let long = format!("{} oops", "x".repeat(200));
     let e = all(&long).unwrap_err();
     assert!(e.excerpt.ends_with('…') && e.excerpt.chars().count() == 81, "{e}");
