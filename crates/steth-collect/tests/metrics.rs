@@ -330,3 +330,99 @@ async fn garbage_non_text_and_errors_are_clear() {
     let error = Scraper::new(url, MAX_BODY, Duration::from_secs(1)).expect("client").scrape(|_| true).await;
     assert!(error.expect_err("nobody listens").to_string().contains("connection failed"));
 }
+
+/// A service counting its requests in `http_requests_total{method,route,status}`: `GET /a` and
+/// `GET /b` by their route, `GET /raw` by a raw path (`/raw/7`), with a duration histogram, pool
+/// gauges and cache counters. Returns its base URL and its own count per route.
+async fn red_service() -> (String, Arc<Mutex<BTreeMap<String, u64>>>) {
+    type Counts = Arc<Mutex<BTreeMap<String, u64>>>;
+    let counts = Counts::default();
+    let count = |route: &'static str| {
+        move |State(c): State<Counts>| async move {
+            *c.lock().unwrap().entry(route.to_string()).or_default() += 1;
+        }
+    };
+    let render = |State(c): State<Counts>| async move {
+        let mut out = String::from("# HELP http_requests_total Requests\n# TYPE http_requests_total counter\n");
+        for (route, n) in c.lock().unwrap().iter() {
+            let _ = writeln!(out, "http_requests_total{{method=\"GET\",route=\"{route}\",status=\"200\"}} {n}");
+        }
+        out.push_str("# TYPE http_request_duration_seconds histogram\n");
+        out.push_str("http_request_duration_seconds_bucket{method=\"GET\",route=\"/a\",le=\"+Inf\"} 1\n");
+        out.push_str("http_request_duration_seconds_count{method=\"GET\",route=\"/a\"} 1\n");
+        out.push_str("# TYPE db_pool_connections gauge\n");
+        for state in ["active", "idle", "waiting"] {
+            let _ = writeln!(out, "db_pool_connections{{state=\"{state}\"}} 1");
+        }
+        out.push_str("# TYPE cache_requests_total counter\ncache_requests_total{result=\"hit\"} 0\n");
+        out
+    };
+    let app = Router::new()
+        .route("/a", get(count("/a")))
+        .route("/b", get(count("/b")))
+        .route("/raw", get(count("/raw/7")))
+        .route("/metrics", get(render))
+        .with_state(counts.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), counts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn families_are_listed_and_each_phase_gets_its_request_counter_growth() {
+    let (base, counts) = red_service().await;
+    let plan = plan(&base, "/metrics", &["/a", "/b", "/raw"]);
+    let observer = MetricsObserver::connect(&plan).await.expect("[metrics] is set");
+    let (_tx, stop) = tokio::sync::watch::channel(false);
+    let load = steth_collect::load::run(&plan, &[&observer], None, stop).await;
+    assert!(matches!(load, Slot::Collected { .. }), "{load:?}");
+    let metrics = observer.finish();
+    let Slot::Collected { data: m } = &metrics else { panic!("{metrics:?}") };
+
+    // The first scrape had no request series yet; later ones fill in the counter's labels.
+    let families = m.families.get().expect("families");
+    let names: Vec<&str> = families.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["cache_requests_total", "db_pool_connections", "http_request_duration_seconds", "http_requests_total"]
+    );
+    let counter = &families[3];
+    assert_eq!((counter.kind.as_str(), counter.series), ("counter", 3));
+    assert_eq!(counter.labels, ["method", "route", "status"]);
+    assert_eq!(counter.values["route"], ["/a", "/b", "/raw/7"]);
+    assert_eq!(families[1].values["state"], ["active", "idle", "waiting"]);
+    assert_eq!(families[2].kind, "histogram");
+
+    // Every request the service counted fell inside its endpoint's windows, and each window's
+    // estimate of what was sent (warm-up included) is within one request of it.
+    let requests = m.requests.get().expect("request windows");
+    assert_eq!(requests.family, "http_requests_total");
+    assert_eq!(requests.windows.len(), 6, "{:?}", requests.windows);
+    let served = counts.lock().unwrap().clone();
+    for (endpoint, route) in [("GET /a", "/a"), ("GET /b", "/b")] {
+        let windows: Vec<_> = requests.windows.iter().filter(|w| w.endpoint == endpoint).collect();
+        let counted: f64 = windows.iter().map(|w| w.counted).sum();
+        assert_eq!(counted, served[route] as f64, "{windows:?}");
+        for w in windows {
+            assert!(w.incomplete.is_none() && (w.counted - w.sent as f64).abs() <= 1.0, "{w:?}");
+        }
+    }
+    // GET /raw's requests grew a series under another route: counted nowhere, named.
+    let raw: Vec<_> = requests.windows.iter().filter(|w| w.endpoint == "GET /raw").collect();
+    assert!(raw.iter().all(|w| w.counted == 0.0 && w.elsewhere > 0.0), "{raw:?}");
+    let named = raw[1].largest_elsewhere.as_deref();
+    assert_eq!(named, Some("method=\"GET\", route=\"/raw/7\", status=\"200\""));
+
+    let evidence = Evidence { metrics, ..Evidence::default() };
+    let assess = |id: &str| {
+        let item = catalog::find(id).expect("item");
+        item.assess(&evidence, &item.default_threshold)
+    };
+    let red = assess("5.2");
+    assert_eq!(red.status, Status::Fail, "{red:?}");
+    assert!(red.evidence.starts_with("GET /raw ("), "{red:?}");
+    assert_eq!(assess("4.7").status, Status::Pass);
+    assert_eq!(assess("5.7").status, Status::Fail);
+    assert_eq!(assess("5.8").measured.as_deref(), Some("missing: misses"));
+}

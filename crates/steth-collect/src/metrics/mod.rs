@@ -3,6 +3,7 @@
 //! deltas around each load phase.
 
 mod observer;
+mod requests;
 mod scrape;
 pub mod text;
 

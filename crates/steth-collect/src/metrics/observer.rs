@@ -1,14 +1,19 @@
 //! Scrapes the service's metrics right before and right after each load phase and keeps the
-//! query-duration histogram's deltas, attributed to the phase's endpoint (evidence for 2.1).
+//! query-duration histogram's deltas, attributed to the phase's endpoint (evidence for 2.1), the
+//! families exposed (4.7, 5.2, 5.7, 5.8) and the request counter's growth per phase (5.2).
 
+use super::requests::{METHOD_LABELS, ROUTE_LABELS, Series, growth, is_request_counter, mentions_requests};
 use super::scrape::{MAX_BODY, Scraper};
-use super::text::{Exposition, Totals, family_of, histogram};
+use super::text::{Exposition, Shape, Totals, family_of, histogram};
 use crate::load::{PhaseInfo, PhaseObserver};
 use futures_util::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use steth_core::config::{DurationUnit, Plan};
-use steth_core::evidence::{Bucket, HistogramWindow, MetricsEvidence, PhaseResult, QueryHistogram, Slot};
+use steth_core::evidence::{
+    Bucket, HistogramWindow, MetricFamily, MetricsEvidence, PhaseResult, QueryHistogram, RequestCounting,
+    RequestWindow, Slot,
+};
 use tokio::sync::Mutex;
 
 /// The longest one scrape may take (less when the target's timeout is shorter).
@@ -18,16 +23,65 @@ const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
 const HOW_TO_NAME: &str = "name it under [metrics] query_histogram";
 
 /// The candidate histogram families of one scrape, each summed over its label sets.
-type Reading = BTreeMap<String, Result<Totals, String>>;
+type Histograms = BTreeMap<String, Result<Totals, String>>;
+
+/// What one scrape gives.
+struct Reading {
+    histograms: Histograms,
+    families: BTreeMap<String, Shape>,
+    /// The request counters' series, by family.
+    requests: BTreeMap<String, Series>,
+}
 
 struct State {
     /// The family and its unit, once known.
     family: Result<(String, DurationUnit), String>,
     open: Option<(String, &'static str, Result<Reading, String>)>,
     windows: Vec<HistogramWindow>,
+    /// Every family seen in any scrape.
+    families: BTreeMap<String, Shape>,
+    /// The request counter watched, once one is seen.
+    request_family: Option<String>,
+    request_windows: Vec<RequestWindow>,
     /// The first scrape that failed during the load phases: later ones are skipped, so a
     /// stalling endpoint costs one timeout, not two per phase.
     broken: Option<String>,
+}
+
+impl State {
+    /// Adds a scrape's families to those seen, and picks the request counter once one shows.
+    fn absorb(&mut self, reading: &Reading) {
+        for (name, shape) in &reading.families {
+            let seen = self.families.entry(name.clone()).or_default();
+            seen.kind.clone_from(&shape.kind);
+            seen.series = seen.series.max(shape.series);
+            for (label, values) in &shape.labels {
+                let kept = seen.labels.entry(label.clone()).or_default();
+                for v in values {
+                    if kept.len() < super::text::MAX_LABEL_VALUES {
+                        kept.insert(v.clone());
+                    }
+                }
+            }
+        }
+        // The counter with method and route labels, else any; a better one replaces an unlabelled
+        // one (a counter registered on first use shows up late), and its windows start over.
+        let labelled = |name: &String| {
+            let shape = &self.families[name];
+            let has = |names: &[&str]| shape.labels.keys().any(|l| names.contains(&l.as_str()));
+            has(&METHOD_LABELS) && has(&ROUTE_LABELS)
+        };
+        if self.request_family.as_ref().is_some_and(labelled) {
+            return;
+        }
+        let best = reading.requests.keys().find(|n| labelled(n)).or_else(|| reading.requests.keys().next());
+        if best.is_some() && best != self.request_family.as_ref() && best.is_some_and(labelled) {
+            self.request_windows.clear();
+            self.request_family = best.cloned();
+        } else if self.request_family.is_none() {
+            self.request_family = best.cloned();
+        }
+    }
 }
 
 /// Snapshots the service's query-duration histogram around every load phase.
@@ -35,6 +89,10 @@ pub struct MetricsObserver {
     url: String,
     scraper: Result<Scraper, String>,
     configured: Option<String>,
+    /// Each endpoint's method and path template, by display name.
+    routes: BTreeMap<String, (String, String)>,
+    /// The warm-up before each phase's measured requests.
+    warmup: Duration,
     /// Why the first scrape failed; the observer then does nothing more.
     failed: Option<String>,
     state: Mutex<State>,
@@ -49,7 +107,21 @@ impl MetricsObserver {
         let timeout = plan.target.as_ref().map_or(SCRAPE_TIMEOUT, |t| t.timeout.min(SCRAPE_TIMEOUT));
         let scraper = Scraper::new(target.url.clone(), MAX_BODY, timeout);
         let url = steth_core::config::redact_url(target.url.as_str());
-        Some(Self::with_scraper(url, scraper, target.query_histogram.clone()).await)
+        let observer = Self::with_scraper(url, scraper, target.query_histogram.clone()).await;
+        let routes = plan.endpoints.iter().map(|e| (e.name.clone(), e.method.clone(), e.path.clone()));
+        Some(observer.for_endpoints(routes, plan.load.warmup))
+    }
+
+    /// Watches the request counter for these endpoints (display name, method, path template),
+    /// each phase preceded by `warmup`.
+    pub fn for_endpoints(
+        mut self,
+        routes: impl IntoIterator<Item = (String, String, String)>,
+        warmup: Duration,
+    ) -> Self {
+        self.routes = routes.into_iter().map(|(name, method, path)| (name, (method, path))).collect();
+        self.warmup = warmup;
+        self
     }
 
     /// An observer scraping with `scraper`; `configured` names the family, else it is detected.
@@ -58,11 +130,26 @@ impl MetricsObserver {
         scraper: Result<Scraper, String>,
         configured: Option<String>,
     ) -> MetricsObserver {
-        let state = State { family: Err("not scraped yet".into()), open: None, windows: Vec::new(), broken: None };
-        let mut observer = MetricsObserver { url, scraper, configured, failed: None, state: Mutex::new(state) };
+        let state = State {
+            family: Err("not scraped yet".into()),
+            open: None,
+            windows: Vec::new(),
+            families: BTreeMap::new(),
+            request_family: None,
+            request_windows: Vec::new(),
+            broken: None,
+        };
+        let (routes, warmup) = (BTreeMap::new(), Duration::ZERO);
+        let mut observer =
+            MetricsObserver { url, scraper, configured, routes, warmup, failed: None, state: Mutex::new(state) };
         match observer.read().await {
             Err(e) => observer.failed = Some(e),
-            Ok(reading) => observer.state.get_mut().family = observer.resolve(&reading),
+            Ok(reading) => {
+                let family = observer.resolve(&reading.histograms);
+                let state = observer.state.get_mut();
+                state.family = family;
+                state.absorb(&reading);
+            }
         }
         observer
     }
@@ -84,7 +171,27 @@ impl MetricsObserver {
                 windows: state.windows,
             }),
         };
-        Slot::collected(MetricsEvidence { url, query_histogram })
+        let families = state
+            .families
+            .into_iter()
+            .map(|(name, shape)| MetricFamily {
+                name,
+                kind: shape.kind,
+                labels: shape.labels.keys().cloned().collect(),
+                values: shape.labels.into_iter().map(|(l, v)| (l, v.into_iter().collect())).collect(),
+                series: shape.series,
+            })
+            .collect();
+        let requests = match state.request_family {
+            None => Slot::unavailable(format!(
+                "the metrics at {url} expose no request counter (a counter whose name holds `request`)"
+            )),
+            Some(_) if state.request_windows.is_empty() => {
+                Slot::unavailable("no load phase ran, so the request counter was not watched")
+            }
+            Some(family) => Slot::collected(RequestCounting { family, windows: state.request_windows }),
+        };
+        Slot::collected(MetricsEvidence { url, query_histogram, families: Slot::collected(families), requests })
     }
 
     /// A scrape, unless an earlier one failed during the load phases (then its error).
@@ -112,11 +219,26 @@ impl MetricsObserver {
     /// One scrape: every candidate family (declared a histogram or with `le` buckets), summed.
     async fn read(&self) -> Result<Reading, String> {
         let scraper = self.scraper.as_ref().map_err(Clone::clone)?;
-        let expo = scraper.scrape(|name| self.candidate(family_of(name))).await.map_err(|e| e.to_string())?;
-        Ok(self.candidates(&expo))
+        let keep = |name: &str| self.candidate(family_of(name)) || mentions_requests(name);
+        let expo = scraper.scrape(keep).await.map_err(|e| e.to_string())?;
+        let mut requests: BTreeMap<String, Series> = BTreeMap::new();
+        let counters: Vec<&String> =
+            expo.families.iter().filter(|(n, s)| is_request_counter(n, s)).map(|(n, _)| n).collect();
+        for sample in &expo.samples {
+            let family = counters
+                .iter()
+                .copied()
+                .find(|f| sample.name == **f || sample.name.strip_suffix("_total") == Some(f.as_str()));
+            if let Some(family) = family {
+                let mut labels = sample.labels.clone();
+                labels.sort();
+                *requests.entry(family.to_string()).or_default().entry(labels).or_default() += sample.value;
+            }
+        }
+        Ok(Reading { histograms: self.candidates(&expo), families: expo.families, requests })
     }
 
-    fn candidates(&self, expo: &Exposition) -> Reading {
+    fn candidates(&self, expo: &Exposition) -> Histograms {
         let mut names: Vec<&str> = expo.histograms.iter().map(String::as_str).filter(|f| self.candidate(f)).collect();
         names.extend(expo.samples.iter().filter_map(|s| s.name.strip_suffix("_bucket")).filter(|f| self.candidate(f)));
         names.sort_unstable();
@@ -125,7 +247,7 @@ impl MetricsObserver {
     }
 
     /// The family to read and its unit, or why there is none: the unit is never guessed.
-    fn resolve(&self, reading: &Reading) -> Result<(String, DurationUnit), String> {
+    fn resolve(&self, reading: &Histograms) -> Result<(String, DurationUnit), String> {
         let url = &self.url;
         let family = match (&self.configured, reading.keys().collect::<Vec<_>>().as_slice()) {
             (Some(name), []) => return Err(format!("the metrics at {url} have no `{name}` histogram")),
@@ -186,11 +308,15 @@ impl PhaseObserver for MetricsObserver {
                 return;
             }
             let reading = self.read_unless_broken().await;
-            self.state.lock().await.open = Some((endpoint, phase, reading));
+            let mut state = self.state.lock().await;
+            if let Ok(r) = &reading {
+                state.absorb(r);
+            }
+            state.open = Some((endpoint, phase, reading));
         })
     }
 
-    fn after<'a>(&'a self, info: &'a PhaseInfo, _: &'a PhaseResult) -> BoxFuture<'a, ()> {
+    fn after<'a>(&'a self, info: &'a PhaseInfo, result: &'a PhaseResult) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             if self.failed.is_some() {
                 return;
@@ -201,15 +327,49 @@ impl PhaseObserver for MetricsObserver {
             if endpoint != info.endpoint || phase != info.phase {
                 return;
             }
+            if let Ok(r) = &after {
+                state.absorb(r);
+            }
+            if let Some((method, route)) = self.routes.get(&endpoint) {
+                // The engine counts measured requests only; the warm-up sent requests at the same
+                // rate, and the service counted them inside this window.
+                let warmup = result.target_rate.unwrap_or(result.achieved_rate) * self.warmup.as_secs_f64();
+                let sent = result.requests + warmup.round() as u64;
+                let window = state.request_family.clone().map(|family| {
+                    let series = |r: &Result<Reading, String>| match r {
+                        Ok(r) => Ok(r.requests.get(&family).cloned().unwrap_or_default()),
+                        Err(e) => Err(e.clone()),
+                    };
+                    let grown =
+                        series(&before).and_then(|b| series(&after).and_then(|a| growth(&b, &a, method, route)));
+                    let (counted, elsewhere, largest_elsewhere, incomplete) = match grown {
+                        Ok((c, e, l)) => (c, e, l, None),
+                        Err(why) => (0.0, 0.0, None, Some(why)),
+                    };
+                    RequestWindow {
+                        endpoint: endpoint.clone(),
+                        phase: phase.to_string(),
+                        method: method.clone(),
+                        route: route.clone(),
+                        sent,
+                        counted,
+                        elsewhere,
+                        largest_elsewhere,
+                        incomplete,
+                    }
+                });
+                state.request_windows.extend(window);
+            }
             // A histogram registered on first use appears only once the service has run a query.
             if state.family.is_err()
                 && let Ok(reading) = &after
             {
-                state.family = self.resolve(reading);
+                state.family = self.resolve(&reading.histograms);
             }
             let Ok((family, unit)) = &state.family else { return };
             let measured = match (before, after) {
-                (Ok(mut b), Ok(mut a)) => {
+                (Ok(b), Ok(a)) => {
+                    let (mut b, mut a) = (b.histograms, a.histograms);
                     let empty = || Ok(Totals::default());
                     match (b.remove(family).unwrap_or_else(empty), a.remove(family).unwrap_or_else(empty)) {
                         (Ok(b), Ok(a)) => delta(&b, &a, *unit),

@@ -41,6 +41,54 @@ pub struct Exposition {
     pub samples: Vec<Sample>,
     /// Every family a `# TYPE name histogram` line declares.
     pub histograms: BTreeSet<String>,
+    /// Every family exposed, kept or not: declared by a `# TYPE` line or, without one, each
+    /// sample name as an untyped family of its own.
+    pub families: BTreeMap<String, Shape>,
+}
+
+/// What one scrape shows of a family.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shape {
+    /// The declared type, or `untyped`.
+    pub kind: String,
+    /// Distinct values per label name (`le` and `quantile` left out), the first
+    /// [`MAX_LABEL_VALUES`] of each.
+    pub labels: BTreeMap<String, BTreeSet<String>>,
+    /// Series: every sample, or for a histogram or summary its `_count` samples.
+    pub series: u64,
+}
+
+/// Most distinct values kept per label of a family.
+pub const MAX_LABEL_VALUES: usize = 16;
+
+/// The family a sample belongs to: the declared family it names, with its suffix stripped.
+fn owner<'a>(families: &BTreeMap<String, Shape>, name: &'a str) -> (&'a str, bool) {
+    if families.contains_key(name) {
+        return (name, false);
+    }
+    for suffix in ["_bucket", "_count", "_sum", "_total", "_created"] {
+        if let Some(family) = name.strip_suffix(suffix)
+            && families.contains_key(family)
+        {
+            return (family, suffix == "_count");
+        }
+    }
+    (name, false)
+}
+
+fn record(families: &mut BTreeMap<String, Shape>, sample: &Sample) {
+    let (family, is_count) = owner(families, &sample.name);
+    let shape =
+        families.entry(family.to_string()).or_insert_with(|| Shape { kind: "untyped".into(), ..Shape::default() });
+    if !matches!(shape.kind.as_str(), "histogram" | "summary") || is_count {
+        shape.series += 1;
+    }
+    for (name, value) in sample.labels.iter().filter(|(n, _)| n != "le" && n != "quantile") {
+        let values = shape.labels.entry(name.clone()).or_default();
+        if values.len() < MAX_LABEL_VALUES {
+            values.insert(value.clone());
+        }
+    }
 }
 
 /// Parses exposition text, keeping the samples whose name `keep` accepts; every line is
@@ -65,10 +113,12 @@ pub fn parse(text: &str, keep: impl Fn(&str) -> bool) -> Result<Exposition, Pars
                 if kind == "histogram" {
                     out.histograms.insert(name.to_string());
                 }
+                out.families.entry(name.to_string()).or_default().kind = kind.to_string();
             }
             continue;
         }
         let sample = sample(line).map_err(|what| fail(&what))?;
+        record(&mut out.families, &sample);
         if keep(&sample.name) {
             out.samples.push(sample);
         }

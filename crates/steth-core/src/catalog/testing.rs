@@ -110,8 +110,8 @@ pub fn with_histogram(mut evidence: Evidence, windows: Vec<crate::evidence::Hist
     use crate::evidence::{MetricsEvidence, QueryHistogram};
     let family = "db_query_duration_seconds".into();
     let histogram = QueryHistogram { family, unit: "seconds".into(), configured: false, windows };
-    let metrics =
-        MetricsEvidence { url: "http://api.test/metrics".into(), query_histogram: Slot::collected(histogram) };
+    let query_histogram = Slot::collected(histogram);
+    let metrics = MetricsEvidence { url: "http://api.test/metrics".into(), query_histogram, ..Default::default() };
     evidence.metrics = Slot::collected(metrics);
     evidence
 }
@@ -253,4 +253,55 @@ pub fn with_activity(sessions: Vec<crate::evidence::AppSession>, observed_secs: 
         peak_at: "after normal GET /a".into(),
     });
     with_pg(p)
+}
+
+/// A metric family: `(label, values)` pairs, one series per value of the first label.
+pub fn family(name: &str, kind: &str, labels: &[(&str, &[&str])]) -> crate::evidence::MetricFamily {
+    crate::evidence::MetricFamily {
+        name: name.into(),
+        kind: kind.into(),
+        labels: labels.iter().map(|(l, _)| l.to_string()).collect(),
+        values: labels
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(l, v)| (l.to_string(), v.iter().map(|v| v.to_string()).collect()))
+            .collect(),
+        series: labels.first().map_or(1, |(_, v)| v.len().max(1) as u64),
+    }
+}
+
+/// Evidence whose metrics scrape exposed `families` and, when given, the request counter's
+/// windows.
+pub fn with_families(
+    families: Vec<crate::evidence::MetricFamily>,
+    requests: Option<Vec<crate::evidence::RequestWindow>>,
+) -> Evidence {
+    use crate::evidence::{MetricsEvidence, RequestCounting};
+    let requests = match requests {
+        Some(windows) => Slot::collected(RequestCounting { family: "http_requests_total".into(), windows }),
+        None => Slot::unavailable("no load phase ran, so the request counter was not watched"),
+    };
+    let metrics = MetricsEvidence {
+        url: "http://api.test/metrics".into(),
+        query_histogram: Slot::unavailable("not read"),
+        families: Slot::collected(families),
+        requests,
+    };
+    Evidence { metrics: Slot::collected(metrics), ..Evidence::default() }
+}
+
+/// A request-counter window: `sent` requests, `counted` of them by the endpoint's series.
+pub fn request_window(endpoint: &str, sent: u64, counted: f64) -> crate::evidence::RequestWindow {
+    let (method, route) = endpoint.split_once(' ').unwrap_or(("GET", endpoint));
+    crate::evidence::RequestWindow {
+        endpoint: endpoint.into(),
+        phase: "normal".into(),
+        method: method.into(),
+        route: route.into(),
+        sent,
+        counted,
+        elsewhere: 0.0,
+        largest_elsewhere: None,
+        incomplete: None,
+    }
 }

@@ -1,16 +1,75 @@
 //! Evidence from the service's Prometheus endpoint: the query-duration histogram's bucket
-//! deltas around each load phase, in milliseconds whatever the family's unit.
+//! deltas around each load phase, in milliseconds whatever the family's unit; the families
+//! exposed; the request counter's growth around each load phase.
 
 use super::Slot;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What the metrics collector read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricsEvidence {
     /// The scraped URL, credentials redacted.
     pub url: String,
     /// The query-duration histogram around each load phase (2.1).
     pub query_histogram: Slot<QueryHistogram>,
+    /// Every family the scrapes exposed (4.7, 5.2, 5.7, 5.8), by name.
+    #[serde(default)]
+    pub families: Slot<Vec<MetricFamily>>,
+    /// The request counter's growth around each load phase (5.2).
+    #[serde(default)]
+    pub requests: Slot<RequestCounting>,
+}
+
+/// One metric family as the scrapes exposed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricFamily {
+    /// The family's name (`http_requests_total`; a histogram's without `_bucket`).
+    pub name: String,
+    /// Its `# TYPE`: counter, gauge, histogram, summary, or untyped when none was declared.
+    pub kind: String,
+    /// Label names seen on its samples (`le` and `quantile` left out), sorted.
+    pub labels: Vec<String>,
+    /// Distinct values seen per label, the first [`MAX_LABEL_VALUES`] of each, sorted.
+    #[serde(default)]
+    pub values: BTreeMap<String, Vec<String>>,
+    /// Series in the scrape with the most of them (a histogram's or summary's `_count` series).
+    pub series: u64,
+}
+
+/// Most values kept per label of a family.
+pub const MAX_LABEL_VALUES: usize = 16;
+
+/// The request counter and its growth around each load phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestCounting {
+    /// The counter's family, e.g. `http_requests_total`.
+    pub family: String,
+    /// One window per load phase, in the order the phases ran.
+    pub windows: Vec<RequestWindow>,
+}
+
+/// The request counter's growth over one endpoint's load phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestWindow {
+    /// The endpoint's display name.
+    pub endpoint: String,
+    /// baseline, normal, stress or soak.
+    pub phase: String,
+    /// The endpoint's method, uppercase.
+    pub method: String,
+    /// The endpoint's path template.
+    pub route: String,
+    /// Requests stethoscope sent in the phase, warm-up included (estimated as rate × warm-up).
+    pub sent: u64,
+    /// Growth of the series whose method and route labels match the endpoint.
+    pub counted: f64,
+    /// Growth of every other series of the family.
+    pub elsewhere: f64,
+    /// The other series that grew the most, as `label="value"` pairs, when one did.
+    pub largest_elsewhere: Option<String>,
+    /// Why the growth cannot be trusted (a counter reset, a failed scrape).
+    pub incomplete: Option<String>,
 }
 
 /// A query-duration histogram family and its deltas per load phase.

@@ -17,7 +17,10 @@ pub use api::{
 pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
 pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult};
-pub use metrics::{Bucket, HistogramWindow, MetricsEvidence, Quantile, QueryHistogram, pool, quantile};
+pub use metrics::{
+    Bucket, HistogramWindow, MAX_LABEL_VALUES, MetricFamily, MetricsEvidence, Quantile, QueryHistogram,
+    RequestCounting, RequestWindow, pool, quantile,
+};
 pub use pg::{
     AppSession, ForeignKey, Index, IndexBloatEstimate, IndexDensity, PgActivity, PgEvidence, PgSchema, PgSettings,
     PgWorkload, PhaseWindow, PlanNode, PoolerProbe, SettingLevels, StatementDelta, StatementPlan, StatementWindow,

@@ -122,3 +122,34 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn every_family_is_listed_with_its_type_labels_and_series() {
+    let text = "# TYPE http_requests_total counter\nhttp_requests_total{method=\"GET\",route=\"/a\",status=\"200\"} 3\n\
+        http_requests_total{method=\"POST\",route=\"/a\",status=\"201\"} 1\n# TYPE cache_requests counter\n\
+        cache_requests_total{result=\"hit\"} 1\ncache_requests_total{result=\"miss\"} 1\n";
+    let expo = parse(&format!("{SHOP}{text}"), |_| false).unwrap();
+    assert!(expo.samples.is_empty());
+    let names: Vec<&str> = expo.families.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["cache_requests", "db_pool_connections", "db_query_duration_seconds", "http_requests_total", "up"]
+    );
+    let h = &expo.families["db_query_duration_seconds"];
+    assert_eq!((h.kind.as_str(), h.series), ("histogram", 2));
+    assert_eq!(h.labels.keys().collect::<Vec<_>>(), ["query"]);
+    let c = &expo.families["http_requests_total"];
+    assert_eq!((c.kind.as_str(), c.series), ("counter", 2));
+    assert_eq!(c.labels["method"].iter().collect::<Vec<_>>(), ["GET", "POST"]);
+    let cache = &expo.families["cache_requests"];
+    assert_eq!(cache.labels["result"].len(), 2);
+    assert_eq!(expo.families["up"].kind, "untyped");
+}
+
+#[test]
+fn label_values_are_capped_per_label() {
+    let text: String = (0..100).map(|i| format!("x{{id=\"{i}\"}} 1\n")).collect();
+    let expo = parse(&text, |_| false).unwrap();
+    assert_eq!(expo.families["x"].labels["id"].len(), MAX_LABEL_VALUES);
+    assert_eq!(expo.families["x"].series, 100);
+}

@@ -281,6 +281,7 @@ mod tests {
         ev.metrics = Slot::collected(MetricsEvidence {
             url: "http://a/metrics".into(),
             query_histogram: Slot::collected(histogram),
+            ..Default::default()
         });
         let o = expect(&POOL_SIZE, &ev, Status::Pass);
         assert!(o.evidence.ends_with("= 13; query time from the service's query-duration histogram"), "{o:?}");

@@ -162,6 +162,7 @@ mod tests {
         let metrics = |count| MetricsEvidence {
             url: "http://a/metrics".into(),
             query_histogram: Slot::collected(histogram(count)),
+            ..Default::default()
         };
         ev.metrics = Slot::collected(metrics(2_300));
         let o = expect(&NO_N_PLUS_ONE, &ev, Status::Fail);
