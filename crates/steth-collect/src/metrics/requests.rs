@@ -7,43 +7,11 @@ use std::collections::BTreeMap;
 /// A request counter's series: label pairs (sorted) and value.
 pub(super) type Series = BTreeMap<Vec<(String, String)>, f64>;
 
-/// Labels that carry the request method.
-pub(super) const METHOD_LABELS: [&str; 3] = ["method", "http_method", "verb"];
-/// Labels that carry the route.
-pub(super) const ROUTE_LABELS: [&str; 6] = ["route", "path", "handler", "endpoint", "uri", "http_route"];
-/// Words in a name that make it a count of something other than requests.
-const NOT_A_COUNT: [&str; 15] = [
-    "duration",
-    "latency",
-    "seconds",
-    "bytes",
-    "size",
-    "flight",
-    "inflight",
-    "per",
-    "query",
-    "queries",
-    "statement",
-    "statements",
-    "sql",
-    "db",
-    "cache",
-];
-
-fn words(name: &str) -> Vec<String> {
-    name.to_ascii_lowercase().split('_').map(str::to_string).collect()
-}
-
-/// Whether a sample may belong to a request counter (its name holds `request` or `requests`).
-pub(super) fn mentions_requests(name: &str) -> bool {
-    !name.ends_with("_bucket") && words(name).iter().any(|w| w == "request" || w == "requests")
-}
+pub(super) use steth_core::evidence::{METHOD_LABELS, ROUTE_LABELS, mentions_requests};
 
 /// A counter (or an untyped family ending in `_total`) of requests, not of their time or size.
 pub(super) fn is_request_counter(name: &str, shape: &Shape) -> bool {
-    let counter = shape.kind == "counter" || (shape.kind == "untyped" && name.ends_with("_total"));
-    let w = words(name);
-    counter && mentions_requests(name) && !w.iter().any(|w| NOT_A_COUNT.contains(&w.as_str()))
+    steth_core::evidence::is_request_counter(name, &shape.kind)
 }
 
 /// A route template with its placeholders (`{id}`, `:id`, `<id>`) made alike and no trailing `/`.

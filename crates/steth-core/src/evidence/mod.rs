@@ -18,8 +18,9 @@ pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
 pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult};
 pub use metrics::{
-    Bucket, HistogramWindow, MAX_LABEL_VALUES, MetricFamily, MetricsEvidence, Quantile, QueryHistogram,
-    RequestCounting, RequestWindow, pool, quantile,
+    Bucket, HistogramWindow, MAX_LABEL_VALUES, METHOD_LABELS, MetricFamily, MetricsEvidence, Quantile, QueryHistogram,
+    ROUTE_LABELS, RequestCounting, RequestWindow, STATUS_LABELS, is_request_counter, mentions_requests, name_words,
+    pool, quantile,
 };
 pub use pg::{
     AppSession, ForeignKey, Index, IndexBloatEstimate, IndexDensity, PgActivity, PgEvidence, PgSchema, PgSettings,

@@ -70,45 +70,17 @@ declare_item! {
 
 use crate::evidence::{MetricFamily, RequestWindow};
 
-const METHOD_LABELS: [&str; 3] = ["method", "http_method", "verb"];
-const ROUTE_LABELS: [&str; 6] = ["route", "path", "handler", "endpoint", "uri", "http_route"];
-const STATUS_LABELS: [&str; 5] = ["status", "code", "status_code", "http_status", "response_code"];
-const NOT_A_COUNT: [&str; 15] = [
-    "duration",
-    "latency",
-    "seconds",
-    "bytes",
-    "size",
-    "flight",
-    "inflight",
-    "per",
-    "query",
-    "queries",
-    "statement",
-    "statements",
-    "sql",
-    "db",
-    "cache",
-];
-
-fn words(name: &str) -> Vec<String> {
-    name.to_ascii_lowercase().split('_').map(str::to_string).collect()
-}
-
-fn is_request(w: &[String]) -> bool {
-    w.iter().any(|w| w == "request" || w == "requests")
-}
+use crate::evidence::{METHOD_LABELS, ROUTE_LABELS, STATUS_LABELS, mentions_requests, name_words};
 
 fn is_request_counter(f: &MetricFamily) -> bool {
-    let w = words(&f.name);
-    let counter = f.kind == "counter" || (f.kind == "untyped" && f.name.ends_with("_total"));
-    counter && is_request(&w) && !w.iter().any(|w| NOT_A_COUNT.contains(&w.as_str()))
+    crate::evidence::is_request_counter(&f.name, &f.kind)
 }
 
 fn is_duration_histogram(f: &MetricFamily) -> bool {
-    let w = words(&f.name);
     let timed = ["duration", "latency", "seconds", "milliseconds", "time"];
-    f.kind == "histogram" && is_request(&w) && w.iter().any(|w| timed.contains(&w.as_str()))
+    f.kind == "histogram"
+        && mentions_requests(&f.name)
+        && name_words(&f.name).iter().any(|w| timed.contains(&w.as_str()))
 }
 
 /// The label kinds (`method`, `route`, `status`) among `wanted` that `f` lacks.
