@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 use steth_core::Status;
 use steth_core::catalog;
-use steth_core::config::{Endpoint, EndpointKind, Plan, Target};
+use steth_core::config::{Endpoint, Plan, Target};
 use steth_core::evidence::Evidence;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -77,20 +77,7 @@ async fn start(server: Server) -> String {
 /// Runs the HTTP probes with one write endpoint and assesses 1.6.
 async fn assess(server: Server) -> (Status, String, u64) {
     let url = start(server).await;
-    let create = Endpoint {
-        name: "POST /orders".into(),
-        method: "POST".into(),
-        path: "/orders".into(),
-        kind: EndpointKind::Write,
-        public: true,
-        list: false,
-        login: false,
-        headers: vec![],
-        body: None,
-        identity: None,
-        p99_budget: None,
-        params: Default::default(),
-    };
+    let create = Endpoint { public: true, ..Endpoint::new("POST", "/orders") };
     let plan = Plan {
         target: Some(Target {
             base_url: url.parse().expect("url"),

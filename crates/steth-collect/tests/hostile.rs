@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use steth_collect::http::ProbeClient;
 use steth_core::Status;
 use steth_core::catalog;
-use steth_core::config::{Endpoint, EndpointKind, Plan, ProbeSettings, Target};
+use steth_core::config::{Endpoint, Plan, ProbeSettings, Target};
 use steth_core::evidence::{Evidence, HttpEvidence, Slot};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -86,34 +86,8 @@ async fn hostile(hostility: Hostility) -> String {
 }
 
 fn plan(base_url: &str) -> Plan {
-    let login = Endpoint {
-        name: "POST /login".into(),
-        method: "POST".into(),
-        path: "/login".into(),
-        kind: EndpointKind::Write,
-        public: true,
-        list: false,
-        login: true,
-        headers: vec![],
-        body: None,
-        identity: None,
-        p99_budget: None,
-        params: Default::default(),
-    };
-    let list = Endpoint {
-        name: "GET /items".into(),
-        method: "GET".into(),
-        path: "/items".into(),
-        kind: EndpointKind::Read,
-        public: true,
-        list: true,
-        login: false,
-        headers: vec![],
-        body: None,
-        identity: None,
-        p99_budget: None,
-        params: Default::default(),
-    };
+    let login = Endpoint { public: true, login: true, ..Endpoint::new("POST", "/login") };
+    let list = Endpoint { public: true, list: true, ..Endpoint::new("GET", "/items") };
     Plan {
         target: Some(Target { base_url: base_url.parse().expect("url"), serverless: false, timeout: TIMEOUT }),
         endpoints: vec![list, login],

@@ -5,7 +5,7 @@ use futures_util::future::BoxFuture;
 use std::sync::Mutex;
 use std::time::Duration;
 use steth_collect::load::{PhaseInfo, PhaseObserver};
-use steth_core::config::{Endpoint, EndpointKind, LoadPlan, ParamValues, Plan, Target};
+use steth_core::config::{Endpoint, LoadPlan, ParamValues, Plan, Target};
 use steth_core::evidence::{PhaseResult, Slot};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -57,24 +57,11 @@ impl PhaseObserver for Recording {
 }
 
 fn endpoint(path: &str, login: bool) -> Endpoint {
-    let mut params = std::collections::BTreeMap::new();
+    let mut e = Endpoint { public: true, login, ..Endpoint::new("GET", path) };
     if path.contains("{id}") {
-        params.insert("id".to_string(), ParamValues::Range { start: 1, end: 9 });
+        e.params.insert("id".to_string(), ParamValues::Range { start: 1, end: 9 });
     }
-    Endpoint {
-        name: format!("GET {path}"),
-        method: "GET".into(),
-        path: path.into(),
-        kind: EndpointKind::Read,
-        public: true,
-        list: false,
-        login,
-        headers: vec![],
-        body: None,
-        identity: None,
-        p99_budget: None,
-        params,
-    }
+    e
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

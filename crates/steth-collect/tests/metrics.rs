@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use steth_collect::metrics::{MAX_BODY, MetricsObserver, ScrapeError, Scraper};
 use steth_core::Status;
 use steth_core::catalog;
-use steth_core::config::{Endpoint, EndpointKind, LoadPlan, MetricsTarget, Plan, Target};
+use steth_core::config::{Endpoint, LoadPlan, MetricsTarget, Plan, Target};
 use steth_core::evidence::{Evidence, MetricsEvidence, Slot};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -106,20 +106,7 @@ const TWO_FAMILIES: &str = "# TYPE db_query_duration_seconds histogram\n# TYPE c
 const UNITLESS: &str = "# TYPE db_query_duration histogram\ndb_query_duration_bucket{le=\"+Inf\"} 3\n";
 
 fn endpoint(path: &str) -> Endpoint {
-    Endpoint {
-        name: format!("GET {path}"),
-        method: "GET".into(),
-        path: path.into(),
-        kind: EndpointKind::Read,
-        public: true,
-        list: false,
-        login: false,
-        headers: vec![],
-        body: None,
-        identity: None,
-        p99_budget: None,
-        params: Default::default(),
-    }
+    Endpoint { public: true, ..Endpoint::new("GET", path) }
 }
 
 fn plan(base: &str, metrics_path: &str, paths: &[&str]) -> Plan {

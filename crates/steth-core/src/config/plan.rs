@@ -99,6 +99,27 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// An endpoint as a bare `[[endpoints]]` entry gives it: named `METHOD path`, read for GET and
+    /// HEAD and write otherwise, not public, no list, login, headers, body, identity, budget or
+    /// placeholder values.
+    pub fn new(method: &str, path: &str) -> Endpoint {
+        let method = method.to_ascii_uppercase();
+        Endpoint {
+            name: format!("{method} {path}"),
+            kind: if matches!(method.as_str(), "GET" | "HEAD") { EndpointKind::Read } else { EndpointKind::Write },
+            method,
+            path: path.into(),
+            public: false,
+            list: false,
+            login: false,
+            headers: Vec::new(),
+            body: None,
+            identity: None,
+            p99_budget: None,
+            params: BTreeMap::new(),
+        }
+    }
+
     /// The placeholders of the path template, in order.
     pub fn placeholders(&self) -> Vec<&str> {
         placeholders(&self.path)
@@ -440,20 +461,9 @@ mod tests {
         let mut params = BTreeMap::new();
         params.insert("id".to_string(), ParamValues::Range { start: 10, end: 12 });
         params.insert("tab".to_string(), ParamValues::List(vec!["a".into(), "b".into()]));
-        let e = Endpoint {
-            name: "x".into(),
-            method: "GET".into(),
-            path: "/p/{id}/{tab}".into(),
-            kind: EndpointKind::Read,
-            public: true,
-            list: false,
-            login: false,
-            headers: vec![],
-            body: None,
-            identity: None,
-            p99_budget: None,
-            params,
-        };
+        let e = Endpoint { params, ..Endpoint::new("get", "/p/{id}/{tab}") };
+        assert_eq!((e.name.as_str(), e.method.as_str(), e.kind), ("GET /p/{id}/{tab}", "GET", EndpointKind::Read));
+        assert_eq!(Endpoint::new("post", "/orders").kind, EndpointKind::Write);
         assert_eq!(e.placeholders(), vec!["id", "tab"]);
         assert_eq!(e.path_for(0), "/p/10/a");
         assert_eq!(e.path_for(4), "/p/11/a");

@@ -140,6 +140,13 @@ impl std::fmt::Display for Quantile {
     }
 }
 
+impl QueryHistogram {
+    /// The window of one endpoint's phase, if its deltas can be trusted.
+    pub fn complete_window(&self, endpoint: &str, phase: &str) -> Option<&HistogramWindow> {
+        self.windows.iter().find(|w| w.endpoint == endpoint && w.phase == phase && w.incomplete.is_none())
+    }
+}
+
 impl HistogramWindow {
     /// The `q` quantile (0..1) of the window's observations; `None` without observations or
     /// without a finite bucket.

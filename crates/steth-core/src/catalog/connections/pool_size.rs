@@ -88,11 +88,7 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
                 data.statements.iter().map(|s| s.calls).sum::<u64>(),
             ),
             (statements, Some(h)) => {
-                let Some(hw) = h
-                    .windows
-                    .iter()
-                    .find(|hw| hw.endpoint == w.endpoint && hw.phase == w.phase && hw.incomplete.is_none())
-                else {
+                let Some(hw) = h.complete_window(&w.endpoint, &w.phase) else {
                     statements.get()?;
                     continue;
                 };

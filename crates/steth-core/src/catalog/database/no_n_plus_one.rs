@@ -73,11 +73,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
             // Without pg_stat_statements the service's own query-duration histogram counts the
             // queries of the same phase; no statement can be named then.
             (statements, Some(h)) => {
-                let found = h
-                    .windows
-                    .iter()
-                    .find(|hw| hw.endpoint == w.endpoint && hw.phase == w.phase && hw.incomplete.is_none());
-                let Some(hw) = found else {
+                let Some(hw) = h.complete_window(&w.endpoint, &w.phase) else {
                     statements.get()?;
                     continue;
                 };
