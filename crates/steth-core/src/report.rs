@@ -142,9 +142,27 @@ pub struct SourceState {
     /// Source name: http, pg, redis, ...
     pub name: String,
     /// collected, unavailable or failed.
-    pub state: String,
+    pub state: crate::evidence::SlotState,
     /// Where it pointed (redacted) or why it could not be used.
     pub detail: String,
+}
+
+impl SourceState {
+    /// The state of every source that has a slot, in `Source::ALL` order: where it pointed when
+    /// collected, otherwise why not.
+    pub fn all(evidence: &crate::evidence::Evidence, plan: &crate::config::Plan) -> Vec<SourceState> {
+        crate::catalog::Source::ALL
+            .into_iter()
+            .filter_map(|source| {
+                let slot = evidence.slot(source)?;
+                let detail = match slot.detail() {
+                    Some(why) => why.to_string(),
+                    None => plan.location(source).unwrap_or_default(),
+                };
+                Some(SourceState { name: source.name().into(), state: slot.state(), detail })
+            })
+            .collect()
+    }
 }
 
 /// One item's verdict as reported.

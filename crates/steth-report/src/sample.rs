@@ -1,6 +1,7 @@
 //! The one sample report every renderer test draws, covering every outcome kind.
 
 use steth_core::catalog;
+use steth_core::evidence::SlotState;
 use steth_core::evidence::{EndpointLoad, Evidence, LoadEvidence, LoadSettings, Percentiles, PhaseResult, Slot};
 use steth_core::outcome::Outcome;
 use steth_core::policy::Assessed;
@@ -42,10 +43,10 @@ pub fn sample() -> Report {
         config: Some("stethoscope.toml".into()),
         selection: Some("--only 1.1,1.4,2.2,2.5,2.6,3.1,4.10,6.8,6.9,7.6".into()),
         sources: vec![
-            SourceState { name: "http".into(), state: "collected".into(), detail: "http://127.0.0.1:8080/".into() },
+            SourceState { name: "http".into(), state: SlotState::Collected, detail: "http://127.0.0.1:8080/".into() },
             SourceState {
                 name: "pg".into(),
-                state: "collected".into(),
+                state: SlotState::Collected,
                 detail: "postgresql://shop:***@127.0.0.1:5432/shop".into(),
             },
         ],

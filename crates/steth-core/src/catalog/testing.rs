@@ -127,6 +127,10 @@ pub fn expect(item: &Item, evidence: &Evidence, status: Status) -> Outcome {
 pub fn expect_with(item: &Item, evidence: &Evidence, threshold: &Threshold, status: Status) -> Outcome {
     let outcome = item.assess(evidence, threshold);
     assert_eq!(outcome.status, status, "{} gave {:?}", item.id, outcome);
+    // An item sees only the sources it declares: with every other slot blanked, the verdict
+    // must not move, or `--only` would not collect what the item reads.
+    let declared = item.assess(&evidence.only(item.sources), threshold);
+    assert_eq!(declared, outcome, "{} reads evidence of a source it does not declare ({:?})", item.id, item.sources);
     outcome
 }
 

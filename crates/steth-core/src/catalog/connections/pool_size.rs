@@ -62,7 +62,7 @@ declare_item! {
         title: "Pool size follows the formula",
         section: ConnectionManagement,
         threshold: Threshold::requires("0.5× to 2× of the recommended size"),
-        sources: [Pg, Load],
+        sources: [Pg, Load, Metrics],
         severity: Medium,
         evaluate: Some(evaluate),
     }

@@ -47,7 +47,7 @@ declare_item! {
         title: "No N+1 query patterns",
         section: Database,
         threshold: Threshold::at_most(10),
-        sources: [Pg, Load, Source],
+        sources: [Pg, Load, Metrics, Source],
         severity: High,
         evaluate: Some(evaluate),
     }
