@@ -2,6 +2,7 @@
 //! Its JSON form is a public, versioned API (`schema/report.schema.json`).
 
 use crate::catalog::{self, Severity};
+use crate::evidence::Phase;
 use crate::evidence::{Evidence, LoadSettings};
 use crate::outcome::Status;
 use crate::policy::Assessed;
@@ -348,8 +349,8 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
         .endpoints
         .iter()
         .filter_map(|e| {
-            let p = e.phase("normal").or_else(|| e.phases.last())?;
-            let target_ms = e.p99_budget_ms.unwrap_or_else(|| kind_target_ms(&e.kind, assessed));
+            let p = e.phase(Phase::Normal).or_else(|| e.phases.last())?;
+            let target_ms = e.p99_budget_ms.unwrap_or_else(|| kind_target_ms(e.kind.word(), assessed));
             let p99 = p.latency.p99_ms;
             let status = if p99 >= target_ms {
                 Status::Fail
@@ -361,7 +362,7 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
             Some(EndpointRow {
                 name: e.name.clone(),
                 method: e.method.clone(),
-                kind: e.kind.clone(),
+                kind: e.kind.word().to_string(),
                 p50_ms: p.latency.p50_ms,
                 p95_ms: p.latency.p95_ms,
                 p99_ms: p99,

@@ -69,7 +69,7 @@ pub fn sample() -> Report {
 
 fn phase(p50: f64, p95: f64, p99: f64, failures: u64) -> PhaseResult {
     PhaseResult {
-        phase: "normal".into(),
+        phase: steth_core::evidence::Phase::Normal,
         model: "open".into(),
         target_rate: Some(20.0),
         achieved_rate: 20.0,
@@ -105,7 +105,7 @@ fn load_evidence() -> Evidence {
         name: name.into(),
         method: name.split(' ').next().unwrap_or_default().into(),
         path: name.split(' ').nth(1).unwrap_or_default().into(),
-        kind: kind.into(),
+        kind: steth_core::evidence::EndpointKind::parse(kind).expect("an endpoint kind"),
         p99_budget_ms: None,
         phases: vec![p],
     };

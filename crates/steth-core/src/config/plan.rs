@@ -64,27 +64,7 @@ pub struct Target {
     pub timeout: Duration,
 }
 
-/// Whether an endpoint reads or writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndpointKind {
-    /// Reads data (GET, HEAD by default).
-    Read,
-    /// Changes data.
-    Write,
-    /// Bulk work.
-    Batch,
-}
-
-impl EndpointKind {
-    /// The kind's config word.
-    pub fn word(self) -> &'static str {
-        match self {
-            EndpointKind::Read => "read",
-            EndpointKind::Write => "write",
-            EndpointKind::Batch => "batch",
-        }
-    }
-}
+pub use crate::evidence::EndpointKind;
 
 /// One hot endpoint.
 #[derive(Debug, Clone)]
