@@ -27,8 +27,8 @@ pub(super) fn counters(text: &str) -> RedisCounters {
         }
         for part in value.split(',') {
             match part.split_once('=') {
-                Some(("keys", n)) => keys += n.parse::<u64>().unwrap_or(0),
-                Some(("expires", n)) => expires += n.parse::<u64>().unwrap_or(0),
+                Some(("keys", n)) => keys = n.parse::<u64>().map_or(keys, |n| n.saturating_add(keys)),
+                Some(("expires", n)) => expires = n.parse::<u64>().map_or(expires, |n| n.saturating_add(expires)),
                 _ => {}
             }
         }
@@ -54,6 +54,33 @@ pub(super) fn memory(text: &str) -> Option<RedisMemory> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_answers_never_panic(text in ".{0,400}") {
+            let _ = counters(&text);
+            let _ = memory(&text);
+        }
+
+        #[test]
+        fn keyspace_lines_never_overflow(keys in proptest::collection::vec(any::<u64>(), 0..6)) {
+            let text: String = keys.iter().enumerate().map(|(i, k)| format!("db{i}:keys={k},expires={k}\r\n")).collect();
+            let c = counters(&text);
+            let sum = keys.iter().fold(0u64, |a, k| a.saturating_add(*k));
+            prop_assert_eq!(c.keys, sum);
+            prop_assert_eq!(c.expires, sum);
+        }
+
+        #[test]
+        fn counters_read_back(hits in any::<u64>(), misses in any::<u64>(), evicted in any::<u64>(), uptime in any::<u64>()) {
+            let text = format!(
+                "# Server\r\nuptime_in_seconds:{uptime}\r\n# Stats\r\nkeyspace_hits:{hits}\r\nkeyspace_misses:{misses}\r\nevicted_keys:{evicted}\r\n"
+            );
+            let c = counters(&text);
+            prop_assert_eq!((c.keyspace_hits, c.keyspace_misses, c.evicted_keys, c.uptime_secs), (hits, misses, evicted, uptime));
+        }
+    }
 
     const INFO: &str = "# Server\r\nredis_version:7.0.15\r\nuptime_in_seconds:120\r\n\r\n# Stats\r\n\
         keyspace_hits:90\r\nkeyspace_misses:10\r\nevicted_keys:3\r\n\r\n# Keyspace\r\n\

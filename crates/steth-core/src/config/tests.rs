@@ -251,3 +251,51 @@ fn database_cores_are_a_positive_count() {
     assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("postgres.cores")));
     assert!(e.message.contains("core count"), "{e}");
 }
+
+mod properties {
+    //! Whatever a config file holds, parsing ends in a plan or a located error, never a panic.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Values of every TOML type and of the shapes the validator parses (durations, sizes,
+    /// URLs, ranges), including their near misses.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:?}")),
+            Just("nan".to_string()),
+            Just("inf".to_string()),
+            Just("true".to_string()),
+            "[0-9]{0,20}(ms|s|m|h|d|us|ns|x|)".prop_map(|d| format!("\"{d}\"")),
+            "[0-9]{0,25}(B|KiB|MiB|GiB|TiB|kb|)".prop_map(|d| format!("\"{d}\"")),
+            "(http|https|postgres|redis|ftp)://[a-z:@0-9.]{0,20}/?[a-z{}?=&]{0,10}".prop_map(|u| format!("\"{u}\"")),
+            "[ -~]{0,30}".prop_map(|s| format!("{s:?}")),
+            (any::<i64>(), any::<i64>()).prop_map(|(a, b)| format!("{{ range = [{a}, {b}] }}")),
+            Just("[]".to_string()),
+            Just("{}".to_string()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in ".{0,300}") {
+            let _ = parse("p.toml", &text, &env);
+        }
+
+        /// Every value of the full config replaced, one at a time, by another value: the
+        /// result is a plan or an error that names the file and its line.
+        #[test]
+        fn any_value_anywhere_gives_a_plan_or_a_located_error(line in 0usize..40, replacement in value()) {
+            let lines: Vec<&str> = FULL.lines().collect();
+            let n = line % lines.len();
+            let mut mutated: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            if let Some((key, _)) = lines[n].split_once(" = ") {
+                mutated[n] = format!("{key} = {replacement}");
+            }
+            if let Err(e) = parse("p.toml", &mutated.join("\n"), &env) {
+                prop_assert_eq!(&e.file, "p.toml");
+                prop_assert!(e.line.is_some(), "no line in {}", e);
+            }
+        }
+    }
+}
