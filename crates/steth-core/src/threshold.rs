@@ -135,6 +135,68 @@ impl Threshold {
         }
     }
 
+    /// The limit of a duration threshold. Items with a duration threshold call this instead of
+    /// repeating their default: an override keeps the item's kind (`with_override`), so the
+    /// configured value is always the one used.
+    pub fn limit_duration(&self) -> Duration {
+        self.duration().expect("a duration item's threshold stays a duration: overrides keep the kind")
+    }
+    /// The limit of a duration threshold in milliseconds.
+    pub fn limit_ms(&self) -> f64 {
+        self.limit_duration().as_secs_f64() * 1000.0
+    }
+    /// The limit of a duration threshold in seconds.
+    pub fn limit_secs(&self) -> f64 {
+        self.limit_duration().as_secs_f64()
+    }
+    /// The limit of a count threshold.
+    pub fn limit_count(&self) -> u64 {
+        self.count().expect("a count item's threshold stays a count: overrides keep the kind")
+    }
+    /// The limit of a numeric threshold as a float: a factor, a percentage, a count, bytes, or
+    /// milliseconds for a duration.
+    pub fn limit_number(&self) -> f64 {
+        self.number().expect("a numeric item's threshold stays numeric: overrides keep the kind")
+    }
+
+    /// Whether a measurement in the threshold's unit (milliseconds for durations) is on the
+    /// allowed side of the limit; `None` for qualitative thresholds.
+    pub fn admits(&self, measured: f64) -> Option<bool> {
+        let limit = self.number()?;
+        Some(match self.limit {
+            Limit::Below => measured < limit,
+            Limit::AtMost => measured <= limit,
+            Limit::Above => measured > limit,
+            Limit::AtLeast => measured >= limit,
+            Limit::Requires => return None,
+        })
+    }
+
+    /// The strictest threshold of the same kind and direction that a measurement could still
+    /// meet in principle: zero for an upper limit, 100 % (or a huge factor) for a lower one. No
+    /// real measurement passes it, so a check that still passes under it ignores its threshold.
+    /// `None` when the threshold cannot be made stricter (qualitative, or already at its bound).
+    pub fn strictest(&self) -> Option<Threshold> {
+        let value = match (self.limit, &self.value) {
+            (Limit::Requires, _) | (_, Quantity::Text(_)) => return None,
+            (Limit::Below | Limit::AtMost, Quantity::Duration(d)) if !d.is_zero() => Quantity::Duration(Duration::ZERO),
+            (Limit::Below | Limit::AtMost, Quantity::Count(n)) if *n > 0 => Quantity::Count(0),
+            (Limit::Below | Limit::AtMost, Quantity::Bytes(n)) if *n > 0 => Quantity::Bytes(0),
+            (Limit::Below | Limit::AtMost, Quantity::Factor(f)) if *f > 0.0 => Quantity::Factor(0.0),
+            (Limit::Below | Limit::AtMost, Quantity::Percent(p)) if *p > 0.0 => Quantity::Percent(0.0),
+            (Limit::Above | Limit::AtLeast, Quantity::Percent(p)) if *p < 100.0 => Quantity::Percent(100.0),
+            (Limit::Above | Limit::AtLeast, Quantity::Factor(_)) => Quantity::Factor(f64::MAX),
+            _ => return None,
+        };
+        // `Below 0` and `Above 100 %` admit nothing; `AtMost 0` admits only a perfect zero.
+        let limit = match self.limit {
+            Limit::AtLeast => Limit::Above,
+            Limit::AtMost => Limit::Below,
+            other => other,
+        };
+        Some(Threshold { limit, value })
+    }
+
     /// Returns this threshold with its value replaced by an override written in the config,
     /// parsed in the same kind of quantity ("150ms" for a latency, "85%" for a percentage).
     pub fn with_override(&self, text: &str) -> Result<Threshold, ThresholdError> {
@@ -292,6 +354,21 @@ mod tests {
         assert_eq!(Threshold::at_most(10).with_override("5").unwrap().count(), Some(5));
         assert!(matches!(Threshold::requires("enabled").with_override("3"), Err(ThresholdError::NotNumeric(_))));
         assert_eq!(parse_bytes("16MiB"), Some(16 * 1024 * 1024));
+    }
+
+    #[test]
+    fn thresholds_know_their_direction_and_strictest_form() {
+        assert_eq!(Threshold::latency_below_ms(200).admits(199.0), Some(true));
+        assert_eq!(Threshold::latency_below_ms(200).admits(200.0), Some(false));
+        assert_eq!(Threshold::at_most(10).admits(10.0), Some(true));
+        assert_eq!(Threshold::percent_above(80.0).admits(80.0), Some(false));
+        assert_eq!(Threshold::percent_at_least(100.0).admits(100.0), Some(true));
+        assert_eq!(Threshold::requires("x").admits(1.0), None);
+        let strict = Threshold::latency_below_ms(200).strictest().expect("a latency can be tightened");
+        assert_eq!(strict.admits(0.0), Some(false));
+        assert_eq!(Threshold::percent_above(80.0).strictest().and_then(|t| t.admits(100.0)), Some(false));
+        assert!(Threshold::at_most(0).strictest().is_none() && Threshold::requires("x").strictest().is_none());
+        assert_eq!(Threshold::at_most(10).strictest().map(|t| t.limit_count()), Some(0));
     }
 
     #[test]

@@ -117,6 +117,17 @@ pub fn with_histogram(mut evidence: Evidence, windows: Vec<crate::evidence::Hist
     evidence
 }
 
+/// Items that may pass without their threshold deciding, and why. Every other numeric item is
+/// checked on each passing test: under its strictest threshold it must not pass.
+const THRESHOLD_FREE_PASSES: &[(&str, &str)] = &[
+    ("1.4", "a tail whose p99 stays under 50 ms is immaterial whatever the ratio"),
+    ("1.6", "the threshold sizes the probe's body; an early refusal passes"),
+    ("2.6", "a limit of 0 logs every statement, which meets any limit"),
+    ("2.8", "indexes under 1 MiB are not judged"),
+    ("3.6", "zero statements for the burst meets any count"),
+    ("8.8", "a refused oversized page passes whatever the cap"),
+];
+
 /// Assesses the item with its default threshold and asserts the status.
 #[track_caller]
 pub fn expect(item: &Item, evidence: &Evidence, status: Status) -> Outcome {
@@ -132,6 +143,20 @@ pub fn expect_with(item: &Item, evidence: &Evidence, threshold: &Threshold, stat
     // must not move, or `--only` would not collect what the item reads.
     let declared = item.assess(&evidence.only(item.sources), threshold);
     assert_eq!(declared, outcome, "{} reads evidence of a source it does not declare ({:?})", item.id, item.sources);
+    // A pass must come from comparing the measurement with the threshold used: under the
+    // strictest threshold of the same kind, which no real measurement meets, it cannot pass.
+    if outcome.status == Status::Pass
+        && !THRESHOLD_FREE_PASSES.iter().any(|(id, _)| *id == item.id)
+        && let Some(strict) = threshold.strictest()
+    {
+        let strict_outcome = item.assess(evidence, &strict);
+        assert_ne!(
+            strict_outcome.status,
+            Status::Pass,
+            "{} still passes under threshold {strict}: it ignores its configured limit ({strict_outcome:?})",
+            item.id
+        );
+    }
     outcome
 }
 

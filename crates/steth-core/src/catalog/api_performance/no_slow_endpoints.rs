@@ -51,7 +51,7 @@ const SLOW_MS: f64 = 1000.0;
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let rows = normal_phases(evidence, None)?;
-    let allowed = threshold.count().unwrap_or(0);
+    let allowed = threshold.limit_count();
     let slow: Vec<String> =
         rows.iter().filter(|(_, p)| p.latency.p99_ms >= SLOW_MS).map(|(e, p)| row(e, p, "< 1 s", "✗")).collect();
     let worst = rows

@@ -13,7 +13,7 @@ const NEAR: f64 = 0.9;
 /// own `p99_budget`, else the threshold).
 pub(super) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::evidence::EndpointKind) -> Verdict {
     let rows = normal_phases(evidence, Some(kind))?;
-    let default_ms = threshold.duration().map_or(f64::INFINITY, |d| d.as_secs_f64() * 1000.0);
+    let default_ms = threshold.limit_ms();
     let mut findings = Vec::new();
     let (mut over, mut near) = (0, 0);
     let mut worst: Option<(f64, &str, f64)> = None;

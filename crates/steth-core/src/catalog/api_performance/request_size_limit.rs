@@ -77,9 +77,7 @@ fn describe(a: &BodyLimitAttempt) -> String {
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let probe = evidence.http.get()?.body_limit.get()?;
-    if let Some(limit) = threshold.number()
-        && (probe.body_bytes as f64) < limit
-    {
+    if (probe.body_bytes as f64) < threshold.limit_number() {
         return Err(Outcome::not_assessed(format!(
             "the probe body ({}) is smaller than the threshold ({threshold}); raise [probes] body_size",
             format_bytes(probe.body_bytes)

@@ -55,7 +55,7 @@ const MATERIAL_P99_MS: f64 = 50.0;
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let rows = normal_phases(evidence, None)?;
-    let limit = threshold.number().unwrap_or(4.0);
+    let limit = threshold.limit_number();
     let mut findings = Vec::new();
     let (mut over, mut near) = (0, 0);
     let mut worst: Option<(f64, &str)> = None;

@@ -51,7 +51,7 @@ const MIN_LOOKUPS: u64 = 20;
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let redis = evidence.redis.get()?;
-    let limit = threshold.number().unwrap_or(80.0);
+    let limit = threshold.limit_number();
     let mut per_endpoint: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for w in redis.phases.data().into_iter().flatten().filter(|w| w.kind == EndpointKind::Read && w.hits + w.misses > 0)
     {

@@ -49,7 +49,7 @@ declare_item! {
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let redis = evidence.redis.get()?;
-    let limit = threshold.number().unwrap_or(100.0);
+    let limit = threshold.limit_number();
     let sample = redis.sample.data();
     let (with_ttl, keys, whence) = match &redis.key_pattern {
         // Scoped to the service's keys: INFO counts every tenant of the instance, so the

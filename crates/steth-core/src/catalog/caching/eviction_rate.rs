@@ -46,7 +46,7 @@ declare_item! {
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let redis = evidence.redis.get()?;
-    let limit = threshold.number().unwrap_or(5.0);
+    let limit = threshold.limit_number();
     let end = redis.end.data().copied();
     let last = end.unwrap_or(redis.start);
     let keys = redis.start.keys.max(last.keys);

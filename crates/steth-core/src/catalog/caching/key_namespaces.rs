@@ -53,7 +53,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     if sample.sampled == 0 {
         return Err(Outcome::not_assessed("no keys were sampled"));
     }
-    let allowed = threshold.count().unwrap_or(0);
+    let allowed = threshold.limit_count();
     let collisions: Vec<String> = sample.namespaces.iter().filter_map(|ns| collision(ns, sample)).collect();
     let measured = format!("{} colliding namespace(s) in {} sampled keys", collisions.len(), sample.sampled);
     let note = format!(

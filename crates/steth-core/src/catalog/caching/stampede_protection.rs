@@ -57,7 +57,7 @@ declare_item! {
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let probe = evidence.redis.get()?.stampede.get()?;
-    let allowed = threshold.count().unwrap_or(1);
+    let allowed = threshold.limit_count();
     // Requests served without the database from a key that was not deleted prove nothing.
     if !probe.key_existed && probe.count.statements == 0 {
         return Err(Outcome::not_assessed(format!(

@@ -51,7 +51,7 @@ declare_item! {
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let activity = evidence.pg.get()?.activity.get()?;
-    let limit = threshold.duration().map_or(600.0, |d| d.as_secs_f64());
+    let limit = threshold.limit_secs();
     let idle: Vec<_> = activity.sessions.iter().filter(|s| s.state == "idle").collect();
     if activity.sessions.is_empty() {
         return Err(Outcome::not_assessed("the service had no open database session when its sessions were sampled"));

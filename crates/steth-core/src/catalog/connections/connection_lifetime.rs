@@ -56,7 +56,7 @@ declare_item! {
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let activity = evidence.pg.get()?.activity.get()?;
-    let limit = threshold.duration().map_or(1800.0, |d| d.as_secs_f64());
+    let limit = threshold.limit_secs();
     let oldest = activity
         .sessions
         .iter()

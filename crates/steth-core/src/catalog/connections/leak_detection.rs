@@ -56,7 +56,7 @@ declare_item! {
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let activity = evidence.pg.get()?.activity.get()?;
-    let limit = threshold.duration().map_or(60.0, |d| d.as_secs_f64());
+    let limit = threshold.limit_secs();
     let in_transaction: Vec<_> =
         activity.sessions.iter().filter(|s| s.state.starts_with("idle in transaction")).collect();
     let longest = in_transaction.iter().map(|s| s.state_secs).fold(0.0, f64::max);

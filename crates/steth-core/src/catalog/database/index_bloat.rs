@@ -61,7 +61,7 @@ const MIN_BYTES: u64 = 1 << 20;
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let pg = evidence.pg.get()?;
-    let limit = threshold.number().unwrap_or(20.0);
+    let limit = threshold.limit_number();
     let indexes = match &pg.index_bloat {
         crate::evidence::Slot::Unavailable { reason } if pg.bloat_estimate.data().is_some() => {
             return estimated(pg.bloat_estimate.get()?, limit, reason);

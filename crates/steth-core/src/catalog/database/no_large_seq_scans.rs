@@ -73,7 +73,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         crate::evidence::Slot::Unavailable { .. } if pg.scan_totals.data().is_some() => return cumulative(evidence),
         other => other.get()?,
     };
-    let allowed = threshold.count().unwrap_or(0);
+    let allowed = threshold.limit_count();
     let scanners = seq_scanners(pg);
     let mut endpoints = 0;
     let mut violations = Vec::new();

@@ -64,7 +64,7 @@ struct EndpointQueries<'a> {
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let workload = evidence.pg.get()?.workload.get()?;
-    let limit = threshold.count().unwrap_or(10) as f64;
+    let limit = threshold.limit_count() as f64;
     let histogram = evidence.metrics.data().and_then(|m| m.query_histogram.data());
     let mut measured = Vec::new();
     for w in in_phase(&workload.windows, Phase::Normal).filter(|w| w.requests > 0) {

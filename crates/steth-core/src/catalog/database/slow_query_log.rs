@@ -53,7 +53,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let Some(ms) = setting_millis(value) else {
         return Err(Outcome::error(format!("unreadable log_min_duration_statement value `{value}`")));
     };
-    let limit = threshold.duration().unwrap_or(Duration::from_millis(100));
+    let limit = threshold.limit_duration();
     let scope = format!("database {} (set at the {level} level)", pg.database);
     if ms < 0 {
         return Ok(Outcome::fail(

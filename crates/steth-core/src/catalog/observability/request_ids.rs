@@ -79,7 +79,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let share = 100.0 * good as f64 / total as f64;
     let measured = format!("{good}/{total} requests answered with their request id");
     let generated = probe.exchanges.iter().any(|x| x.sent.is_none() && handled(x));
-    let wanted = threshold.number().unwrap_or(100.0);
+    let wanted = threshold.limit_number();
     if share >= wanted {
         let note = if generated { "; an id is generated when none is sent" } else { "" };
         return Ok(Outcome::pass(measured, format!("X-Request-ID echoed{note}")));

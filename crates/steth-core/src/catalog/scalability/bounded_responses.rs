@@ -53,7 +53,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     if probe.pages.is_empty() {
         return Err(Outcome::not_assessed("no list endpoint is configured (`list = true`)"));
     }
-    let cap = threshold.count().unwrap_or(1000);
+    let cap = threshold.limit_count();
     let (mut capped, mut uncapped, mut unclear) = (Vec::new(), Vec::new(), Vec::new());
     for p in &probe.pages {
         match (p.status, p.items) {

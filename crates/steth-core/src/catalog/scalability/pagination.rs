@@ -83,7 +83,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     }
     let share = 100.0 * paged.len() as f64 / conclusive as f64;
     let measured = format!("{}/{conclusive} list endpoints paginate", paged.len());
-    let wanted = threshold.number().unwrap_or(100.0);
+    let wanted = threshold.limit_number();
     if share >= wanted {
         return Ok(Outcome::pass(measured, paged.join("; ")).with_findings(broken.into_iter().chain(unclear)));
     }

@@ -68,7 +68,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
             b.last_error.as_deref().unwrap_or("nothing was sent")
         )));
     }
-    let limit = threshold.count().unwrap_or(10);
+    let limit = threshold.limit_count();
     match b.first_429_after {
         Some(n) if u64::from(n) <= limit => {
             Ok(Outcome::pass(format!("429 after {n} attempts"), format!("{} limited; {}", b.request, limit_headers(b))))

@@ -84,7 +84,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     }
     let share = 100.0 * refused as f64 / endpoints.len() as f64;
     let measured = format!("{refused}/{} non-public endpoints refuse unauthenticated requests", endpoints.len());
-    let wanted = threshold.number().unwrap_or(100.0);
+    let wanted = threshold.limit_number();
     if share >= wanted {
         return Ok(Outcome::pass(measured, "401/403 without credentials and with a malformed token"));
     }

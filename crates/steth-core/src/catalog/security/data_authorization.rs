@@ -111,7 +111,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
             format!("{} request(s) reached another identity's resource", breached.len()),
         )
         .with_findings(breached.into_iter().chain(unclear))
-        .with_excess(threshold.number().unwrap_or(100.0) / share.max(1.0)));
+        .with_excess(threshold.limit_number() / share.max(1.0)));
     }
     if !unclear.is_empty() {
         return Ok(
