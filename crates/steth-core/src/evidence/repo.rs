@@ -180,3 +180,11 @@ pub struct EndpointBudget {
     /// Where the endpoint is declared.
     pub at: Location,
 }
+
+impl super::Evidence {
+    /// The repository evidence, or the outcome a check reports without it (`not assessed` when
+    /// the source was not read, `error` when reading it failed).
+    pub fn repo(&self) -> Result<&RepoEvidence, crate::outcome::Outcome> {
+        self.source.get()?.repo.get()
+    }
+}

@@ -1,6 +1,7 @@
 //! 9.2 load-tests-in-ci: load tests in ci.
 
 use crate::catalog::prelude::*;
+use crate::catalog::repo_practice::practice_verdict;
 
 declare_item! {
     /// ## What it checks
@@ -16,8 +17,10 @@ declare_item! {
     ///
     /// ## How it is measured
     /// - **source**: stethoscope reads the CI configuration for a job that runs k6, wrk, locust,
-    ///   Gatling or stethoscope. Load-test scripts that exist in the repository but that no CI job
-    ///   runs do not meet the item.
+    ///   Gatling or stethoscope (also JMeter, Artillery, Vegeta, oha), following the scripts, `make`
+    ///   targets and npm scripts a CI line runs. Load-test scripts that exist in the repository but
+    ///   that no CI job runs do not meet the item; they are listed with the failure. If load tests
+    ///   run from another repository or pipeline, vouch for it in `[attest]`.
     ///
     /// ## How to fix
     /// Add a job after the staging deploy, with pass/fail thresholds in the script so the job fails
@@ -51,6 +54,43 @@ declare_item! {
         threshold: Threshold::requires("present"),
         sources: [Source],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let repo = evidence.repo()?;
+    Ok(practice_verdict(
+        "9.2",
+        &repo.load_tests,
+        "a CI job that runs a load tool",
+        "nightly k6 run in the perf-pipeline repository",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, practice, repo, with_repo};
+    use crate::outcome::Status;
+
+    #[test]
+    fn a_sign_in_the_repository_passes_with_its_place() {
+        let o = expect(&LOAD_TESTS_IN_CI, &with_repo(repo()), Status::Pass);
+        assert_eq!(o.findings, ["k6 in CI at .github/workflows/ci.yml:40"]);
+    }
+
+    #[test]
+    fn nothing_found_fails_with_what_was_searched_and_the_attest_hint() {
+        let mut r = repo();
+        r.load_tests = practice(Vec::new(), &["README.md"]);
+        let o = expect(&LOAD_TESTS_IN_CI, &with_repo(r), Status::Fail);
+        assert!(o.evidence.contains("[attest], e.g. \"9.2\""), "{}", o.evidence);
+        assert_eq!(o.findings, ["searched README.md"]);
+    }
+
+    #[test]
+    fn an_unread_repository_is_not_assessed() {
+        expect(&LOAD_TESTS_IN_CI, &Evidence::default(), Status::NotAssessed);
     }
 }
