@@ -86,6 +86,15 @@ mod tests {
     }
 
     #[test]
+    fn creating_a_table_needs_no_lock_timeout() {
+        assert!(
+            lint("CREATE TABLE t (id bigint PRIMARY KEY);\n").is_empty(),
+            "{:?}",
+            lint("CREATE TABLE t (id bigint PRIMARY KEY);\n")
+        );
+    }
+
+    #[test]
     fn constraints_need_not_valid_and_ddl_a_lock_timeout() {
         let sql = "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);\n";
         let lock = rules(sql, Concern::Lock);

@@ -66,6 +66,12 @@ pub(in super::super) fn budgets(tree: &Tree) -> BudgetEvidence {
             }
         }
     }
+    if evidence.documented.searched.is_empty() {
+        evidence
+            .documented
+            .searched
+            .push("no stethoscope*.toml, load-test script, SLO file (OpenSLO, Sloth, Pyrra) or budget document".into());
+    }
     evidence
 }
 
