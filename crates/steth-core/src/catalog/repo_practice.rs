@@ -31,6 +31,7 @@ pub(crate) fn absent(id: &str, missing: &str, practice: &PracticeEvidence, examp
         ),
     )
     .with_findings(partial.into_iter().chain(searched))
+    .attestable()
 }
 
 /// The verdict on migration lint findings against a count threshold: each finding as
