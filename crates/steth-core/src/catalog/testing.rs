@@ -375,3 +375,23 @@ pub fn with_repo(repo: crate::evidence::RepoEvidence) -> Evidence {
     let source = crate::evidence::SourceEvidence { repo: Slot::collected(repo) };
     Evidence { source: Slot::collected(source), ..Evidence::default() }
 }
+
+/// The cases every repository-practice item shares: the healthy repository passes with
+/// `sight` as its finding; no sign fails with what was searched, the `[attest]` hint, and is
+/// attestable; no repository read is not assessed.
+#[track_caller]
+pub fn practice_item_cases(
+    item: &Item,
+    practice_of: impl Fn(&mut crate::evidence::RepoEvidence) -> &mut crate::evidence::PracticeEvidence,
+    sight: &str,
+) {
+    let o = expect(item, &with_repo(repo()), Status::Pass);
+    assert_eq!(o.findings, [sight]);
+    let mut r = repo();
+    *practice_of(&mut r) = practice(Vec::new(), &["README.md"]);
+    let o = expect(item, &with_repo(r), Status::Fail);
+    assert!(o.evidence.contains(&format!("[attest], e.g. \"{}\"", item.id)), "{}", o.evidence);
+    assert_eq!(o.findings, ["searched README.md"]);
+    assert!(o.attestable);
+    expect(item, &Evidence::default(), Status::NotAssessed);
+}

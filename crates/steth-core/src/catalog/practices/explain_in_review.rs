@@ -70,26 +70,14 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::testing::{expect, practice, repo, with_repo};
-    use crate::outcome::Status;
+    use crate::catalog::testing::practice_item_cases;
 
     #[test]
-    fn a_sign_in_the_repository_passes_with_its_place() {
-        let o = expect(&EXPLAIN_IN_REVIEW, &with_repo(repo()), Status::Pass);
-        assert_eq!(o.findings, ["EXPLAIN requirement at .github/pull_request_template.md:4"]);
-    }
-
-    #[test]
-    fn nothing_found_fails_with_what_was_searched_and_the_attest_hint() {
-        let mut r = repo();
-        r.explain = practice(Vec::new(), &["README.md"]);
-        let o = expect(&EXPLAIN_IN_REVIEW, &with_repo(r), Status::Fail);
-        assert!(o.evidence.contains("[attest], e.g. \"9.1\""), "{}", o.evidence);
-        assert_eq!(o.findings, ["searched README.md"]);
-    }
-
-    #[test]
-    fn an_unread_repository_is_not_assessed() {
-        expect(&EXPLAIN_IN_REVIEW, &Evidence::default(), Status::NotAssessed);
+    fn an_explain_requirement_passes_its_absence_fails_attestably() {
+        practice_item_cases(
+            &EXPLAIN_IN_REVIEW,
+            |r| &mut r.explain,
+            "EXPLAIN requirement at .github/pull_request_template.md:4",
+        );
     }
 }

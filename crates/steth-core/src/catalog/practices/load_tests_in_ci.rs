@@ -71,26 +71,10 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::testing::{expect, practice, repo, with_repo};
-    use crate::outcome::Status;
+    use crate::catalog::testing::practice_item_cases;
 
     #[test]
-    fn a_sign_in_the_repository_passes_with_its_place() {
-        let o = expect(&LOAD_TESTS_IN_CI, &with_repo(repo()), Status::Pass);
-        assert_eq!(o.findings, ["k6 in CI at .github/workflows/ci.yml:40"]);
-    }
-
-    #[test]
-    fn nothing_found_fails_with_what_was_searched_and_the_attest_hint() {
-        let mut r = repo();
-        r.load_tests = practice(Vec::new(), &["README.md"]);
-        let o = expect(&LOAD_TESTS_IN_CI, &with_repo(r), Status::Fail);
-        assert!(o.evidence.contains("[attest], e.g. \"9.2\""), "{}", o.evidence);
-        assert_eq!(o.findings, ["searched README.md"]);
-    }
-
-    #[test]
-    fn an_unread_repository_is_not_assessed() {
-        expect(&LOAD_TESTS_IN_CI, &Evidence::default(), Status::NotAssessed);
+    fn a_load_tool_in_ci_passes_its_absence_fails_attestably() {
+        practice_item_cases(&LOAD_TESTS_IN_CI, |r| &mut r.load_tests, "k6 in CI at .github/workflows/ci.yml:40");
     }
 }

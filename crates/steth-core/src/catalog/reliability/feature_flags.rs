@@ -69,26 +69,10 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::testing::{expect, practice, repo, with_repo};
-    use crate::outcome::Status;
+    use crate::catalog::testing::practice_item_cases;
 
     #[test]
-    fn a_sign_in_the_repository_passes_with_its_place() {
-        let o = expect(&FEATURE_FLAGS, &with_repo(repo()), Status::Pass);
-        assert_eq!(o.findings, ["OpenFeature SDK at package.json:9"]);
-    }
-
-    #[test]
-    fn nothing_found_fails_with_what_was_searched_and_the_attest_hint() {
-        let mut r = repo();
-        r.flags = practice(Vec::new(), &["README.md"]);
-        let o = expect(&FEATURE_FLAGS, &with_repo(r), Status::Fail);
-        assert!(o.evidence.contains("[attest], e.g. \"7.8\""), "{}", o.evidence);
-        assert_eq!(o.findings, ["searched README.md"]);
-    }
-
-    #[test]
-    fn an_unread_repository_is_not_assessed() {
-        expect(&FEATURE_FLAGS, &Evidence::default(), Status::NotAssessed);
+    fn a_flag_sdk_passes_its_absence_fails_attestably() {
+        practice_item_cases(&FEATURE_FLAGS, |r| &mut r.flags, "OpenFeature SDK at package.json:9");
     }
 }

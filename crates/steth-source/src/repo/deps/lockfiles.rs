@@ -208,10 +208,11 @@ fn requirements(file: &str, text: &str, ecosystem: &'static str) -> Vec<LockedPa
 /// go.sum: `module version h1:…`; `/go.mod`-only lines are modules not built.
 fn go_sum(file: &str, text: &str, ecosystem: &'static str) -> Vec<LockedPackage> {
     let mut out: Vec<LockedPackage> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (n, line) in text.lines().enumerate() {
         let mut parts = line.split_whitespace();
         let (Some(module), Some(version)) = (parts.next(), parts.next()) else { continue };
-        if version.ends_with("/go.mod") || out.iter().any(|p| p.name == module && p.version == version) {
+        if version.ends_with("/go.mod") || !seen.insert((module, version)) {
             continue;
         }
         out.push(package(file, n + 1, ecosystem, module, version));

@@ -39,7 +39,7 @@ static FLAG_SDKS: LazyLock<Vec<(&str, Regex)>> = LazyLock::new(|| {
     [
         ("OpenFeature", r"openfeature|open-feature"),
         ("LaunchDarkly", r"launchdarkly"),
-        ("Unleash", r"unleash[-_]client|@unleash/|getunleash|unleash-server-sdk|/unleash-client"),
+        ("Unleash", r"unleash[-_]client|unleash-api-client|@unleash/|getunleash|unleash-server-sdk"),
         ("Flagsmith", r"flagsmith"),
         ("GrowthBook", r"growthbook"),
         ("ConfigCat", r"configcat"),
@@ -133,9 +133,9 @@ pub(super) fn explain(tree: &Tree, ci: &CiScript) -> PracticeEvidence {
 static LOAD_TOOLS: LazyLock<Vec<(&str, Regex)>> = LazyLock::new(|| {
     [
         ("k6", r"\bk6\s+(run|cloud)\b|grafana/(setup-|run-)?k6-action|loadimpact/k6"),
-        ("Gatling", r"\bgatling(:test|run|:execute)?\b"),
-        ("Locust", r"\blocust\s"),
-        ("JMeter", r"\bjmeter\b"),
+        ("Gatling", r"gatling:test|gatlingrun|gatling\.sh|gatling:execute|\bgatling\s+(run|-)"),
+        ("Locust", r"\blocust\s+(-|--)"),
+        ("JMeter", r"\bjmeter(\.sh)?\s+-|jmeter-maven-plugin|jmeter:jmeter"),
         ("Artillery", r"\bartillery\s+run\b|artilleryio/action"),
         ("Vegeta", r"\bvegeta\s+attack\b"),
         ("wrk", r"\bwrk2?\s+-"),
@@ -197,7 +197,11 @@ mod tests {
         assert!(hit("  uses: grafana/setup-k6-action@v1"));
         assert!(hit("  - wrk -t4 -c64 -d30s http://staging"));
         assert!(hit("  - stethoscope audit --config ci.toml"));
+        assert!(hit("  - locust -f load/locustfile.py --headless -u 50"));
+        assert!(hit("  - ./mvnw gatling:test"));
         assert!(!hit("  - run: cargo test"));
+        assert!(!hit("  - pip install locust pytest"));
+        assert!(!hit("  gatling:"));
         assert!(!hit("  name: works fine"));
     }
 
