@@ -328,3 +328,34 @@ fn a_plain_directory_is_read_and_an_empty_one_leaves_migrations_unavailable() {
     assert_eq!(o["9.2"].0, Status::Fail);
     assert!(collect(&dir.path().join("missing"), &RepoSettings::default()).is_err());
 }
+
+#[test]
+fn an_explicit_baseline_ref_marks_what_is_new_also_from_a_subdirectory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    let first =
+        [("service/migrations/0001_init.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n".to_string())];
+    write_all(root, &first.into_iter().collect());
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "one"]);
+    git(root, &["tag", "release"]);
+    let second = [(
+        "service/migrations/0002_drop.sql",
+        "SET lock_timeout = '1s';\nALTER TABLE users DROP COLUMN name;\n".to_string(),
+    )];
+    write_all(root, &second.into_iter().collect());
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "two"]);
+    let service = root.join("service");
+    let with_baseline = |b: &str| RepoSettings { baseline: Some(b.into()), ..RepoSettings::default() };
+    let e = collect(&service, &with_baseline("release")).expect("readable");
+    let Slot::Collected { data: m } = &e.migrations else { panic!() };
+    assert_eq!(m.linted, ["migrations/0002_drop.sql"], "{}", m.baseline);
+    assert!(m.baseline.contains("with release"), "{}", m.baseline);
+    assert_eq!(m.breaking.len(), 1);
+    let e = collect(&service, &with_baseline("no-such-ref")).expect("readable");
+    let Slot::Collected { data: m } = &e.migrations else { panic!() };
+    assert!(m.baseline.contains("baseline `no-such-ref` is not a commit"), "{}", m.baseline);
+    assert_eq!(m.linted.len(), 2);
+}

@@ -44,10 +44,11 @@ pub(super) fn git(root: &Path, args: &[&str]) -> Option<String> {
 }
 
 /// The commit that marks what is old: the merge base of `HEAD` with `baseline`, or with the
-/// default branch (`origin/HEAD`, else `main`, else `master`). `None` outside a git work tree,
-/// or when the merge base is `HEAD` itself (on the default branch nothing is "new").
-pub(super) fn merge_base(root: &Path, baseline: Option<&str>) -> Option<(String, String)> {
-    let head = git(root, &["rev-parse", "--verify", "-q", "HEAD"])?;
+/// default branch (`origin/HEAD`, else `main`, else `master`), as `(reference, commit)`. `Err`
+/// says in words why there is none: not a git work tree, no such reference, or `HEAD` on the
+/// baseline itself (then nothing would be "new").
+pub(super) fn merge_base(root: &Path, baseline: Option<&str>) -> Result<(String, String), String> {
+    let head = git(root, &["rev-parse", "--verify", "-q", "HEAD"]).ok_or("not a git work tree with a commit")?;
     let candidates: Vec<String> = match baseline {
         Some(b) => vec![b.to_string()],
         None => {
@@ -55,14 +56,21 @@ pub(super) fn merge_base(root: &Path, baseline: Option<&str>) -> Option<(String,
             origin.into_iter().chain(["main".to_string(), "master".to_string()]).collect()
         }
     };
-    for reference in candidates {
+    for reference in &candidates {
         let Some(commit) = git(root, &["rev-parse", "--verify", "-q", &format!("{reference}^{{commit}}")]) else {
             continue;
         };
-        let base = git(root, &["merge-base", &head, &commit])?;
-        return (base != head).then_some((reference, base));
+        let base = git(root, &["merge-base", &head, &commit])
+            .ok_or_else(|| format!("HEAD and `{reference}` share no history"))?;
+        if base == head {
+            return Err(format!("HEAD is on `{reference}`, so nothing is newer than its merge base"));
+        }
+        return Ok((reference.clone(), base));
     }
-    None
+    Err(match baseline {
+        Some(b) => format!("baseline `{b}` is not a commit of this repository"),
+        None => "no default branch (origin/HEAD, main, master)".to_string(),
+    })
 }
 
 /// The paths of the files in a commit's tree.

@@ -88,17 +88,17 @@ pub(super) fn collect(tree: &Tree, ci: &CiScript, settings: &RepoSettings) -> Sl
 
 /// What counts as new, in words, and the new migrations' files.
 fn new_migrations<'a>(tree: &Tree, all: &'a [Migration], baseline: Option<&str>) -> (String, HashSet<&'a str>) {
-    if let Some((reference, base)) = git::merge_base(&tree.root, baseline)
-        && let Some(old) = git::tree_files(&tree.root, &base)
-    {
-        let old: HashSet<&str> = old.iter().map(String::as_str).collect();
-        let new = all.iter().map(|m| m.file.as_str()).filter(|f| !old.contains(f)).collect();
-        let short = &base[..base.len().min(10)];
-        return (format!("migrations not on the merge base {short} of HEAD with {reference}"), new);
-    }
-    let why = match baseline {
-        Some(b) => format!("baseline `{b}` has no merge base with HEAD apart from HEAD itself"),
-        None => "no default branch to compare with, or HEAD is on it".to_string(),
+    let why = match git::merge_base(&tree.root, baseline) {
+        Ok((reference, base)) => match git::tree_files(&tree.root, &base) {
+            Some(old) => {
+                let old: HashSet<&str> = old.iter().map(String::as_str).collect();
+                let new = all.iter().map(|m| m.file.as_str()).filter(|f| !old.contains(f)).collect();
+                let short = &base[..base.len().min(10)];
+                return (format!("migrations not on the merge base {short} of HEAD with {reference}"), new);
+            }
+            None => format!("the files of the merge base with {reference} could not be listed"),
+        },
+        Err(why) => why,
     };
     let newest = all.iter().rev().take(NEWEST_MIGRATIONS).map(|m| m.file.as_str()).collect();
     (format!("the newest {NEWEST_MIGRATIONS} migrations by version ({why})"), newest)

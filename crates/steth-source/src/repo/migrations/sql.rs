@@ -86,6 +86,21 @@ mod tests {
     }
 
     #[test]
+    fn not_null_checks_and_required_columns() {
+        let sql = "SET lock_timeout = '3s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n\
+                   ALTER TABLE users ADD CONSTRAINT positive CHECK (id > 0);\n\
+                   ALTER TABLE users ADD COLUMN tenant bigint NOT NULL;\n\
+                   ALTER TABLE users ADD COLUMN flag boolean NOT NULL DEFAULT false;\n";
+        let all: Vec<(Concern, String, usize)> = lint(sql).into_iter().map(|f| (f.concern, f.rule, f.line)).collect();
+        let has = |c: Concern, r: &str, l: usize| all.iter().any(|(fc, fr, fl)| *fc == c && fr == r && *fl == l);
+        assert!(has(Concern::Breaking, "adding-not-nullable-field", 2), "{all:?}");
+        assert!(has(Concern::Lock, "adding-not-nullable-field", 2), "{all:?}");
+        assert!(has(Concern::Lock, "constraint-missing-not-valid", 3), "{all:?}");
+        assert!(has(Concern::Breaking, "adding-required-field", 4), "{all:?}");
+        assert!(!all.iter().any(|(_, _, l)| *l == 5), "a constant default is safe on PostgreSQL 11+: {all:?}");
+    }
+
+    #[test]
     fn creating_a_table_needs_no_lock_timeout() {
         assert!(
             lint("CREATE TABLE t (id bigint PRIMARY KEY);\n").is_empty(),
