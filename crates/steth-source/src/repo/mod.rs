@@ -24,7 +24,8 @@ pub struct RepoSettings {
     /// The git ref whose merge base with `HEAD` marks what counts as a new migration; `None`
     /// means the default branch, else the newest [`NEWEST_MIGRATIONS`].
     pub baseline: Option<String>,
-    /// An offline OSV database: a directory of OSV JSON files (searched recursively).
+    /// An offline OSV database: a directory of OSV JSON files (searched recursively) or a zip
+    /// of them.
     pub advisories: Option<PathBuf>,
 }
 

@@ -25,11 +25,11 @@ declare_item! {
     /// Pipelines are read (with the scripts, `make` targets and npm scripts they run), and a
     /// Dependabot or Renovate configuration counts as scanning. Lockfiles: Cargo.lock,
     /// package-lock.json, yarn.lock, pnpm-lock.yaml, poetry.lock, Pipfile.lock, pinned
-    /// requirements, go.sum, Gemfile.lock, composer.lock; `advisories` is an offline OSV directory,
-    /// matched with each ecosystem's version order (withdrawn advisories ignored). A
-    /// known-vulnerable locked version fails the item, naming package, version, advisory, first
-    /// fixed version and lockfile line. If scanning happens outside the repository, vouch for it
-    /// in `[attest]`.
+    /// requirements, go.sum, Gemfile.lock, composer.lock; `advisories` is an offline OSV
+    /// directory or zip, matched with each ecosystem's version order (withdrawn advisories
+    /// ignored). A known-vulnerable locked version fails the item, naming package, version,
+    /// advisory, first fixed version and lockfile line. If scanning happens outside the
+    /// repository, vouch for it in `[attest]`.
     ///
     /// ## How to fix
     /// Run a scanner on every pull request and on a schedule, because advisories appear after code

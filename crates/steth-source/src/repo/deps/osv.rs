@@ -1,5 +1,5 @@
-//! An offline OSV database (a directory of OSV JSON files, as osv.dev's per-ecosystem exports
-//! unpack) and the match of a locked version against its `affected` ranges.
+//! An offline OSV database (a directory of OSV JSON files, or a zip of them such as osv.dev's
+//! per-ecosystem `all.zip`) and the match of a locked version against its `affected` ranges.
 
 use super::lockfiles::LockedPackage;
 use super::version::compare;
@@ -10,16 +10,19 @@ use std::io::Read;
 use std::path::Path;
 use steth_core::evidence::VulnerablePackage;
 
-/// Files larger than this are not advisories and are skipped.
+/// Files larger than this are not advisories and are skipped (also a zip bomb's bound).
 const MAX_ADVISORY_BYTES: u64 = 16 << 20;
+
+/// At most this many advisories are read (osv.dev's largest ecosystem holds about 50 000).
+const MAX_ADVISORIES: usize = 1_000_000;
 
 /// Why the database could not be read.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum DatabaseError {
     #[error("read the advisory database {path}: {source}")]
     Read { path: String, source: std::io::Error },
-    #[error("the advisory database {0} is a zip archive; unpack it and point `advisories` at the directory")]
-    Zip(String),
+    #[error("read the advisory archive {path}: {source}")]
+    Zip { path: String, source: zip::result::ZipError },
 }
 
 /// One range's events, in the order OSV gives them.
@@ -66,15 +69,18 @@ fn normalise(ecosystem: &str, name: &str) -> String {
 }
 
 impl Database {
-    /// Loads every `*.json` under `path`; files that are not OSV records are skipped.
+    /// Loads every `*.json` under the directory `path`, or in the zip archive `path`; files that
+    /// are not OSV records are skipped.
     pub(super) fn load(path: &Path) -> Result<Database, DatabaseError> {
         let err = |source| DatabaseError::Read { path: path.display().to_string(), source };
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
-            return Err(DatabaseError::Zip(path.display().to_string()));
-        }
         let mut db = Database::default();
+        if path.is_file() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+            db.load_zip(path)?;
+            return Ok(db);
+        }
         let mut pending = vec![path.to_path_buf()];
         std::fs::read_dir(path).map_err(err)?;
+        let mut read = 0;
         while let Some(dir) = pending.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else { continue };
             for entry in entries.flatten() {
@@ -82,19 +88,39 @@ impl Database {
                 let p = entry.path();
                 if kind.is_dir() {
                     pending.push(p);
-                } else if kind.is_file() && p.extension().is_some_and(|e| e == "json") {
-                    let mut text = String::new();
-                    let read =
-                        std::fs::File::open(&p).and_then(|f| f.take(MAX_ADVISORY_BYTES).read_to_string(&mut text));
-                    if read.is_ok()
-                        && let Ok(json) = serde_json::from_str::<Value>(&text)
-                    {
-                        db.add(&json);
+                } else if kind.is_file() && p.extension().is_some_and(|e| e == "json") && read < MAX_ADVISORIES {
+                    read += 1;
+                    if let Ok(file) = std::fs::File::open(&p) {
+                        db.add_from(file);
                     }
                 }
             }
         }
         Ok(db)
+    }
+
+    fn load_zip(&mut self, path: &Path) -> Result<(), DatabaseError> {
+        let zip_err = |source| DatabaseError::Zip { path: path.display().to_string(), source };
+        let file = std::fs::File::open(path)
+            .map_err(|source| DatabaseError::Read { path: path.display().to_string(), source })?;
+        let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(zip_err)?;
+        for i in 0..archive.len().min(MAX_ADVISORIES) {
+            let entry = archive.by_index(i).map_err(zip_err)?;
+            if entry.is_file() && entry.name().ends_with(".json") {
+                self.add_from(entry);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the record a reader holds, read up to [`MAX_ADVISORY_BYTES`]; not JSON is skipped.
+    fn add_from(&mut self, reader: impl Read) {
+        let mut text = String::new();
+        if reader.take(MAX_ADVISORY_BYTES).read_to_string(&mut text).is_ok()
+            && let Ok(json) = serde_json::from_str::<Value>(&text)
+        {
+            self.add(&json);
+        }
     }
 
     /// Advisories loaded, withdrawn ones excluded.
@@ -296,6 +322,26 @@ mod tests {
         let rec = r#"{"id": "GHSA-x", "affected": [{"package": {"ecosystem": "npm", "name": "lodash"}, "versions": ["4.17.20"]}]}"#;
         assert_eq!(db(&[rec]).affecting(&locked("npm", "lodash", "4.17.20")).len(), 1);
         assert!(Database::load(Path::new("/nonexistent/osv")).unwrap_err().to_string().contains("/nonexistent/osv"));
-        assert!(matches!(Database::load(Path::new("db.zip")), Err(DatabaseError::Zip(_))));
+    }
+
+    #[test]
+    fn a_zip_of_osv_records_loads_like_a_directory() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("all.zip");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("RUSTSEC-2020-0071.json", deflated).unwrap();
+        zip.write_all(TIME.as_bytes()).unwrap();
+        zip.start_file("README.txt", stored).unwrap();
+        zip.write_all(b"not an advisory").unwrap();
+        zip.finish().unwrap();
+        let db = Database::load(&path).unwrap();
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.affecting(&locked("crates.io", "time", "0.1.40")).len(), 1);
+        std::fs::write(dir.path().join("broken.zip"), b"PK not a zip").unwrap();
+        let err = Database::load(&dir.path().join("broken.zip")).unwrap_err().to_string();
+        assert!(err.starts_with("read the advisory archive"), "{err}");
     }
 }
