@@ -139,8 +139,7 @@ fn yarn_lock(file: &str, text: &str, ecosystem: &'static str) -> Vec<LockedPacka
     for (n, line) in text.lines().enumerate() {
         if !line.starts_with(' ') && line.ends_with(':') && !line.starts_with('#') {
             let first = line.trim_end_matches(':').split(',').next().unwrap_or("").trim().trim_matches('"');
-            // The name ends at the `@` that starts the range; a scope's `@` is the first char.
-            name = first[1..].find('@').map(|i| first[..i + 1].to_string());
+            name = name_before_at(first).map(str::to_string);
         } else if let Some(v) = line.trim().strip_prefix("version") {
             let version = v.trim_start_matches(':').trim().trim_matches('"');
             if let Some(name) = name.take() {
@@ -149,6 +148,13 @@ fn yarn_lock(file: &str, text: &str, ecosystem: &'static str) -> Vec<LockedPacka
         }
     }
     out
+}
+
+/// The package name of `name@version-or-range`: up to the `@` after the first character (a
+/// scope's `@` is the first character).
+fn name_before_at(spec: &str) -> Option<&str> {
+    let (i, _) = spec.char_indices().skip(1).find(|(_, c)| *c == '@')?;
+    Some(&spec[..i])
 }
 
 /// pnpm-lock.yaml package keys: `/name@1.2.3:` (v6+), `name@1.2.3:` (v9) or `/name/1.2.3:` (v5).
@@ -164,8 +170,8 @@ fn pnpm_lock(file: &str, text: &str, ecosystem: &'static str) -> Vec<LockedPacka
         let Some(key) = key.filter(|_| in_packages) else { continue };
         let key = key.trim_end_matches(':').trim_matches(|c| c == '\'' || c == '"').trim_start_matches('/');
         let key = key.split('(').next().unwrap_or(key);
-        let split = match key[1.min(key.len())..].find('@') {
-            Some(i) => Some((&key[..i + 1], &key[i + 2..])),
+        let split = match name_before_at(key) {
+            Some(name) => Some((name, &key[name.len() + 1..])),
             None => key.rsplit_once('/'),
         };
         if let Some((name, version)) = split {
@@ -296,6 +302,36 @@ mod tests {
             pairs(pnpm_lock("pnpm-lock.yaml", pnpm, "npm")),
             [one("lodash", "4.17.20", 5), one("@scope/pkg", "1.2.0", 8)]
         );
+    }
+
+    #[test]
+    fn no_reader_panics_on_truncated_or_odd_input() {
+        let samples = [
+            "[[package]]\nname = \"é\"\nversion = \"1\"\nsource = \"registry+x\"\n",
+            "\"@s/p@^1\", é@2:\n  version \"1.2.0\"\n:\n@:\n",
+            "packages:\n  é@1:\n  '@x/y@1(z@2)':\n  /a/1:\n  @:\n",
+            "{\"packages\": {\"node_modules/é\": {\"version\": \"1\"}}, \"default\": {}}",
+            "GEM\n  specs:\n    é (1\n    x ()\n",
+            "é==1 \\\n==\n-r x==1\nm v1 h1:\n",
+        ];
+        let readers: [Reader; 9] = [
+            toml_packages,
+            package_lock,
+            yarn_lock,
+            pnpm_lock,
+            pipfile_lock,
+            requirements,
+            go_sum,
+            gemfile_lock,
+            composer_lock,
+        ];
+        for sample in samples {
+            for (end, _) in sample.char_indices().chain([(sample.len(), ' ')]) {
+                for read in readers {
+                    read("f", &sample[..end], "npm");
+                }
+            }
+        }
     }
 
     #[test]

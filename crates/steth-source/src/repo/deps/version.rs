@@ -164,6 +164,15 @@ mod tests {
     }
 
     #[test]
+    fn odd_versions_compare_without_panicking() {
+        for a in ["", "v", "é", "1!", "!1", "1.0.dev", "1.0a", "0.0.0-", "1..2", "1.0+é", "99999999999999999999999"] {
+            for eco in ["npm", "crates.io", "Go", "PyPI", "RubyGems"] {
+                let _ = compare(eco, a, "1.0.0");
+            }
+        }
+    }
+
+    #[test]
     fn gem_segments_put_words_before_numbers() {
         assert_eq!(ord("RubyGems", "1.11.0.rc1", "1.11.0"), Less);
         assert_eq!(ord("RubyGems", "1.10.10", "1.10.9"), Greater);

@@ -391,6 +391,17 @@ mod tests {
     }
 
     #[test]
+    fn truncated_migrations_lint_without_panicking() {
+        let sample =
+            "execute <<~SQL\n  DROP TABLE é;\nSQL\nmigrations.RunSQL(\"\"\"é\nop.execute('x\nadd_index :é, :b\n";
+        for (end, _) in sample.char_indices() {
+            for framework in [Rails, Django, Alembic, Knex, Sequelize, Liquibase] {
+                lint(framework, &sample[..end]);
+            }
+        }
+    }
+
+    #[test]
     fn knex_sequelize_and_liquibase() {
         let knex = "exports.up = (knex) => knex.schema.alterTable('users', (t) => {\n  t.dropColumn('name');\n  t.string('email').notNullable().alter();\n});\n";
         let rules: Vec<String> = found(Knex, knex).into_iter().map(|f| f.1).collect();
