@@ -183,6 +183,7 @@ fn the_healthy_repository_passes_all_seven_items() {
     assert_eq!((a.advisories, a.withdrawn, a.packages), (1, 1, 1));
     let load: Vec<String> = e.load_tests.found.iter().map(ToString::to_string).collect();
     assert_eq!(load, ["k6 in CI at Makefile:5"], "the make target is followed, the comment is not a run");
+    assert!(e.load_tests.partial.is_empty(), "the script make runs is not idle: {:?}", e.load_tests.partial);
 }
 
 #[test]

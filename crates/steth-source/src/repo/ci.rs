@@ -170,6 +170,31 @@ mod tests {
     }
 
     #[test]
+    fn scripts_and_npm_scripts_a_ci_line_runs_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            (".gitlab-ci.yml", "perf:\n  script:\n    - ./scripts/perf.sh\n    - npm run load\n"),
+            ("scripts/perf.sh", "#!/bin/sh\n# k6 run old.js\nwrk -t2 -c10 http://staging\n"),
+            (
+                "package.json",
+                "{\n  \"scripts\": {\n    \"test\": \"jest\",\n    \"load\": \"artillery run load.yml\"\n  }\n}\n",
+            ),
+        ];
+        for (f, text) in files {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let ci = CiScript::read(&Tree::walk(dir.path(), &[]).unwrap());
+        assert_eq!(ci.files, [".gitlab-ci.yml"]);
+        let places: Vec<String> = ci.lines.iter().map(|l| l.at.to_string()).collect();
+        assert!(places.contains(&"scripts/perf.sh:3".to_string()), "{places:?}");
+        assert!(!places.contains(&"scripts/perf.sh:2".to_string()), "comments are not runs: {places:?}");
+        assert!(places.contains(&"package.json:4".to_string()), "{places:?}");
+        assert!(!places.contains(&"package.json:3".to_string()), "only the script run: {places:?}");
+    }
+
+    #[test]
     fn ci_files_of_each_system_are_recognised() {
         for f in [
             ".github/workflows/ci.yaml",
