@@ -4,6 +4,7 @@
 
 mod dsl;
 mod files;
+mod raw_sql;
 mod sql;
 
 use super::ci::{CiScript, pattern};
