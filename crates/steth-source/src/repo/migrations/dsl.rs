@@ -109,16 +109,6 @@ const SPECS: &[Spec] = &[
     (Django, r"migrations\.RenameField\(", None, None, None, "renaming-column", &[B], RENAME),
     (Django, r"migrations\.DeleteModel\(", None, None, None, "ban-drop-table", &[B], DROP_TABLE),
     (Django, r"migrations\.RenameModel\(", None, None, None, "renaming-table", &[B], RENAME_TABLE),
-    (
-        Django,
-        r"migrations\.AlterField\(",
-        None,
-        None,
-        None,
-        "changing-column-type",
-        &[B],
-        "alters a column's definition (type, nullability): check the running version still works with it",
-    ),
     (Django, r"migrations\.RemoveConstraint\(", None, None, None, "ban-drop-constraint", &[B], DROP_CONSTRAINT),
     (
         Django,

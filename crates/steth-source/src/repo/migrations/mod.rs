@@ -2,6 +2,7 @@
 //! base, else the newest [`NEWEST_MIGRATIONS`](super::NEWEST_MIGRATIONS)), their lint for
 //! breaking changes and lock risk, and the migration linters the CI runs.
 
+mod django;
 mod dsl;
 mod files;
 mod raw_sql;
@@ -72,6 +73,11 @@ pub(super) fn collect(tree: &Tree, ci: &CiScript, settings: &RepoSettings) -> Sl
         let text = files::without_down(m.framework, &text);
         let findings = match m.framework {
             Framework::Sql => sql::lint(&text),
+            Framework::Django => {
+                let mut findings = dsl::lint(Framework::Django, &text);
+                findings.extend(django::alter_fields(&text, &earlier_in_app(tree, &migrations, m)));
+                findings
+            }
             framework => dsl::lint(framework, &text),
         };
         evidence.linted.push(m.file.clone());
@@ -85,6 +91,16 @@ pub(super) fn collect(tree: &Tree, ci: &CiScript, settings: &RepoSettings) -> Sl
         }
     }
     Slot::collected(evidence)
+}
+
+/// The texts of the Django migrations before `m` in its app's directory, in version order.
+fn earlier_in_app(tree: &Tree, all: &[Migration], m: &Migration) -> Vec<String> {
+    let dir = |f: &str| f.rsplit_once('/').map(|(d, _)| d.to_string());
+    all.iter()
+        .take_while(|e| e.file != m.file)
+        .filter(|e| e.framework == Framework::Django && dir(&e.file) == dir(&m.file))
+        .filter_map(|e| tree.read(&e.file))
+        .collect()
 }
 
 /// What counts as new, in words, and the new migrations' files.
