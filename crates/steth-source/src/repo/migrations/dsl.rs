@@ -95,6 +95,17 @@ const SPECS: &[Spec] = &[
         &[L],
         INDEX,
     ),
+    // Rails 5+ indexes a reference by default, without CONCURRENTLY.
+    (
+        Rails,
+        r"^\s*add_(reference|belongs_to)\b",
+        None,
+        Some(r"index:\s*false|algorithm:\s*:concurrently"),
+        Some(r#"add_(?:reference|belongs_to)\s*\(?\s*:?["']?(\w+)"#),
+        "require-concurrent-index-creation",
+        &[L],
+        INDEX,
+    ),
     (
         Rails,
         r"^\s*add_foreign_key\b",
@@ -313,6 +324,9 @@ mod tests {
                 ("lock", "require-concurrent-index-creation".into(), 5)
             ]
         );
+        let reference =
+            "def change\n  add_reference :orders, :coupon\n  add_reference :orders, :shop, index: false\nend\n";
+        assert_eq!(found(Rails, reference), [("lock", "require-concurrent-index-creation".into(), 2)]);
         let new_table = "def change\n  create_table :carts do |t|\n    t.bigint :user_id\n  end\n  add_index :carts, :user_id\nend\n";
         assert!(found(Rails, new_table).is_empty());
     }
