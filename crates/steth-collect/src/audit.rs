@@ -140,7 +140,7 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         None if !wants(Source::Metrics) => Slot::unavailable("no selected check needs it"),
         None => Slot::unavailable("no [metrics] url in the config: add [metrics] url = \"http://…/metrics\""),
     };
-    Evidence { http, pg, load, redis, metrics }
+    Evidence { http, pg, load, redis, metrics, ..Evidence::default() }
 }
 
 /// The rate-limit bursts (6.3, 6.4) trip the target's limiter for stethoscope's address, so

@@ -70,11 +70,16 @@ pub struct Outcome {
     /// How far the measurement is past the threshold, as a ratio (1.0 = at the threshold); ranks action items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excess: Option<f64>,
+    /// A fail for lack of any sign of a practice that may be kept where stethoscope cannot
+    /// look (a scanner run by another team, a review checklist in a wiki): an attestation may
+    /// replace it. Recomputed from the evidence, never saved.
+    #[serde(skip)]
+    pub attestable: bool,
 }
 
 impl Outcome {
     fn new(status: Status, measured: Option<String>, evidence: impl Into<String>) -> Outcome {
-        Outcome { status, measured, evidence: evidence.into(), findings: Vec::new(), excess: None }
+        Outcome { status, measured, evidence: evidence.into(), findings: Vec::new(), excess: None, attestable: false }
     }
     /// Measured and within the threshold.
     pub fn pass(measured: impl Into<String>, evidence: impl Into<String>) -> Outcome {
@@ -107,6 +112,11 @@ impl Outcome {
     /// Adds the offending or examined objects.
     pub fn with_findings(mut self, findings: impl IntoIterator<Item = String>) -> Outcome {
         self.findings.extend(findings);
+        self
+    }
+    /// Marks a fail as the absence of any sign of a practice, which an attestation may replace.
+    pub fn attestable(mut self) -> Outcome {
+        self.attestable = true;
         self
     }
     /// Records how far past the threshold the measurement is (ratio, 1.0 = at the threshold).

@@ -113,7 +113,9 @@ impl Policy {
     }
 
     /// Assesses every selected item. A measurement wins over an attestation: attestations
-    /// only fill items that could not be measured, so a vouched-for item that fails still fails.
+    /// only fill items that could not be measured, or that failed only because the repository
+    /// shows no sign of a practice kept elsewhere (`Outcome::attestable`); a vouched-for item
+    /// that fails on a measurement still fails.
     pub fn assess(&self, evidence: &Evidence) -> Vec<Assessed> {
         catalog::items()
             .filter(|item| self.selection.includes(item))
@@ -124,7 +126,7 @@ impl Policy {
                 } else {
                     let measured = item.assess(evidence, &threshold);
                     match self.attest.get(item.id) {
-                        Some(note) if measured.status == Status::NotAssessed => {
+                        Some(note) if measured.status == Status::NotAssessed || measured.attestable => {
                             Outcome::attested(format!("attested: {note}"))
                         }
                         _ => measured,
@@ -165,6 +167,29 @@ mod tests {
         assert_eq!(policy.needs(), Needs::default());
         assert!(Source::ALL.iter().all(|s| Needs::all().contains(*s)));
         assert!(!Needs::all().without(Source::Pg).contains(Source::Pg));
+    }
+
+    #[test]
+    fn attestation_replaces_a_practice_not_found_but_not_a_measured_fail() {
+        use crate::evidence::{PracticeEvidence, RepoEvidence, Slot, SourceEvidence};
+        let mut policy = Policy::default();
+        policy.attest.insert("9.2".into(), "nightly k6 in the perf pipeline".into());
+        policy.attest.insert("7.7".into(), "we review migrations".into());
+        policy.selection.only = Some(vec!["9.2".into(), "7.7".into()]);
+        let mut repo = RepoEvidence { load_tests: PracticeEvidence::default(), ..RepoEvidence::default() };
+        let finding = crate::evidence::MigrationFinding {
+            rule: "ban-drop-column".into(),
+            message: "drops a column".into(),
+            statement: "ALTER TABLE a DROP COLUMN b;".into(),
+            at: crate::evidence::Location { file: "migrations/1.sql".into(), line: 1 },
+        };
+        repo.migrations =
+            Slot::collected(crate::evidence::MigrationEvidence { breaking: vec![finding], ..Default::default() });
+        let evidence =
+            Evidence { source: Slot::collected(SourceEvidence { repo: Slot::collected(repo) }), ..Evidence::default() };
+        let out = policy.assess(&evidence);
+        let status: Vec<(&str, Status)> = out.iter().map(|a| (a.item.id, a.outcome.status)).collect();
+        assert_eq!(status, vec![("7.7", Status::Fail), ("9.2", Status::Attested)]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod item;
 mod observability;
 mod practices;
 mod reliability;
+mod repo_practice;
 mod scalability;
 mod security;
 #[cfg(test)]

@@ -335,3 +335,93 @@ pub fn request_window(endpoint: &str, sent: u64, counted: f64) -> crate::evidenc
         incomplete: None,
     }
 }
+
+/// A sighting of `what` at `file:line`.
+pub fn sighting(what: &str, file: &str, line: u32) -> crate::evidence::Sighting {
+    crate::evidence::Sighting { what: what.into(), at: crate::evidence::Location { file: file.into(), line } }
+}
+
+/// A practice seen at the given sightings, having searched `searched`.
+pub fn practice(found: Vec<crate::evidence::Sighting>, searched: &[&str]) -> crate::evidence::PracticeEvidence {
+    crate::evidence::PracticeEvidence {
+        found,
+        searched: searched.iter().map(|s| s.to_string()).collect(),
+        partial: Vec::new(),
+    }
+}
+
+/// A migration lint finding of `rule` at `file:line`.
+pub fn migration_finding(rule: &str, file: &str, line: u32) -> crate::evidence::MigrationFinding {
+    crate::evidence::MigrationFinding {
+        rule: rule.into(),
+        message: format!("{rule} message"),
+        statement: "ALTER TABLE users …;".into(),
+        at: crate::evidence::Location { file: file.into(), line },
+    }
+}
+
+/// Repository evidence of a healthy repository: a scanner in CI, clean migrations linted by
+/// squawk in CI, a flag SDK, EXPLAIN in the PR template, k6 in CI, budgets on every endpoint;
+/// tests break the part they exercise.
+pub fn repo() -> crate::evidence::RepoEvidence {
+    use crate::evidence::{BudgetEvidence, DependencyEvidence, EndpointBudget, Location, Lockfile, MigrationEvidence};
+    let ci = ".github/workflows/ci.yml";
+    let migrations = MigrationEvidence {
+        directories: vec!["migrations".into()],
+        total: 2,
+        baseline: "the newest 20 migrations by version".into(),
+        linted: vec!["migrations/0001_init.sql".into(), "migrations/0002_orders.sql".into()],
+        breaking: Vec::new(),
+        lock_risks: Vec::new(),
+        linters: practice(vec![sighting("squawk in CI", ci, 30)], &[ci]),
+    };
+    crate::evidence::RepoEvidence {
+        ci_files: vec![ci.into()],
+        dependencies: DependencyEvidence {
+            scanners: practice(vec![sighting("cargo-audit in CI", ci, 12)], &[ci]),
+            lockfiles: vec![Lockfile { file: "Cargo.lock".into(), ecosystem: "crates.io".into(), packages: 40 }],
+            advisories: Slot::unavailable("no advisory database configured"),
+        },
+        migrations: Slot::collected(migrations),
+        flags: practice(vec![sighting("OpenFeature SDK", "package.json", 9)], &["package.json"]),
+        explain: practice(
+            vec![sighting("EXPLAIN requirement", ".github/pull_request_template.md", 4)],
+            &[".github/pull_request_template.md", ci],
+        ),
+        load_tests: practice(vec![sighting("k6 in CI", ci, 40)], &[ci]),
+        budgets: BudgetEvidence {
+            endpoints: vec![EndpointBudget {
+                endpoint: "GET /products".into(),
+                p99_budget: Some("150ms".into()),
+                at: Location { file: "stethoscope.toml".into(), line: 5 },
+            }],
+            documented: practice(Vec::new(), &["stethoscope.toml"]),
+        },
+    }
+}
+
+/// Evidence holding only the given repository evidence.
+pub fn with_repo(repo: crate::evidence::RepoEvidence) -> Evidence {
+    let source = crate::evidence::SourceEvidence { repo: Slot::collected(repo) };
+    Evidence { source: Slot::collected(source), ..Evidence::default() }
+}
+
+/// The cases every repository-practice item shares: the healthy repository passes with
+/// `sight` as its finding; no sign fails with what was searched, the `[attest]` hint, and is
+/// attestable; no repository read is not assessed.
+#[track_caller]
+pub fn practice_item_cases(
+    item: &Item,
+    practice_of: impl Fn(&mut crate::evidence::RepoEvidence) -> &mut crate::evidence::PracticeEvidence,
+    sight: &str,
+) {
+    let o = expect(item, &with_repo(repo()), Status::Pass);
+    assert_eq!(o.findings, [sight]);
+    let mut r = repo();
+    *practice_of(&mut r) = practice(Vec::new(), &["README.md"]);
+    let o = expect(item, &with_repo(r), Status::Fail);
+    assert!(o.evidence.contains(&format!("[attest], e.g. \"{}\"", item.id)), "{}", o.evidence);
+    assert_eq!(o.findings, ["searched README.md"]);
+    assert!(o.attestable);
+    expect(item, &Evidence::default(), Status::NotAssessed);
+}

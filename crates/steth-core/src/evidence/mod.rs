@@ -8,7 +8,9 @@ mod load;
 mod metrics;
 mod pg;
 mod redis;
+mod repo;
 mod slot;
+mod source;
 
 pub use api::{
     AuthProbe, AuthzAttempt, AuthzProbe, BodyLimitAttempt, BodyLimitProbe, BurstProbe, Exchange, InputProbe, ListPage,
@@ -33,7 +35,12 @@ pub use redis::{
     CacheWindow, KeySample, KeyShape, Namespace, NegativeProbe, PrefixCount, RedisCounters, RedisEvidence, RedisMemory,
     StampedeProbe, StatementCount, hit_rate,
 };
+pub use repo::{
+    AdvisoryMatch, BudgetEvidence, DependencyEvidence, EndpointBudget, Location, Lockfile, MigrationEvidence,
+    MigrationFinding, PracticeEvidence, RepoEvidence, Sighting, VulnerablePackage,
+};
 pub use slot::{AnySlot, Slot, SlotState};
+pub use source::SourceEvidence;
 
 use crate::catalog::Source;
 use serde::{Deserialize, Serialize};
@@ -54,6 +61,9 @@ pub struct Evidence {
     /// The service's Prometheus metrics around each load phase.
     #[serde(default)]
     pub metrics: Slot<MetricsEvidence>,
+    /// The repository's files and history.
+    #[serde(default)]
+    pub source: Slot<SourceEvidence>,
 }
 
 impl Evidence {
@@ -67,7 +77,8 @@ impl Evidence {
             Source::Load => Some(&self.load),
             Source::Redis => Some(&self.redis),
             Source::Metrics => Some(&self.metrics),
-            Source::Source | Source::Service | Source::Config => None,
+            Source::Source => Some(&self.source),
+            Source::Service | Source::Config => None,
         }
     }
 
@@ -79,7 +90,8 @@ impl Evidence {
             Source::Load => Some(&mut self.load),
             Source::Redis => Some(&mut self.redis),
             Source::Metrics => Some(&mut self.metrics),
-            Source::Source | Source::Service | Source::Config => None,
+            Source::Source => Some(&mut self.source),
+            Source::Service | Source::Config => None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! 9.1 explain-in-review: explain for every new query.
 
 use crate::catalog::prelude::*;
+use crate::catalog::repo_practice::practice_verdict;
 
 declare_item! {
     /// ## What it checks
@@ -18,6 +19,12 @@ declare_item! {
     /// - **source**: stethoscope looks in the repository for the requirement: a pull-request or
     ///   merge-request template that asks for the plan, or a CI step that runs `EXPLAIN` on new
     ///   queries.
+    ///
+    /// The files read are pull-request templates (`.github/pull_request_template.md`,
+    /// `.github/PULL_REQUEST_TEMPLATE/*.md`, `docs/`), GitLab merge-request templates
+    /// (`.gitlab/merge_request_templates/`), and `CONTRIBUTING`, `REVIEWING` and code-review
+    /// guides, plus the CI configuration. The SQL keyword `EXPLAIN` in capitals, `explain analyze`
+    /// or "query plan" counts; the verb "explain" in prose does not.
     ///
     /// If the rule lives elsewhere (a team handbook, a review checklist in a wiki), vouch for it in
     /// `[attest]`, e.g. `"9.1" = "review checklist, wiki page DB-Reviews"`; it is then shown as
@@ -46,6 +53,31 @@ declare_item! {
         threshold: Threshold::requires("PR review requirement"),
         sources: [Source],
         severity: Low,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let repo = evidence.repo()?;
+    Ok(practice_verdict(
+        "9.1",
+        &repo.explain,
+        "a review template or contributing guide that asks for EXPLAIN output",
+        "review checklist, wiki page DB-Reviews",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::practice_item_cases;
+
+    #[test]
+    fn an_explain_requirement_passes_its_absence_fails_attestably() {
+        practice_item_cases(
+            &EXPLAIN_IN_REVIEW,
+            |r| &mut r.explain,
+            "EXPLAIN requirement at .github/pull_request_template.md:4",
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! 9.2 load-tests-in-ci: load tests in ci.
 
 use crate::catalog::prelude::*;
+use crate::catalog::repo_practice::practice_verdict;
 
 declare_item! {
     /// ## What it checks
@@ -16,8 +17,10 @@ declare_item! {
     ///
     /// ## How it is measured
     /// - **source**: stethoscope reads the CI configuration for a job that runs k6, wrk, locust,
-    ///   Gatling or stethoscope. Load-test scripts that exist in the repository but that no CI job
-    ///   runs do not meet the item.
+    ///   Gatling or stethoscope (also JMeter, Artillery, Vegeta, oha), following the scripts, `make`
+    ///   targets and npm scripts a CI line runs. Load-test scripts that exist in the repository but
+    ///   that no CI job runs do not meet the item; they are listed with the failure. If load tests
+    ///   run from another repository or pipeline, vouch for it in `[attest]`.
     ///
     /// ## How to fix
     /// Add a job after the staging deploy, with pass/fail thresholds in the script so the job fails
@@ -51,6 +54,27 @@ declare_item! {
         threshold: Threshold::requires("present"),
         sources: [Source],
         severity: Medium,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let repo = evidence.repo()?;
+    Ok(practice_verdict(
+        "9.2",
+        &repo.load_tests,
+        "a CI job that runs a load tool",
+        "nightly k6 run in the perf-pipeline repository",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::practice_item_cases;
+
+    #[test]
+    fn a_load_tool_in_ci_passes_its_absence_fails_attestably() {
+        practice_item_cases(&LOAD_TESTS_IN_CI, |r| &mut r.load_tests, "k6 in CI at .github/workflows/ci.yml:40");
     }
 }

@@ -1,6 +1,7 @@
 //! 9.5 performance-budget: performance budget defined.
 
 use crate::catalog::prelude::*;
+use crate::catalog::repo_practice::{absent, seen, sightings};
 
 declare_item! {
     /// ## What it checks
@@ -19,6 +20,13 @@ declare_item! {
     /// - **source**: documented budgets found in the repository.
     ///
     /// Budgets that cover only some of the hot endpoints are partial evidence and give `warn`.
+    ///
+    /// The endpoints are those of the audit's configuration (with their `p99_budget`) and of any
+    /// stethoscope config committed in the repository (`stethoscope*.toml`). Documented budgets
+    /// are k6 `thresholds` on `http_req_duration`, Artillery `ensure` percentiles, SLO files
+    /// (OpenSLO, Sloth, Pyrra) and budget tables in Markdown files named for budgets, SLOs or
+    /// performance. When none is found the item fails with what was searched; budgets kept in
+    /// another system can be vouched for in `[attest]`.
     ///
     /// ## How to fix
     /// Agree on a p99 target per endpoint with the people who own the product, and keep the table
@@ -42,8 +50,131 @@ declare_item! {
         title: "Performance budget defined",
         section: DevelopmentPractices,
         threshold: Threshold::requires("p99 budget per endpoint"),
-        sources: [Config, Source],
+        sources: [Config, Load, Source],
         severity: Low,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    // Endpoints with or without a budget: the audit's own config, then committed configs.
+    let mut endpoints: Vec<(String, bool, String)> = Vec::new();
+    if let Some(load) = evidence.load.data() {
+        for e in &load.endpoints {
+            endpoints.push((e.name.clone(), e.p99_budget_ms.is_some(), "the audit's config".into()));
+        }
+    }
+    let repo = evidence.repo();
+    if let Ok(repo) = repo {
+        for e in &repo.budgets.endpoints {
+            if !endpoints.iter().any(|(name, ..)| *name == e.endpoint) {
+                endpoints.push((e.endpoint.clone(), e.p99_budget.is_some(), e.at.to_string()));
+            }
+        }
+    }
+    let budgeted = endpoints.iter().filter(|(_, b, _)| *b).count();
+    let row = |(name, has, at): &(String, bool, String)| {
+        format!("{name}: {} ({at})", if *has { "p99 budget" } else { "no p99 budget" })
+    };
+    if !endpoints.is_empty() && budgeted == endpoints.len() {
+        let measured = format!("{budgeted}/{} endpoint(s) with a p99 budget", endpoints.len());
+        return Ok(Outcome::pass(measured, "every declared endpoint has a p99 budget")
+            .with_findings(endpoints.iter().map(row)));
+    }
+    if budgeted > 0 {
+        let measured = format!("{budgeted}/{} endpoint(s) with a p99 budget", endpoints.len());
+        let missing = endpoints.iter().filter(|(_, b, _)| !b).map(row);
+        return Ok(Outcome::warn(measured, "budgets cover only some of the declared endpoints").with_findings(missing));
+    }
+    let repo = repo?;
+    let documented = &repo.budgets.documented;
+    if !documented.found.is_empty() {
+        let note = if endpoints.is_empty() {
+            String::new()
+        } else {
+            format!("; {} configured endpoint(s) without `p99_budget`", endpoints.len())
+        };
+        return Ok(Outcome::pass(
+            seen(&documented.found),
+            format!("{} documented budget(s){note}", documented.found.len()),
+        )
+        .with_findings(sightings(&documented.found)));
+    }
+    let outcome = absent(
+        "9.5",
+        "a p99 budget (stethoscope `p99_budget`, k6 thresholds, SLO files, a budget table)",
+        documented,
+        "budgets per endpoint in the product wiki, page Perf-Budgets",
+    );
+    Ok(outcome.with_findings(endpoints.iter().map(row)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, practice, repo, sighting, with_load, with_repo};
+    use crate::evidence::{EndpointBudget, Location, RepoEvidence, Slot, SourceEvidence};
+    use crate::outcome::Status;
+
+    fn endpoint(name: &str, budget: Option<&str>) -> EndpointBudget {
+        EndpointBudget {
+            endpoint: name.into(),
+            p99_budget: budget.map(str::to_string),
+            at: Location { file: "stethoscope.toml".into(), line: 4 },
+        }
+    }
+
+    fn with(change: impl FnOnce(&mut RepoEvidence)) -> Evidence {
+        let mut r = repo();
+        change(&mut r);
+        with_repo(r)
+    }
+
+    #[test]
+    fn a_budget_on_every_endpoint_passes() {
+        let o = expect(&PERFORMANCE_BUDGET, &with(|_| {}), Status::Pass);
+        assert_eq!(o.findings, ["GET /products: p99 budget (stethoscope.toml:5)"]);
+    }
+
+    #[test]
+    fn budgets_on_some_endpoints_warn() {
+        let e = with(|r| r.budgets.endpoints.push(endpoint("POST /orders", None)));
+        let o = expect(&PERFORMANCE_BUDGET, &e, Status::Warn);
+        assert_eq!(o.findings, ["POST /orders: no p99 budget (stethoscope.toml:4)"]);
+    }
+
+    #[test]
+    fn documented_budgets_pass_without_config_budgets() {
+        let e = with(|r| {
+            r.budgets.endpoints = vec![endpoint("GET /a", None)];
+            r.budgets.documented =
+                practice(vec![sighting("k6 threshold on http_req_duration", "load/a.js", 7)], &["load/a.js"]);
+        });
+        let o = expect(&PERFORMANCE_BUDGET, &e, Status::Pass);
+        assert_eq!(o.findings, ["k6 threshold on http_req_duration at load/a.js:7"]);
+    }
+
+    #[test]
+    fn no_budget_anywhere_fails_with_the_attest_hint() {
+        let e = with(|r| {
+            r.budgets.endpoints = vec![endpoint("GET /a", None)];
+            r.budgets.documented = practice(Vec::new(), &["stethoscope.toml"]);
+        });
+        let o = expect(&PERFORMANCE_BUDGET, &e, Status::Fail);
+        assert!(o.evidence.contains("[attest]"), "{}", o.evidence);
+        assert_eq!(o.findings, ["searched stethoscope.toml", "GET /a: no p99 budget (stethoscope.toml:4)"]);
+    }
+
+    #[test]
+    fn the_audits_own_budgets_count_and_nothing_read_is_not_assessed() {
+        let mut e = with_load(&[("GET /a", "read", 10.0, 20.0)]);
+        expect(&PERFORMANCE_BUDGET, &e, Status::NotAssessed);
+        if let Slot::Collected { data } = &mut e.load {
+            data.endpoints[0].p99_budget_ms = Some(100.0);
+        }
+        expect(&PERFORMANCE_BUDGET, &e, Status::Pass);
+        e.source = Slot::collected(SourceEvidence { repo: Slot::collected(RepoEvidence::default()) });
+        expect(&PERFORMANCE_BUDGET, &e, Status::Pass);
+        expect(&PERFORMANCE_BUDGET, &Evidence::default(), Status::NotAssessed);
     }
 }

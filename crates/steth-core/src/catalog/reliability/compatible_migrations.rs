@@ -1,6 +1,7 @@
 //! 7.7 compatible-migrations: backward-compatible migrations.
 
 use crate::catalog::prelude::*;
+use crate::catalog::repo_practice::migration_findings;
 
 declare_item! {
     /// ## What it checks
@@ -21,7 +22,16 @@ declare_item! {
     ///   type changes, and `NOT NULL` without a default. Each finding is listed with its file and
     ///   statement, and the count is compared with the threshold.
     ///
-    /// A repository without schema migrations can declare the item not applicable in `[na]`.
+    /// Migrations are found under `migrations/`, `db/migrate/`, `alembic/versions/`,
+    /// `prisma/migrations/`, Flyway's `db/migration/`, Liquibase changelogs and Django apps'
+    /// `migrations/` (or the `migrations` globs of `[source]`), ordered by their version (not their
+    /// file name), with rollback (down) parts left out. Only new migrations are linted: those not
+    /// on the merge base of `HEAD` with `baseline` (default: the default branch), else the newest
+    /// 20. SQL files (also Flyway, Prisma, goose, dbmate) are linted with squawk's rules; the DSLs
+    /// of Rails, Django, Alembic, Knex, Sequelize and Liquibase call by call.
+    ///
+    /// A repository without schema migrations is not assessed; declare the item not applicable in
+    /// `[na]`.
     ///
     /// ## How to fix
     /// Split breaking changes into expand and contract steps, released separately:
@@ -46,6 +56,53 @@ declare_item! {
         threshold: Threshold::at_most(0),
         sources: [Source],
         severity: High,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
+    let m = evidence.repo()?.migrations.get()?;
+    let summary = format!("{} new of {} migration(s) linted ({})", m.linted.len(), m.total, m.baseline);
+    Ok(migration_findings(&m.breaking, "breaking change", threshold, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{expect, expect_with, migration_finding, repo, with_repo};
+    use crate::evidence::Slot;
+    use crate::outcome::Status;
+
+    fn with_breaking(n: usize) -> Evidence {
+        let mut r = repo();
+        if let Slot::Collected { data } = &mut r.migrations {
+            data.breaking = (0..n)
+                .map(|i| migration_finding("ban-drop-column", "migrations/0002_orders.sql", i as u32 + 3))
+                .collect();
+        }
+        with_repo(r)
+    }
+
+    #[test]
+    fn clean_new_migrations_pass() {
+        let o = expect(&COMPATIBLE_MIGRATIONS, &with_breaking(0), Status::Pass);
+        assert!(o.evidence.contains("2 new of 2 migration(s) linted"), "{}", o.evidence);
+    }
+
+    #[test]
+    fn a_breaking_change_fails_with_file_and_line() {
+        let o = expect(&COMPATIBLE_MIGRATIONS, &with_breaking(1), Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("1 breaking change(s)"));
+        assert!(o.findings[0].starts_with("migrations/0002_orders.sql:3 ban-drop-column:"), "{:?}", o.findings);
+        expect_with(&COMPATIBLE_MIGRATIONS, &with_breaking(1), &Threshold::at_most(1), Status::Pass);
+    }
+
+    #[test]
+    fn no_migrations_is_not_assessed() {
+        let mut r = repo();
+        r.migrations = Slot::unavailable("no migration files found");
+        let o = expect(&COMPATIBLE_MIGRATIONS, &with_repo(r), Status::NotAssessed);
+        assert_eq!(o.evidence, "no migration files found");
+        expect(&COMPATIBLE_MIGRATIONS, &Evidence::default(), Status::NotAssessed);
     }
 }

@@ -1,6 +1,7 @@
 //! 7.8 feature-flags: feature flags.
 
 use crate::catalog::prelude::*;
+use crate::catalog::repo_practice::practice_verdict;
 
 declare_item! {
     /// ## What it checks
@@ -15,8 +16,12 @@ declare_item! {
     /// seconds, and a percentage rollout exposes a problem to 1 % of traffic instead of all of it.
     ///
     /// ## How it is measured
-    /// - **source**: stethoscope searches the repository for a feature-flag SDK or flag
-    ///   configuration.
+    /// - **source**: stethoscope searches the dependency manifests (package.json, pyproject.toml,
+    ///   requirements*.txt, Pipfile, Gemfile, go.mod, Cargo.toml, pom.xml, build.gradle,
+    ///   composer.json, *.csproj, mix.exs) for a flag SDK: OpenFeature, LaunchDarkly, Unleash,
+    ///   Flagsmith, GrowthBook, ConfigCat, Flipt, Flipper, django-waffle, Split, Statsig,
+    ///   Optimizely, flagd, Togglz, FF4j, Microsoft.FeatureManagement, fun_with_flags. Each SDK
+    ///   found is listed with its manifest line.
     ///
     /// When none is detected the item does not pass. A home-grown system (flags in a settings
     /// table, toggled from an admin page) may not be recognisable; vouch for it in `[attest]`, e.g.
@@ -47,6 +52,27 @@ declare_item! {
         threshold: Threshold::requires("flag system in use"),
         sources: [Source],
         severity: Low,
-        evaluate: None,
+        evaluate: Some(evaluate),
+    }
+}
+
+fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
+    let repo = evidence.repo()?;
+    Ok(practice_verdict(
+        "7.8",
+        &repo.flags,
+        "a feature-flag SDK in the dependency manifests",
+        "flags in table feature_flags, admin UI at /admin/flags",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::practice_item_cases;
+
+    #[test]
+    fn a_flag_sdk_passes_its_absence_fails_attestably() {
+        practice_item_cases(&FEATURE_FLAGS, |r| &mut r.flags, "OpenFeature SDK at package.json:9");
     }
 }
