@@ -280,6 +280,29 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// Formats milliseconds the way reports print them: `0.4 ms`, `187 ms`, `1.42 s`.
+pub fn format_ms(v: f64) -> String {
+    scaled_ms(v, [2, 0, 1])
+}
+
+/// Formats milliseconds with the precision of a load tool's report: `0.412 ms`, `187.3 ms`,
+/// `1.423 s`.
+pub fn format_ms_fine(v: f64) -> String {
+    scaled_ms(v, [3, 1, 3])
+}
+
+/// Seconds from 1 000 ms up, whole milliseconds from 10 ms, tenths below; `decimals` gives the
+/// decimals of each of the three ranges.
+fn scaled_ms(v: f64, decimals: [usize; 3]) -> String {
+    if v >= 1000.0 {
+        format!("{:.*} s", decimals[0], v / 1000.0)
+    } else if v >= 10.0 {
+        format!("{v:.*} ms", decimals[1])
+    } else {
+        format!("{v:.*} ms", decimals[2])
+    }
+}
+
 /// Formats a byte size with a binary unit.
 pub fn format_bytes(b: u64) -> String {
     const KIB: u64 = 1024;

@@ -68,15 +68,7 @@ fn measured(item: &ItemResult) -> String {
     }
 }
 
-fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else if v >= 10.0 {
-        format!("{v:.0} ms")
-    } else {
-        format!("{v:.1} ms")
-    }
-}
+use steth_core::threshold::format_ms as ms;
 
 fn percent(p: Option<f64>) -> String {
     p.map_or("–".to_string(), |p| format!("{p:.0} %"))

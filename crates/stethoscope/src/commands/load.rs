@@ -100,15 +100,7 @@ pub fn run(args: LoadArgs) -> Result<Exit, Failure> {
     })
 }
 
-fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.3} s", v / 1000.0)
-    } else if v >= 10.0 {
-        format!("{v:.1} ms")
-    } else {
-        format!("{v:.3} ms")
-    }
-}
+use steth_core::threshold::format_ms_fine as ms;
 
 fn percentiles(w: &mut dyn Write, l: &LatencySummary) -> std::io::Result<()> {
     writeln!(w, "Latency percentiles:")?;

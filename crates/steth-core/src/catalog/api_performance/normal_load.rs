@@ -33,16 +33,7 @@ pub(super) fn normal_phases(
     Ok(rows)
 }
 
-/// Milliseconds as reports print them.
-pub(super) fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else if v >= 10.0 {
-        format!("{v:.0} ms")
-    } else {
-        format!("{v:.1} ms")
-    }
-}
+pub(super) use crate::threshold::format_ms as ms;
 
 /// The seeds' row: endpoint, p50, p95, p99 and the target.
 pub(super) fn row(e: &EndpointLoad, p: &PhaseResult, target: &str, verdict: &str) -> String {
