@@ -4,7 +4,7 @@
 use crate::load::{PhaseObserver, PhaseProgress};
 use std::future::Future;
 use std::time::{Duration, Instant};
-use steth_core::config::Plan;
+use steth_core::config::{Plan, redact_url};
 use steth_core::evidence::{Evidence, HttpEvidence, Slot};
 use tokio::sync::watch;
 
@@ -62,14 +62,38 @@ impl Progress for Silent {
 /// The hard time bound of one collector.
 const COLLECTOR_BOUND: Duration = Duration::from_secs(120);
 
+/// Why a collector step has no evidence after Ctrl-C.
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C) before it finished";
+
+/// Resolves once the stop signal turns true; never, when nothing can send it.
+async fn stopped(stop: &watch::Receiver<bool>) {
+    let mut stop = stop.clone();
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs `work` unless the audit was stopped; a stop while it runs drops it at once, so no
+/// further request goes out.
+async fn unless_stopped<T>(stop: &watch::Receiver<bool>, work: impl Future<Output = Slot<T>>) -> Slot<T> {
+    if *stop.borrow() {
+        return Slot::unavailable(INTERRUPTED);
+    }
+    tokio::select! {
+        slot = work => slot,
+        () = stopped(stop) => Slot::unavailable(INTERRUPTED),
+    }
+}
+
 async fn bounded<T>(
     name: &str,
     detail: String,
     needed: bool,
     progress: &dyn Progress,
+    stop: &watch::Receiver<bool>,
     work: impl Future<Output = Slot<T>>,
 ) -> Slot<T> {
-    bounded_for(name, detail, needed, progress, COLLECTOR_BOUND, work).await
+    bounded_for(name, detail, needed, progress, COLLECTOR_BOUND, unless_stopped(stop, work)).await
 }
 
 async fn bounded_for<T>(
@@ -107,17 +131,22 @@ pub async fn collect(plan: &Plan, needs: Needs, progress: &dyn Progress) -> Evid
 /// each endpoint's load phases with the observers' snapshots around them, so nothing else
 /// disturbs the measurements or the counters.
 pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, session: Session<'_>) -> Evidence {
-    let target = plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default();
+    let target = plan.target.as_ref().map(|t| redact_url(t.base_url.as_str())).unwrap_or_default();
     let db = plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default();
     let cache = plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default();
+    let stop = &session.stop;
     let (http, pg, redis) = tokio::join!(
-        bounded("http", target.clone(), needs.http, progress, crate::http::collect(plan)),
-        bounded("pg", db, needs.pg, progress, crate::pg::collect(plan)),
-        bounded("redis", cache.clone(), needs.redis, progress, crate::redis::collect(plan)),
+        bounded("http", target.clone(), needs.http, progress, stop, crate::http::collect(plan)),
+        bounded("pg", db, needs.pg, progress, stop, crate::pg::collect(plan)),
+        bounded("redis", cache.clone(), needs.redis, progress, stop, crate::redis::collect(plan)),
     );
     let redis_observer = crate::redis::RedisObserver::connect(plan, &redis).await;
-    let metrics_observer = match needs.metrics {
-        true => crate::metrics::MetricsObserver::connect(plan).await,
+    let scrape = needs.metrics && !*stop.borrow();
+    let metrics_observer = match scrape {
+        true => tokio::select! {
+            observer = crate::metrics::MetricsObserver::connect(plan) => observer,
+            () = stopped(stop) => None,
+        },
         false => None,
     };
     let mut pg = pg;
@@ -150,14 +179,15 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     // Redis last before the bursts: final counters, then the active probes, then the key
     // sample, whose TTL and TYPE calls would count as keyspace hits.
     let redis = match redis_observer {
-        Some(observer) => bounded("redis keys", cache, true, progress, observer.finish(plan, redis)).await,
+        Some(observer) => bounded("redis keys", cache, true, progress, stop, observer.finish(plan, redis)).await,
         None => redis,
     };
     let mut http = http;
-    run_bursts(plan, progress, &mut http).await;
+    run_bursts(plan, progress, stop, &mut http).await;
     let metrics = match metrics_observer {
         Some(observer) => observer.finish(),
         None if !needs.metrics => Slot::unavailable("no selected check needs it"),
+        None if *stop.borrow() => Slot::unavailable(INTERRUPTED),
         None => Slot::unavailable("no [metrics] url in the config: add [metrics] url = \"http://…/metrics\""),
     };
     Evidence { http, pg, load, redis, metrics }
@@ -165,11 +195,11 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
 
 /// The rate-limit bursts (6.3, 6.4) trip the target's limiter for stethoscope's address, so
 /// they run after every other collector; their evidence joins the HTTP evidence.
-async fn run_bursts(plan: &Plan, progress: &dyn Progress, http: &mut Slot<HttpEvidence>) {
+async fn run_bursts(plan: &Plan, progress: &dyn Progress, stop: &watch::Receiver<bool>, http: &mut Slot<HttpEvidence>) {
     let Slot::Collected { data } = http else { return };
-    let target = plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default();
+    let target = plan.target.as_ref().map(|t| redact_url(t.base_url.as_str())).unwrap_or_default();
     let work = async { Slot::collected(crate::http::collect_bursts(plan).await) };
-    match bounded("http bursts", target, true, progress, work).await {
+    match bounded("http bursts", target, true, progress, stop, work).await {
         Slot::Collected { data: bursts } => {
             data.rate_limit = bursts.public;
             data.login_rate_limit = bursts.login;

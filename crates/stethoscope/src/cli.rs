@@ -198,10 +198,15 @@ pub struct DemoArgs {
     #[arg(long)]
     pub list_defects: bool,
     /// PostgreSQL server to create the demo's scratch database on.
-    #[arg(long, env = "STETHOSCOPE_DEMO_POSTGRES", default_value = "postgresql://postgres@127.0.0.1:5432/postgres")]
+    #[arg(
+        long,
+        env = "STETHOSCOPE_DEMO_POSTGRES",
+        hide_env_values = true,
+        default_value = "postgresql://postgres@127.0.0.1:5432/postgres"
+    )]
     pub postgres: String,
     /// Redis server for the shop's cache.
-    #[arg(long, env = "STETHOSCOPE_DEMO_REDIS", default_value = "redis://127.0.0.1:6379")]
+    #[arg(long, env = "STETHOSCOPE_DEMO_REDIS", hide_env_values = true, default_value = "redis://127.0.0.1:6379")]
     pub redis: String,
     /// No progress on stderr.
     #[arg(long, short)]

@@ -13,27 +13,29 @@ pub struct Spec {
     pub server: Option<String>,
 }
 
+/// Most bytes read of a fetched document.
+const MAX_DOCUMENT: u64 = 32 * 1024 * 1024;
+
+/// The whole download's time limit.
+const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Reads a document from a URL or a file.
 pub fn fetch(source: &str) -> Result<Value, Failure> {
     let text = if source.starts_with("http://") || source.starts_with("https://") {
         let rt = crate::commands::runtime_for_fetch()?;
+        let shown = steth_core::config::redact_url(source);
         rt.block_on(async {
-            let client = reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(15))
-                .user_agent(steth_collect::http::user_agent())
-                .build()
-                .map_err(|e| e.to_string())?;
-            let response = client.get(source).send().await.map_err(|e| e.to_string())?;
-            if !response.status().is_success() {
-                return Err(format!("answered {}", response.status()));
+            let client = steth_collect::http::http_client(FETCH_TIMEOUT)?;
+            let fetched = steth_collect::http::fetch_url(client.get(source), MAX_DOCUMENT, FETCH_TIMEOUT).await?;
+            if !(200..300).contains(&fetched.answer.status) {
+                return Err(format!("answered HTTP {}", fetched.answer.status));
             }
-            let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-            if bytes.len() > 32 * 1024 * 1024 {
-                return Err("document larger than 32 MiB".to_string());
+            if fetched.truncated {
+                return Err(format!("the document is larger than {} MiB; stopped reading", MAX_DOCUMENT >> 20));
             }
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
+            Ok(String::from_utf8_lossy(&fetched.body).into_owned())
         })
-        .map_err(|e| Failure::usage(format!("cannot fetch {source}: {e}")))?
+        .map_err(|e| Failure::usage(format!("cannot fetch {shown}: {e}")))?
     } else {
         std::fs::read_to_string(source).map_err(|e| Failure::usage(format!("cannot read {source}: {e}")))?
     };

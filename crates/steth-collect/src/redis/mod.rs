@@ -172,6 +172,10 @@ async fn probe(
         let off = "active cache tests are off (enable with --active or [redis] active = true)";
         return (Slot::unavailable(off), Slot::unavailable(off));
     }
+    if !plan.policy.wants(&["3.6", "3.7"]) {
+        let why = crate::http::NOT_SELECTED;
+        return (Slot::unavailable(why), Slot::unavailable(why));
+    }
     if plan.target.is_none() {
         let why = "no [target] base_url in the config";
         return (Slot::unavailable(why), Slot::unavailable(why));
@@ -187,10 +191,12 @@ async fn probe(
     // The load phases' last second may still fill the target's rate-limit window.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let stampede = match &target.stampede {
+        _ if !plan.policy.wants(&["3.6"]) => Slot::unavailable(crate::http::NOT_SELECTED),
         Some(hot) => active::stampede(&plan, conn, &counter, hot).await,
         None => Slot::unavailable("no hot key configured ([redis.stampede] path and key)"),
     };
     let negative = match &target.negative {
+        _ if !plan.policy.wants(&["3.7"]) => Slot::unavailable(crate::http::NOT_SELECTED),
         Some(missing) => active::negative(&plan, &counter, missing).await,
         None => Slot::unavailable("no missing id configured ([redis.negative] path)"),
     };

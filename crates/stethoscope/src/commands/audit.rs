@@ -33,6 +33,9 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
     {
         eprintln!("report written to {}", out.display());
     }
+    if crate::interrupt::happened() {
+        return Ok(Exit::Interrupted);
+    }
     finish(&report, args.fail_under)
 }
 
@@ -190,23 +193,16 @@ pub fn audit(
     if !quiet {
         eprintln!(
             "stethoscope: auditing {}",
-            plan.target.as_ref().map_or("(no HTTP target)".to_string(), |t| t.base_url.to_string())
+            plan.target.as_ref().map_or("(no HTTP target)".to_string(), |t| config::redact_url(t.base_url.as_str()))
         );
     }
     let runtime = super::runtime()?;
     let mut evidence = runtime.block_on(async {
-        let (stop_tx, stop) = tokio::sync::watch::channel(false);
-        let interrupt = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("stethoscope: interrupted; finishing the current phase and reporting what was measured");
-                let _ = stop_tx.send(true);
-            }
-        });
+        let stop = crate::interrupt::listen(quiet);
         let bar = LoadBar::new(quiet);
         let session = Session { observers: Vec::new(), load_progress: bar.callback(), stop };
         let evidence = steth_collect::collect_with(plan, needs(&plan.policy), &Lines { quiet }, session).await;
         bar.finish();
-        interrupt.abort();
         evidence
     });
     if let Some(patch) = patch {
@@ -220,7 +216,11 @@ pub fn audit(
         config,
         selection: selection_label(&plan.policy.selection),
         sources: vec![
-            describe("http", &evidence.http, plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default()),
+            describe(
+                "http",
+                &evidence.http,
+                plan.target.as_ref().map(|t| config::redact_url(t.base_url.as_str())).unwrap_or_default(),
+            ),
             describe("pg", &evidence.pg, plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default()),
             describe("redis", &evidence.redis, plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default()),
             describe(
