@@ -104,9 +104,10 @@ pub struct RenderArgs {
 /// `stethoscope audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// The config file.
-    #[arg(long, short, default_value = "stethoscope.toml", value_name = "FILE")]
-    pub config: PathBuf,
+    /// The config file (default: stethoscope.toml, optional when --target or --postgres is
+    /// given; a file named here must exist).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Base URL of the service (overrides [target] base_url).
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,

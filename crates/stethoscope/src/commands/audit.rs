@@ -18,12 +18,20 @@ use url::Url;
 /// Runs `stethoscope audit`.
 pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
     let format = output::format(&args.render.format)?;
+    if let Some(min) = args.fail_under
+        && !(0.0..=100.0).contains(&min)
+    {
+        return Err(Failure::usage(format!("--fail-under `{min}` is not a percentage from 0 to 100")));
+    }
+    if let Some(out) = &args.render.out {
+        output::check_writable(out)?;
+    }
     let mut plan = load_plan(&args)?;
     plan.policy.selection = selection(&args)?;
     if catalog::items().all(|i| !plan.policy.selection.includes(i)) {
         return Err(Failure::usage("the selection leaves no item to audit"));
     }
-    let config = args.config.exists().then(|| args.config.display().to_string());
+    let config = config_path(&args).exists().then(|| config_path(&args).display().to_string());
     let report = audit(&plan, config, args.quiet, None)?;
     output::emit(args.render.out.as_deref(), |w| {
         steth_report::render(&report, format, output::style(args.render.out.is_some()), w)
@@ -59,15 +67,28 @@ pub fn finish(report: &Report, fail_under: Option<f64>) -> Result<Exit, Failure>
     }
 }
 
+/// The config file: the one named by `--config`, else `stethoscope.toml`.
+fn config_path(args: &AuditArgs) -> &Path {
+    args.config.as_deref().unwrap_or(Path::new(DEFAULT_CONFIG))
+}
+
+const DEFAULT_CONFIG: &str = "stethoscope.toml";
+
 fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
-    let mut plan = if args.config.exists() {
-        config::load(&args.config).map_err(|e| Failure::usage(format!("invalid config: {e}")))?
+    let path = config_path(args);
+    if let Some(named) = &args.config
+        && !named.is_file()
+    {
+        return Err(Failure::usage(format!("--config {}: no such file", named.display())));
+    }
+    let mut plan = if path.exists() {
+        config::load(path).map_err(|e| Failure::usage(format!("invalid config: {e}")))?
     } else if args.target.is_some() || args.postgres.is_some() {
         Plan { cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() }
     } else {
         return Err(Failure::usage(format!(
             "no config at {}: run `stethoscope init` to write one, or pass --target URL",
-            args.config.display()
+            path.display()
         )));
     };
     if let Some(target) = &args.target {
