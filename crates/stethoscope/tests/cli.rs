@@ -115,9 +115,12 @@ fn init_writes_a_config_that_audit_accepts_and_refuses_to_overwrite() {
     let out = stethoscope(&["init", "--target", "http://127.0.0.1:9"], dir.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(dir.path().join("stethoscope.toml")).unwrap();
-    assert!(written.contains("base_url = \"http://127.0.0.1:9\""));
+    assert!(written.contains("base_url = \"http://127.0.0.1:9/\""), "{written}");
     let again = stethoscope(&["init"], dir.path());
     assert_eq!(again.status.code(), Some(2));
+    let bad = stethoscope(&["init", "--target", "not-a-url", "--out", "bad.toml"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--target `not-a-url` is not a valid URL"), "{}", text(&bad.stderr));
     let audit = stethoscope(&["audit", "--quiet", "--only", "6.9"], dir.path());
     assert_eq!(audit.status.code(), Some(3), "config is valid; the target is just down: {}", text(&audit.stderr));
 }

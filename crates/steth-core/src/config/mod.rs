@@ -85,6 +85,10 @@ fn human(message: &str) -> String {
     text.replace("invalid type: ", "wrong type: ")
 }
 
+/// The value `stethoscope init` writes for a path parameter it found no values for; `audit`
+/// refuses it until a human replaces it.
+pub const UNFILLED_PARAM: &str = "REPLACE-ME";
+
 /// The largest size a `[probes]` byte setting accepts.
 pub(crate) const MAX_SIZE: u64 = 1 << 30;
 
@@ -454,6 +458,11 @@ impl Validator<'_> {
             toml::Value::Array(items) if items.is_empty() => {
                 Err(self.fail(value.span(), key, "needs at least one value"))
             }
+            toml::Value::Array(items) if items.iter().any(|v| v.as_str() == Some(UNFILLED_PARAM)) => Err(self.fail(
+                value.span(),
+                key,
+                format!("still holds `{UNFILLED_PARAM}` from `stethoscope init`: replace it with values that exist"),
+            )),
             toml::Value::Array(items) => Ok(ParamValues::List(
                 items.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect(),
             )),
