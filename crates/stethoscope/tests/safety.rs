@@ -452,3 +452,34 @@ fn every_fetch_outside_the_probes_is_bounded() {
     let negative = report["raw_evidence"]["redis"]["data"]["negative"].to_string();
     assert!(negative.contains("stopped reading"), "{negative}");
 }
+
+#[test]
+fn writes_are_loaded_only_when_allowed_and_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = Recorder::start();
+    let config = |writes: &str| {
+        format!(
+            "[target]\nbase_url = \"{}\"\ntimeout = \"2s\"\n\n[[endpoints]]\npath = \"/products\"\npublic = true\n\n\
+             [[endpoints]]\nmethod = \"POST\"\npath = \"/orders\"\nbody = '{{\"quantity\": 1}}'\n\n\
+             [load]\nrate = 10.0\nduration = \"1s\"\nwarmup = \"0s\"\nbaseline_duration = \"1s\"\n{writes}",
+            service.url
+        )
+    };
+    let posts = |service: &Recorder| service.requests().iter().filter(|r| r.method == "POST").count();
+    write(dir.path(), "stethoscope.toml", &config(""));
+    let out = stethoscope(&["audit", "--quiet", "--only", "1.1,1.2", "--format", "json"], dir.path(), &[]);
+    assert_no_panic(&out, "audit without writes");
+    assert_eq!(posts(&service), 0, "no write without [load] writes");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let item = report["items"].as_array().unwrap().iter().find(|i| i["id"] == "1.2").unwrap().clone();
+    assert_eq!(item["status"], "not_assessed");
+    assert!(item["evidence"].as_str().unwrap().contains("`[load] writes = true`"), "{item}");
+    service.clear();
+    write(dir.path(), "stethoscope.toml", &config("writes = true\n"));
+    let out = stethoscope(&["audit", "--quiet", "--only", "1.1,1.2"], dir.path(), &[]);
+    let sent = posts(&service);
+    assert!(sent >= 10, "{sent} writes");
+    let shown = text(&out.stdout);
+    assert!(shown.contains("Writes made by the load phases") && shown.contains("POST /orders:"), "{shown}");
+    assert!(shown.contains("2xx"), "{shown}");
+}

@@ -445,6 +445,7 @@ impl Validator<'_> {
             identity: e.identity.as_ref().map(|i| i.get_ref().clone()),
             p99_budget,
             params,
+            writes: e.writes,
         })
     }
 }

@@ -96,9 +96,17 @@ pub struct Endpoint {
     pub p99_budget: Option<Duration>,
     /// Values for each placeholder.
     pub params: BTreeMap<String, ParamValues>,
+    /// Whether load phases may send this endpoint's requests when it changes data; `None`
+    /// follows `[load] writes`.
+    pub writes: Option<bool>,
 }
 
 impl Endpoint {
+    /// Whether its requests change data (any method but GET, HEAD and OPTIONS).
+    pub fn changes_data(&self) -> bool {
+        !matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+    }
+
     /// An endpoint as a bare `[[endpoints]]` entry gives it: named `METHOD path`, read for GET and
     /// HEAD and write otherwise, not public, no list, login, headers, body, identity, budget or
     /// placeholder values.
@@ -117,6 +125,7 @@ impl Endpoint {
             identity: None,
             p99_budget: None,
             params: BTreeMap::new(),
+            writes: None,
         }
     }
 

@@ -59,6 +59,7 @@ pub(crate) struct RawEndpoint {
     pub p99_budget: Option<Spanned<String>>,
     #[serde(default)]
     pub params: BTreeMap<String, Spanned<toml::Value>>,
+    pub writes: Option<bool>,
 }
 
 fn default_method() -> Spanned<String> {

@@ -32,6 +32,7 @@ base_url = BASE_URL        # the service's HTTP base URL (required for HTTP chec
 # path = "/products/999999999"
 
 # [load]                    # load phases per endpoint (defaults shown)
+# writes = false            # true: POST/PUT/PATCH/DELETE endpoints are loaded too (creates records)
 # rate = 20.0               # normal load, requests per second per endpoint (open model)
 # duration = "10s"          # measured, after a 1 s warm-up and a 3 s baseline at 2 req/s
 # stress = 2.5              # optional stress phase at 2.5x the normal rate
