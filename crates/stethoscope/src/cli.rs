@@ -137,6 +137,10 @@ pub struct AuditArgs {
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print every probe and phase the audit would run, with request counts per endpoint and
+    /// method and the writes, then exit without sending anything.
+    #[arg(long)]
+    pub dry_run: bool,
     /// How to render.
     #[command(flatten)]
     pub render: RenderArgs,

@@ -483,3 +483,29 @@ fn writes_are_loaded_only_when_allowed_and_are_reported() {
     assert!(shown.contains("Writes made by the load phases") && shown.contains("POST /orders:"), "{shown}");
     assert!(shown.contains("2xx"), "{shown}");
 }
+
+#[test]
+fn a_dry_run_lists_the_traffic_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = Recorder::start();
+    write(dir.path(), "stethoscope.toml", &selection_config(&service.url));
+    let out = stethoscope(&["audit", "--dry-run"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(service.requests().is_empty(), "a dry run sent {:?}", service.requests());
+    let shown = text(&out.stdout);
+    for expected in [
+        "6.3 rate-limit burst",
+        "GET     /products",
+        "≤ 200",
+        "1.6 oversized body (16 MiB streamed)",
+        "6.4 failed logins",
+        "(changes data)",
+        "Not loaded, because they change data: POST /orders",
+        "load: normal phase",
+    ] {
+        assert!(shown.contains(expected), "{expected} missing:\n{shown}");
+    }
+    let narrow = text(&stethoscope(&["audit", "--dry-run", "--only", "6.8"], dir.path(), &[]).stdout);
+    assert!(!narrow.contains("6.3") && !narrow.contains("changes data") && narrow.contains("6.8 CORS"), "{narrow}");
+}

@@ -12,6 +12,7 @@ mod health;
 mod input;
 mod lists;
 mod login;
+pub(crate) mod traffic;
 
 pub use burst::{Bursts, collect_bursts};
 pub(crate) use client::describe;

@@ -31,6 +31,9 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
     if catalog::items().all(|i| !plan.policy.selection.includes(i)) {
         return Err(Failure::usage("the selection leaves no item to audit"));
     }
+    if args.dry_run {
+        return dry_run(&plan);
+    }
     let config = config_path(&args).exists().then(|| config_path(&args).display().to_string());
     let report = audit(&plan, config, args.quiet, None)?;
     output::emit(args.render.out.as_deref(), |w| {
@@ -45,6 +48,44 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
         return Ok(Exit::Interrupted);
     }
     finish(&report, args.fail_under)
+}
+
+/// Prints what the audit would send, and sends nothing.
+fn dry_run(plan: &Plan) -> Result<Exit, Failure> {
+    let steps = steth_collect::dry_run::planned(plan, needs(&plan.policy));
+    let target = plan.target.as_ref().map_or("(no HTTP target)".into(), |t| config::redact_url(t.base_url.as_str()));
+    output::emit(None, |w| {
+        writeln!(w, "Dry run: what `stethoscope audit` would send to {target} (nothing was sent)")?;
+        writeln!(w, "Requests are upper bounds; probes and bursts may stop early.\n")?;
+        for s in &steps {
+            let writes = if s.writes { "  (changes data)" } else { "" };
+            writeln!(w, "  {:<58} {:<7} {:<32} ≤ {}{writes}", s.step, s.method, s.path, s.requests)?;
+        }
+        let mut per: Vec<(String, String, u64, bool)> = Vec::new();
+        for s in &steps {
+            match per.iter_mut().find(|(m, p, _, _)| *m == s.method && *p == s.path) {
+                Some(row) => row.2 += s.requests,
+                None => per.push((s.method.clone(), s.path.clone(), s.requests, s.writes)),
+            }
+        }
+        writeln!(w, "\nPer endpoint and method (at most):")?;
+        for (m, p, n, writes) in &per {
+            writeln!(w, "  {m:<7} {p:<40} {n}{}", if *writes { "  (changes data)" } else { "" })?;
+        }
+        let writes: u64 = steps.iter().filter(|s| s.writes).map(|s| s.requests).sum();
+        let total: u64 = steps.iter().map(|s| s.requests).sum();
+        writeln!(w, "\nIn all at most {total} request(s), {writes} of them changing data.")?;
+        let skipped = steth_collect::dry_run::skipped_writes(plan);
+        if !skipped.is_empty() {
+            writeln!(
+                w,
+                "Not loaded, because they change data: {} (allow with `[load] writes = true` or `writes = true` on the endpoint).",
+                skipped.join(", ")
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(Exit::Done)
 }
 
 /// The exit code for a finished audit.
