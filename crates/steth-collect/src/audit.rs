@@ -49,14 +49,38 @@ impl Progress for Silent {
 /// The hard time bound of one collector.
 const COLLECTOR_BOUND: Duration = Duration::from_secs(120);
 
+/// Why a collector step has no evidence after Ctrl-C.
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C) before it finished";
+
+/// Resolves once the stop signal turns true; never, when nothing can send it.
+async fn stopped(stop: &watch::Receiver<bool>) {
+    let mut stop = stop.clone();
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs `work` unless the audit was stopped; a stop while it runs drops it at once, so no
+/// further request goes out.
+async fn unless_stopped<T>(stop: &watch::Receiver<bool>, work: impl Future<Output = Slot<T>>) -> Slot<T> {
+    if *stop.borrow() {
+        return Slot::unavailable(INTERRUPTED);
+    }
+    tokio::select! {
+        slot = work => slot,
+        () = stopped(stop) => Slot::unavailable(INTERRUPTED),
+    }
+}
+
 async fn bounded<T>(
     name: &str,
     detail: String,
     needed: bool,
     progress: &dyn Progress,
+    stop: &watch::Receiver<bool>,
     work: impl Future<Output = Slot<T>>,
 ) -> Slot<T> {
-    bounded_for(name, detail, needed, progress, COLLECTOR_BOUND, work).await
+    bounded_for(name, detail, needed, progress, COLLECTOR_BOUND, unless_stopped(stop, work)).await
 }
 
 async fn bounded_for<T>(
@@ -91,14 +115,19 @@ pub async fn collect(plan: &Plan, needs: Needs, progress: &dyn Progress) -> Evid
 pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, session: Session<'_>) -> Evidence {
     let at = |source: Source| plan.location(source).unwrap_or_default();
     let wants = |source: Source| needs.contains(source);
+    let stop = &session.stop;
     let (http, pg, redis) = tokio::join!(
-        bounded("http", at(Source::Http), wants(Source::Http), progress, crate::http::collect(plan)),
-        bounded("pg", at(Source::Pg), wants(Source::Pg), progress, crate::pg::collect(plan)),
-        bounded("redis", at(Source::Redis), wants(Source::Redis), progress, crate::redis::collect(plan)),
+        bounded("http", at(Source::Http), wants(Source::Http), progress, stop, crate::http::collect(plan)),
+        bounded("pg", at(Source::Pg), wants(Source::Pg), progress, stop, crate::pg::collect(plan)),
+        bounded("redis", at(Source::Redis), wants(Source::Redis), progress, stop, crate::redis::collect(plan)),
     );
     let redis_observer = crate::redis::RedisObserver::connect(plan, &redis).await;
-    let metrics_observer = match wants(Source::Metrics) {
-        true => crate::metrics::MetricsObserver::connect(plan).await,
+    let scrape = wants(Source::Metrics) && !*stop.borrow();
+    let metrics_observer = match scrape {
+        true => tokio::select! {
+            observer = crate::metrics::MetricsObserver::connect(plan) => observer,
+            () = stopped(stop) => None,
+        },
         false => None,
     };
     let mut pg = pg;
@@ -130,14 +159,17 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     // Redis last before the bursts: final counters, then the active probes, then the key
     // sample, whose TTL and TYPE calls would count as keyspace hits.
     let redis = match redis_observer {
-        Some(observer) => bounded("redis keys", at(Source::Redis), true, progress, observer.finish(plan, redis)).await,
+        Some(observer) => {
+            bounded("redis keys", at(Source::Redis), true, progress, stop, observer.finish(plan, redis)).await
+        }
         None => redis,
     };
     let mut http = http;
-    run_bursts(plan, progress, &mut http).await;
+    run_bursts(plan, progress, stop, &mut http).await;
     let metrics = match metrics_observer {
         Some(observer) => observer.finish(),
         None if !wants(Source::Metrics) => Slot::unavailable("no selected check needs it"),
+        None if *stop.borrow() => Slot::unavailable(INTERRUPTED),
         None => Slot::unavailable("no [metrics] url in the config: add [metrics] url = \"http://…/metrics\""),
     };
     Evidence { http, pg, load, redis, metrics, ..Evidence::default() }
@@ -145,11 +177,11 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
 
 /// The rate-limit bursts (6.3, 6.4) trip the target's limiter for stethoscope's address, so
 /// they run after every other collector; their evidence joins the HTTP evidence.
-async fn run_bursts(plan: &Plan, progress: &dyn Progress, http: &mut Slot<HttpEvidence>) {
+async fn run_bursts(plan: &Plan, progress: &dyn Progress, stop: &watch::Receiver<bool>, http: &mut Slot<HttpEvidence>) {
     let Slot::Collected { data } = http else { return };
     let target = plan.location(Source::Http).unwrap_or_default();
     let work = async { Slot::collected(crate::http::collect_bursts(plan).await) };
-    match bounded("http bursts", target, true, progress, work).await {
+    match bounded("http bursts", target, true, progress, stop, work).await {
         Slot::Collected { data: bursts } => {
             data.rate_limit = bursts.public;
             data.login_rate_limit = bursts.login;

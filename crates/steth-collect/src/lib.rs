@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod dry_run;
 pub mod http;
 pub mod load;
 pub mod metrics;

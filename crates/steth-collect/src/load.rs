@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use steth_core::config::{Endpoint, LoadPlan, ParamValues, Plan};
-use steth_core::evidence::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, Phase, PhaseResult, Slot};
+use steth_core::evidence::{
+    EndpointLoad, LoadEvidence, LoadSettings, Percentiles, Phase, PhaseResult, Slot, WritesMade,
+};
 use steth_load::{
     AbortRules, Control, Model, PhaseReport, PhaseSpec, RequestTemplate, Snapshot, StopReason, Target, Values,
 };
@@ -160,9 +162,16 @@ pub async fn run(
         return Slot::unavailable("no [target] base_url in the config");
     };
     // Login endpoints are not loaded: hammering them proves nothing and locks accounts out.
-    let loaded: Vec<(usize, &Endpoint)> = plan.endpoints.iter().enumerate().filter(|(_, e)| !e.login).collect();
+    // Endpoints that change data are loaded only when the config allows it.
+    let loaded: Vec<(usize, &Endpoint)> =
+        plan.endpoints.iter().enumerate().filter(|(_, e)| !e.login && load.loads(e)).collect();
+    let skipped_writes: Vec<String> =
+        plan.endpoints.iter().filter(|e| !e.login && !load.loads(e)).map(|e| e.name.clone()).collect();
     if loaded.is_empty() {
-        return Slot::unavailable("no [[endpoints]] to load (login endpoints are never loaded)");
+        return Slot::unavailable(match skipped_writes.is_empty() {
+            true => "no [[endpoints]] to load (login endpoints are never loaded)".to_string(),
+            false => format!("{}; no read endpoint to load", writes_not_allowed(&skipped_writes)),
+        });
     }
     let resolved;
     let plan = if loaded.iter().any(|(_, e)| e.identity.is_some()) {
@@ -232,5 +241,37 @@ pub async fn run(
             phases: results,
         });
     }
-    Slot::collected(LoadEvidence { settings, endpoints })
+    let writes = endpoints
+        .iter()
+        .filter(|e| !matches!(e.method.as_str(), "GET" | "HEAD" | "OPTIONS"))
+        .map(|e| writes_made(e, load.warmup.as_secs_f64()))
+        .collect();
+    Slot::collected(LoadEvidence { settings, endpoints, skipped_writes, writes })
+}
+
+/// Why write endpoints were not loaded, and how to allow it.
+pub fn writes_not_allowed(skipped: &[String]) -> String {
+    format!(
+        "{} endpoint(s) that change data not loaded ({}): each phase creates about rate × duration records; allow it with `[load] writes = true` or `writes = true` on the endpoint",
+        skipped.len(),
+        skipped.join(", ")
+    )
+}
+
+/// The requests an endpoint's phases sent, with answers by status class.
+fn writes_made(e: &EndpointLoad, warmup_secs: f64) -> WritesMade {
+    let mut classes: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut requests, mut warmup) = (0, 0);
+    for p in &e.phases {
+        requests += p.requests;
+        warmup += (p.target_rate.unwrap_or(p.achieved_rate) * warmup_secs).round() as u64;
+        for (status, n) in &p.statuses {
+            *classes.entry(format!("{}xx", status / 100)).or_default() += n;
+        }
+        let unanswered = p.requests.saturating_sub(p.statuses.values().sum());
+        if unanswered > 0 {
+            *classes.entry("no answer".to_string()).or_default() += unanswered;
+        }
+    }
+    WritesMade { endpoint: e.name.clone(), requests, warmup_requests: warmup, statuses: classes.into_iter().collect() }
 }

@@ -26,6 +26,15 @@ impl Selection {
             && !self.skip.iter().any(|id| id == item.id)
             && self.sections.as_ref().is_none_or(|s| s.contains(&item.section))
     }
+    /// Whether the item with this id is part of the audit, by id alone (its section is the
+    /// id's leading number; `X.n` items belong to no numbered section). Collectors ask it
+    /// through `Policy::wants` without knowing the catalog.
+    pub fn includes_id(&self, id: &str) -> bool {
+        let section = id.split('.').next().and_then(Section::parse);
+        self.only.as_ref().is_none_or(|ids| ids.iter().any(|i| i == id))
+            && !self.skip.iter().any(|i| i == id)
+            && self.sections.as_ref().is_none_or(|s| section.is_some_and(|section| s.contains(&section)))
+    }
     /// Whether every item is included.
     pub fn is_everything(&self) -> bool {
         self.only.is_none() && self.skip.is_empty() && self.sections.is_none()
@@ -82,6 +91,12 @@ pub struct Assessed {
 }
 
 impl Policy {
+    /// Whether any of these items is selected and applies: a probe runs only when an item
+    /// that needs its evidence does (`--only 6.8` sends no rate-limit burst).
+    pub fn wants(&self, ids: &[&str]) -> bool {
+        ids.iter().any(|id| self.selection.includes_id(id) && !self.na.contains_key(*id))
+    }
+
     /// The threshold used for an item.
     pub fn threshold(&self, item: &Item) -> Threshold {
         self.thresholds.get(item.id).cloned().unwrap_or_else(|| item.default_threshold.clone())
@@ -197,5 +212,22 @@ mod tests {
         let sel = Selection { only: None, skip: vec!["2.2".into()], sections: Some(vec![Section::Database]) };
         let ids: Vec<&str> = catalog::items().filter(|i| sel.includes(i)).map(|i| i.id).collect();
         assert_eq!(ids, vec!["2.1", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8"]);
+        for item in catalog::items().chain(catalog::extended_items()) {
+            assert_eq!(sel.includes_id(item.id), sel.includes(item), "{}", item.id);
+        }
+    }
+
+    #[test]
+    fn probes_are_wanted_only_for_selected_applicable_items() {
+        let mut policy = Policy::default();
+        assert!(policy.wants(&["6.3"]) && policy.wants(&["X.3"]));
+        policy.selection.only = Some(vec!["6.8".into()]);
+        assert!(!policy.wants(&["6.3", "6.4", "1.6", "6.6", "X.3"]));
+        assert!(policy.wants(&["6.8"]));
+        policy.selection = Selection { only: None, skip: vec!["6.3".into()], sections: None };
+        policy.na.insert("6.4".into(), "no login".into());
+        assert!(!policy.wants(&["6.3", "6.4"]));
+        policy.selection.sections = Some(vec![Section::Security]);
+        assert!(!policy.wants(&["X.3", "1.6"]) && policy.wants(&["6.6"]));
     }
 }

@@ -65,6 +65,12 @@ pub struct LoadSummary {
     pub endpoints: Vec<EndpointRow>,
     /// Names of the five endpoints with the highest p99, slowest first.
     pub slowest: Vec<String>,
+    /// Every write the load phases made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<crate::evidence::WritesMade>,
+    /// Endpoints that change data and were not loaded (the config does not allow it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_writes: Vec<String>,
 }
 
 /// One endpoint under normal load, in the seeds' table shape plus the timing breakdown.
@@ -385,7 +391,13 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
     let mut by_p99: Vec<&EndpointRow> = endpoints.iter().collect();
     by_p99.sort_by(|a, b| b.p99_ms.total_cmp(&a.p99_ms));
     let slowest = by_p99.iter().take(5).map(|r| r.name.clone()).collect();
-    Some(LoadSummary { settings: load.settings.clone(), endpoints, slowest })
+    Some(LoadSummary {
+        settings: load.settings.clone(),
+        endpoints,
+        slowest,
+        writes: load.writes.clone(),
+        skipped_writes: load.skipped_writes.clone(),
+    })
 }
 
 fn results(assessed: &[Assessed]) -> Vec<ItemResult> {

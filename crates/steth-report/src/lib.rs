@@ -40,6 +40,32 @@ pub struct Style {
     pub width: Option<u16>,
 }
 
+/// The writes the load phases made, and the write endpoints they left alone, one line each
+/// (terminal and Markdown print the same words).
+pub(crate) fn writes_lines(load: &steth_core::report::LoadSummary) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !load.writes.is_empty() {
+        lines.push("Writes made by the load phases (records may have been created):".to_string());
+        for w in &load.writes {
+            let classes: Vec<String> = w.statuses.iter().map(|(class, n)| format!("{class} {n}")).collect();
+            lines.push(format!(
+                "  {}: {} request(s) measured, about {} more in warm-ups; {}",
+                w.endpoint,
+                w.requests,
+                w.warmup_requests,
+                classes.join(", ")
+            ));
+        }
+    }
+    if !load.skipped_writes.is_empty() {
+        lines.push(format!(
+            "Not loaded, because they change data: {} (allow with `[load] writes = true` or `writes = true` on the endpoint)",
+            load.skipped_writes.join(", ")
+        ));
+    }
+    lines
+}
+
 /// Renders a report in a format.
 pub fn render(
     report: &steth_core::report::Report,

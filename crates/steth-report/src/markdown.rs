@@ -101,6 +101,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "\n</details>")?;
     }
+    if let Some(load) = &report.load {
+        let lines = crate::writes_lines(load);
+        if !lines.is_empty() {
+            writeln!(out, "\n```text\n{}\n```", lines.join("\n"))?;
+        }
+    }
     Ok(())
 }
 

@@ -123,6 +123,7 @@ fn load_evidence() -> Evidence {
             endpoint("GET /products", "read", phase(2.1, 4.0, 143.0, 0)),
             endpoint("POST /orders", "write", phase(12.0, 40.0, 480.0, 2)),
         ],
+        ..LoadEvidence::default()
     };
     Evidence { load: Slot::collected(load), ..Evidence::default() }
 }

@@ -156,6 +156,9 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         for e in load.endpoints.iter().filter_map(|e| e.stopped.as_ref().map(|s| (e, s))) {
             writeln!(out, "  {} stopped early: {}", e.0.name, e.1)?;
         }
+        for line in crate::writes_lines(load) {
+            writeln!(out, "{line}")?;
+        }
     }
     if let Some(extended) = &report.extended {
         writeln!(out)?;

@@ -104,9 +104,10 @@ pub struct RenderArgs {
 /// `stethoscope audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// The config file.
-    #[arg(long, short, default_value = "stethoscope.toml", value_name = "FILE")]
-    pub config: PathBuf,
+    /// The config file (default: stethoscope.toml, optional when --target or --postgres is
+    /// given; a file named here must exist).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Base URL of the service (overrides [target] base_url).
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
@@ -136,6 +137,10 @@ pub struct AuditArgs {
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print every probe and phase the audit would run, with request counts per endpoint and
+    /// method and the writes, then exit without sending anything.
+    #[arg(long)]
+    pub dry_run: bool,
     /// How to render.
     #[command(flatten)]
     pub render: RenderArgs,
@@ -198,10 +203,15 @@ pub struct DemoArgs {
     #[arg(long)]
     pub list_defects: bool,
     /// PostgreSQL server to create the demo's scratch database on.
-    #[arg(long, env = "STETHOSCOPE_DEMO_POSTGRES", default_value = "postgresql://postgres@127.0.0.1:5432/postgres")]
+    #[arg(
+        long,
+        env = "STETHOSCOPE_DEMO_POSTGRES",
+        hide_env_values = true,
+        default_value = "postgresql://postgres@127.0.0.1:5432/postgres"
+    )]
     pub postgres: String,
     /// Redis server for the shop's cache.
-    #[arg(long, env = "STETHOSCOPE_DEMO_REDIS", default_value = "redis://127.0.0.1:6379")]
+    #[arg(long, env = "STETHOSCOPE_DEMO_REDIS", hide_env_values = true, default_value = "redis://127.0.0.1:6379")]
     pub redis: String,
     /// No progress on stderr.
     #[arg(long, short)]

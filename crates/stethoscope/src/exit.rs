@@ -13,6 +13,8 @@ pub enum Exit {
     Usage = 2,
     /// The audit could not run at all.
     CouldNotRun = 3,
+    /// Stopped by Ctrl-C (what was measured was still reported), as shells expect: 128 + SIGINT.
+    Interrupted = 130,
 }
 
 /// A command's failure: what to tell the user and which exit code to use.

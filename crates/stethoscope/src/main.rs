@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod interrupt;
 mod openapi;
 mod output;
 mod progress;
@@ -11,6 +12,8 @@ mod progress;
 use clap::Parser;
 
 fn main() {
+    // reqwest is built without a default TLS provider: install it once, before any client.
+    steth_collect::http::install_crypto();
     let cli = cli::Cli::parse();
     let code = match commands::run(cli) {
         Ok(exit) => exit,

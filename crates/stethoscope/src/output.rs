@@ -32,13 +32,37 @@ pub fn emit(out: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::R
         Some(path) => {
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                .map_err(|e| Failure::could_not_run(format!("cannot write {}: {e}", path.display())))?;
+                .map_err(|e| Failure::could_not_run(format!("cannot write {}: {}", path.display(), plain(&e))))?;
             write(tmp.as_file_mut())
-                .map_err(|e| Failure::could_not_run(format!("cannot write {}: {e}", path.display())))?;
+                .map_err(|e| Failure::could_not_run(format!("cannot write {}: {}", path.display(), plain(&e))))?;
             tmp.persist(path)
-                .map_err(|e| Failure::could_not_run(format!("cannot write {}: {}", path.display(), e.error)))?;
+                .map_err(|e| Failure::could_not_run(format!("cannot write {}: {}", path.display(), plain(&e.error))))?;
             Ok(())
         }
+    }
+}
+
+/// Checks, before any work, that `--out FILE` can be written: its directory exists.
+pub fn check_writable(path: &Path) -> Result<(), Failure> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(Failure::usage(format!(
+            "--out {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(Failure::usage(format!("--out {} is a directory", path.display())));
+    }
+    Ok(())
+}
+
+/// An I/O error without the temp file's name that tempfile adds to it.
+fn plain(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => e.kind().to_string(),
     }
 }
 

@@ -62,12 +62,12 @@ fn config_error(config: &str) -> (i32, String) {
 fn malformed_configs_exit_2_naming_file_line_and_key() {
     let (code, err) = config_error("[target]\nbase_url = \"http://127.0.0.1:9\"\nbase_ulr = \"x\"\n");
     assert_eq!(code, 2);
-    assert!(err.contains("stethoscope.toml:3:1: key `base_ulr`: unknown field"), "{err}");
+    assert!(err.contains("stethoscope.toml:3:1: key `target.base_ulr`: unknown field"), "{err}");
 
     let (code, err) = config_error("[target]\nbase_url = \"http://127.0.0.1:9\"\nserverless = 3\n");
     assert_eq!(code, 2);
     assert!(
-        err.contains("stethoscope.toml:3:") && err.contains("target.serverless") && err.contains("invalid type"),
+        err.contains("stethoscope.toml:3:") && err.contains("target.serverless") && err.contains("wrong type"),
         "{err}"
     );
 
@@ -115,9 +115,12 @@ fn init_writes_a_config_that_audit_accepts_and_refuses_to_overwrite() {
     let out = stethoscope(&["init", "--target", "http://127.0.0.1:9"], dir.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(dir.path().join("stethoscope.toml")).unwrap();
-    assert!(written.contains("base_url = \"http://127.0.0.1:9\""));
+    assert!(written.contains("base_url = \"http://127.0.0.1:9/\""), "{written}");
     let again = stethoscope(&["init"], dir.path());
     assert_eq!(again.status.code(), Some(2));
+    let bad = stethoscope(&["init", "--target", "not-a-url", "--out", "bad.toml"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--target `not-a-url` is not a valid URL"), "{}", text(&bad.stderr));
     let audit = stethoscope(&["audit", "--quiet", "--only", "6.9"], dir.path());
     assert_eq!(audit.status.code(), Some(3), "config is valid; the target is just down: {}", text(&audit.stderr));
 }
@@ -232,4 +235,24 @@ fn demo_without_postgres_says_why_the_database_is_not_assessed() {
     assert_eq!(item("2.2")["status"], "not_assessed");
     assert!(item("2.2")["evidence"].as_str().unwrap().contains("PostgreSQL"), "{}", item("2.2"));
     assert_eq!(item("6.8")["status"], "pass", "HTTP items are still measured");
+}
+
+#[test]
+fn flags_are_checked_before_any_traffic() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = "http://127.0.0.1:9";
+    let out = stethoscope(&["audit", "--config", "missing.toml", "--target", target], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--config missing.toml: no such file"), "{}", text(&out.stderr));
+    for bad in ["NaN", "101", "-1"] {
+        let out = stethoscope(&["audit", "--target", target, &format!("--fail-under={bad}")], dir.path());
+        assert_eq!(out.status.code(), Some(2), "--fail-under {bad}");
+        assert!(text(&out.stderr).contains("not a percentage from 0 to 100"), "{}", text(&out.stderr));
+    }
+    let started = std::time::Instant::now();
+    let out = stethoscope(&["audit", "--target", target, "--out", "no/such/dir/run.json"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("the directory no/such/dir does not exist") && !err.contains(".tmp"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused before the audit ran");
 }

@@ -7,9 +7,9 @@ use steth_core::config::Plan;
 use steth_core::evidence::{AuthProbe, AuthzAttempt, AuthzProbe, Exchange, LoginAttempt, Slot};
 
 /// At most this many non-public endpoints are called.
-const MAX_ENDPOINTS: usize = 10;
+pub(super) const MAX_ENDPOINTS: usize = 10;
 /// At most this many (actor, owner) pairs are tried.
-const MAX_PAIRS: usize = 4;
+pub(super) const MAX_PAIRS: usize = 4;
 const MALFORMED: &str = "stethoscope-malformed-token";
 
 fn method(name: &str) -> Method {

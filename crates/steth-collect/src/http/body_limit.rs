@@ -10,9 +10,9 @@ use steth_core::config::Plan;
 use steth_core::evidence::{BodyLimitAttempt, BodyLimitProbe, Slot};
 
 /// At most this many write endpoints get an oversized body.
-const MAX_ENDPOINTS: usize = 5;
+pub(super) const MAX_ENDPOINTS: usize = 5;
 /// Tries per endpoint when the connection is reset before an answer could be read.
-const MAX_TRIES: u32 = 3;
+pub(super) const MAX_TRIES: u32 = 3;
 /// The body pauses briefly after every this many bytes...
 const PAUSE_EVERY: u64 = 512 * 1024;
 /// ...for this long (about 0.8 s over a 16 MiB body).

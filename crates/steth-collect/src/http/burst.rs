@@ -40,7 +40,7 @@ pub async fn collect_bursts(plan: &Plan) -> Bursts {
     let client = match ProbeClient::new(target) {
         Ok(c) => c,
         Err(e) => {
-            let failed = || Slot::failed(format!("cannot build the HTTP client: {e}"));
+            let failed = || Slot::failed(e.clone());
             return Bursts { public: failed(), login: failed() };
         }
     };
@@ -49,12 +49,14 @@ pub async fn collect_bursts(plan: &Plan) -> Bursts {
     let (public, login) = tokio::join!(
         async {
             match public {
+                _ if !plan.policy.wants(&["6.3"]) => Slot::unavailable(super::NOT_SELECTED),
                 Some(e) => Slot::collected(public_burst(&client, plan, e).await),
                 None => Slot::unavailable("no public GET endpoint is configured (`public = true`)"),
             }
         },
         async {
             match login {
+                _ if !plan.policy.wants(&["6.4"]) => Slot::unavailable(super::NOT_SELECTED),
                 Some(e) => Slot::collected(login_attempts(&client, plan, e).await),
                 None => Slot::unavailable("no login endpoint is configured (`login = true`)"),
             }

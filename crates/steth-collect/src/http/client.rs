@@ -15,11 +15,38 @@ pub fn user_agent() -> String {
 
 static CRYPTO: Once = Once::new();
 
-/// Installs the TLS crypto provider once per process.
-pub(crate) fn install_crypto() {
+/// Installs the TLS crypto provider once per process. The binary calls it at start-up;
+/// `http_client` calls it too, so a library user cannot reach reqwest's panic without it.
+pub fn install_crypto() {
     CRYPTO.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+/// The one HTTP client builder: no redirects (a redirect is an answer to judge, not to follow),
+/// no decompression (reqwest's is off in this build), a timeout on every request and its
+/// connect, and stethoscope's `User-Agent`. Bodies are read only through `read_body`.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    install_crypto();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .user_agent(user_agent())
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", describe(e)))
+}
+
+/// Sends one request to an absolute URL and reads its body, at most `cap` bytes, all within
+/// `timeout`: the bounded read every fetch outside the probes (OpenAPI, active probes) uses.
+pub async fn fetch_url(request: reqwest::RequestBuilder, cap: u64, timeout: Duration) -> Result<Fetched, String> {
+    let deadline = Instant::now() + timeout;
+    let sent = tokio::time::timeout_at(deadline, request.send()).await;
+    let response =
+        sent.map_err(|_| format!("timed out after {} waiting for the answer", secs(timeout)))?.map_err(describe)?;
+    let answer = answer_of(&response);
+    let (body, truncated) = read_body(response, cap, deadline, timeout).await?;
+    Ok(Fetched { answer, body, truncated })
 }
 
 /// A client bound to one target.
@@ -52,14 +79,8 @@ pub struct Answer {
 
 impl ProbeClient {
     /// A client for the target's base URL with its timeout.
-    pub fn new(target: &Target) -> Result<ProbeClient, reqwest::Error> {
-        install_crypto();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(target.timeout)
-            .connect_timeout(target.timeout.min(Duration::from_secs(5)))
-            .user_agent(user_agent())
-            .build()?;
+    pub fn new(target: &Target) -> Result<ProbeClient, String> {
+        let client = http_client(target.timeout)?;
         Ok(ProbeClient { client, base: target.base_url.clone(), timeout: target.timeout })
     }
 
@@ -77,6 +98,16 @@ impl ProbeClient {
         headers: &[(String, String)],
         body: Option<Body>,
     ) -> Result<Response, String> {
+        self.request(method, path, headers, body).send().await.map_err(describe)
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<Body>,
+    ) -> reqwest::RequestBuilder {
         let mut request = self.client.request(method, self.url(path));
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
@@ -84,7 +115,7 @@ impl ProbeClient {
         if let Some(body) = body {
             request = request.body(body);
         }
-        request.send().await.map_err(describe)
+        request
     }
 
     /// Sends one request and reads its body, at most `cap` bytes, all within the timeout: a
@@ -97,12 +128,7 @@ impl ProbeClient {
         body: Option<Body>,
         cap: u64,
     ) -> Result<Fetched, String> {
-        let deadline = Instant::now() + self.timeout;
-        let sent = tokio::time::timeout_at(deadline, self.call(method, path, headers, body)).await;
-        let response = sent.map_err(|_| format!("timed out after {} waiting for the answer", secs(self.timeout)))??;
-        let answer = answer_of(&response);
-        let (body, truncated) = read_body(response, cap, deadline, self.timeout).await?;
-        Ok(Fetched { answer, body, truncated })
+        fetch_url(self.request(method, path, headers, body), cap, self.timeout).await
     }
 
     /// The absolute URL of a path under the base URL.

@@ -11,7 +11,7 @@ use steth_core::config::Plan;
 use steth_core::evidence::{RequestIdExchange, RequestIdProbe, Slot, TraceExchange, TracingProbe};
 
 /// At most this many read endpoints are asked besides the base path.
-const MAX_ENDPOINTS: usize = 2;
+pub(super) const MAX_ENDPOINTS: usize = 2;
 /// Response headers that carry a request id, in order of preference.
 const ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-correlation-id"];
 

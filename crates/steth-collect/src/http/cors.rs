@@ -6,7 +6,7 @@ use steth_core::config::Plan;
 use steth_core::evidence::{CorsExchange, CorsProbe, Slot};
 
 /// At most this many read endpoints are probed besides the base path.
-const MAX_ENDPOINTS: usize = 3;
+pub(super) const MAX_ENDPOINTS: usize = 3;
 
 /// Sends a preflight and a simple GET with a foreign Origin to each sampled path.
 pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<CorsProbe> {

@@ -6,7 +6,7 @@ use steth_core::config::Plan;
 use steth_core::evidence::{HeaderSample, Slot};
 
 /// At most this many read endpoints are sampled besides the base path.
-const MAX_ENDPOINTS: usize = 5;
+pub(super) const MAX_ENDPOINTS: usize = 5;
 
 /// GETs the base path and the first read endpoints and records their headers.
 pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<Vec<HeaderSample>> {

@@ -8,7 +8,7 @@ use steth_core::config::Plan;
 use steth_core::evidence::{Exchange, InputProbe, Slot};
 
 /// At most this many write endpoints get bad input.
-const MAX_ENDPOINTS: usize = 5;
+pub(super) const MAX_ENDPOINTS: usize = 5;
 /// Length of the oversized string field.
 const OVERSIZED: usize = 10_000;
 

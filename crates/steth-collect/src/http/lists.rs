@@ -8,7 +8,7 @@ use steth_core::config::{Endpoint, Plan};
 use steth_core::evidence::{ListPage, ListProbe, Slot};
 
 /// At most this many list endpoints are asked.
-const MAX_ENDPOINTS: usize = 5;
+pub(super) const MAX_ENDPOINTS: usize = 5;
 /// The page size asked for by 8.8, under every common parameter name.
 pub(super) const HUGE: &str = "limit=1000000&per_page=1000000&page_size=1000000";
 /// Fields holding the items of a page, in order of preference.

@@ -12,12 +12,13 @@ mod health;
 mod input;
 mod lists;
 mod login;
+pub(crate) mod traffic;
 
 pub use burst::{Bursts, collect_bursts};
-pub use client::{Answer, Fetched, ProbeClient, read_body, user_agent};
-pub(crate) use client::{describe, install_crypto};
+pub(crate) use client::describe;
+pub use client::{Answer, Fetched, ProbeClient, fetch_url, http_client, install_crypto, read_body, user_agent};
 
-use steth_core::config::{Endpoint, Plan};
+use steth_core::config::{Endpoint, Plan, redact_url};
 use steth_core::evidence::{HttpEvidence, Slot};
 
 /// The plan with every identity that logs in by itself logged in (its token in its headers),
@@ -27,7 +28,7 @@ pub async fn resolve_identities(plan: &Plan) -> Result<Plan, String> {
         return Ok(plan.clone());
     }
     let target = plan.target.as_ref().ok_or("no [target] base_url in the config")?;
-    let client = ProbeClient::new(target).map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let client = ProbeClient::new(target)?;
     let (resolved, attempts) = login::log_in(&client, plan).await;
     match attempts.iter().find(|a| a.error.is_some()) {
         Some(a) => {
@@ -44,35 +45,42 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
     };
     let client = match ProbeClient::new(target) {
         Ok(c) => c,
-        Err(e) => return Slot::failed(format!("cannot build the HTTP client: {e}")),
+        Err(e) => return Slot::failed(e),
     };
     // One request first: an unreachable target fails the whole source with one clear reason
     // instead of a dozen identical probe errors.
     if let Err(e) = client.send(reqwest::Method::GET, "/", &[]).await {
-        return Slot::failed(format!("cannot reach {}: {e}", target.base_url));
+        return Slot::failed(format!("cannot reach {}: {e}", redact_url(target.base_url.as_str())));
     }
     let (resolved, logins) = login::log_in(&client, plan).await;
     let plan = &resolved;
+    // Each probe runs only when an item that needs it is selected (`gated`).
     let (headers, cors, health, body_limit, authentication, authorization, input_validation) = tokio::join!(
-        headers::probe(&client, plan),
-        cors::probe(&client, plan),
-        health::probe(&client, plan),
-        body_limit::probe(&client, plan),
-        auth::probe_authentication(&client, plan),
-        auth::probe_authorization(&client, plan, &logins),
-        input::probe(&client, plan),
+        gated(plan, &["6.9"], headers::probe(&client, plan)),
+        gated(plan, &["6.8"], cors::probe(&client, plan)),
+        gated(plan, &["7.5"], health::probe(&client, plan)),
+        gated(plan, &["1.6"], body_limit::probe(&client, plan)),
+        gated(plan, &["6.1"], auth::probe_authentication(&client, plan)),
+        gated(plan, &["6.2"], auth::probe_authorization(&client, plan, &logins)),
+        gated(plan, &["6.6"], input::probe(&client, plan)),
     );
+    let lists = async {
+        match plan.policy.wants(&["8.7", "8.8"]) {
+            true => lists::probe(&client, plan).await,
+            false => (Slot::unavailable(NOT_SELECTED), Slot::unavailable(NOT_SELECTED)),
+        }
+    };
     let (tracing, request_ids, (pagination, huge_pages), compression, conditional, idempotency) = tokio::join!(
-        correlation::probe_tracing(&client, plan),
-        correlation::probe_request_ids(&client, plan),
-        lists::probe(&client, plan),
-        extended::probe_compression(&client, plan),
-        extended::probe_conditional(&client, plan),
-        extended::probe_idempotency(&client, plan),
+        gated(plan, &["5.1"], correlation::probe_tracing(&client, plan)),
+        gated(plan, &["5.4"], correlation::probe_request_ids(&client, plan)),
+        lists,
+        gated(plan, &["X.1"], extended::probe_compression(&client, plan)),
+        gated(plan, &["X.2"], extended::probe_conditional(&client, plan)),
+        gated(plan, &["X.3"], extended::probe_idempotency(&client, plan)),
     );
     let later = || Slot::unavailable("the bursts run after every other collector");
     Slot::collected(HttpEvidence {
-        base_url: target.base_url.to_string(),
+        base_url: redact_url(target.base_url.as_str()),
         https: target.base_url.scheme() == "https",
         headers,
         cors,
@@ -92,6 +100,15 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         conditional,
         idempotency,
     })
+}
+
+/// Why a probe sent nothing.
+pub const NOT_SELECTED: &str = "not selected: no selected item needs this probe";
+
+/// Runs a probe only when one of the items that need its evidence is selected and applies; an
+/// unselected probe sends nothing.
+pub async fn gated<T>(plan: &Plan, ids: &[&str], probe: impl Future<Output = Slot<T>>) -> Slot<T> {
+    if plan.policy.wants(ids) { probe.await } else { Slot::unavailable(NOT_SELECTED) }
 }
 
 /// Endpoints that take a body (POST, PUT, PATCH), in config order. Login endpoints are left

@@ -67,14 +67,7 @@ pub struct Scraper {
 impl Scraper {
     /// A scraper for `url` reading at most `cap` bytes, each scrape done within `timeout`.
     pub fn new(url: Url, cap: u64, timeout: Duration) -> Result<Scraper, String> {
-        crate::http::install_crypto();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .user_agent(crate::http::user_agent())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let client = crate::http::http_client(timeout)?;
         let shown = steth_core::config::redact_url(url.as_str());
         Ok(Scraper { client, url, shown, cap, timeout })
     }

@@ -9,6 +9,7 @@ mod scans;
 mod schema;
 mod session;
 mod settings;
+mod tls;
 mod workload;
 
 pub use plans::{explainable, generic_plan};

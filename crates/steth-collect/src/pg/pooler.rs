@@ -13,7 +13,7 @@ use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 /// Reads the signs of a pooler on the way to the target.
 pub(super) async fn probe(target: &PostgresTarget, client: &Client) -> Slot<PoolerProbe> {
-    let Ok(config) = target.url.expose().parse::<tokio_postgres::Config>() else {
+    let Ok(super::tls::Dsn { config, .. }) = super::tls::parse(target.url.expose(), "") else {
         return Slot::failed(format!("invalid PostgreSQL URL {}", target.url.redacted()));
     };
     let host = match config.get_hosts().first() {

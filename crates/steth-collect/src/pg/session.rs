@@ -24,22 +24,23 @@ impl Drop for Session {
 /// Opens a read-only session with the target's timeouts.
 pub async fn connect(target: &PostgresTarget) -> Result<Session, String> {
     let shown = target.url.redacted();
-    let mut config: tokio_postgres::Config =
-        target.url.expose().parse().map_err(|e| format!("invalid PostgreSQL URL {shown}: {e}"))?;
-    if matches!(config.get_ssl_mode(), tokio_postgres::config::SslMode::Require) {
-        return Err(format!("{shown} requires TLS, which this build of stethoscope does not speak to PostgreSQL yet"));
-    }
-    config
-        .application_name(APPLICATION_NAME)
-        .connect_timeout(Duration::from_secs(5))
-        .ssl_mode(tokio_postgres::config::SslMode::Disable);
-    let (client, connection) = tokio::time::timeout(Duration::from_secs(10), config.connect(NoTls))
-        .await
-        .map_err(|_| format!("cannot connect to PostgreSQL at {shown}: timed out"))?
-        .map_err(|e| format!("cannot connect to PostgreSQL at {shown}: {}", describe(&e)))?;
-    let task = tokio::spawn(async move {
-        let _ = connection.await;
-    });
+    let super::tls::Dsn { mut config, tls } = super::tls::parse(target.url.expose(), &shown)?;
+    config.application_name(APPLICATION_NAME).connect_timeout(Duration::from_secs(5));
+    let failed = |e: tokio_postgres::Error| format!("cannot connect to PostgreSQL at {shown}: {}", describe(&e));
+    let timed_out = |_| format!("cannot connect to PostgreSQL at {shown}: timed out");
+    let bound = Duration::from_secs(10);
+    let (client, task) = match tls {
+        None => {
+            let (client, connection) =
+                tokio::time::timeout(bound, config.connect(NoTls)).await.map_err(timed_out)?.map_err(failed)?;
+            (client, tokio::spawn(async move { drop(connection.await) }))
+        }
+        Some(tls) => {
+            let (client, connection) =
+                tokio::time::timeout(bound, config.connect(tls)).await.map_err(timed_out)?.map_err(failed)?;
+            (client, tokio::spawn(async move { drop(connection.await) }))
+        }
+    };
     let setup = format!(
         "/* stethoscope */ SET default_transaction_read_only = on; SET statement_timeout = {}; SET lock_timeout = {}",
         target.statement_timeout.as_millis().max(1),

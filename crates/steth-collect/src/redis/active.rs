@@ -9,12 +9,16 @@ use steth_core::config::{HotKey, MissingLookup, Plan};
 use steth_core::evidence::{NegativeProbe, Slot, StampedeProbe, StatementCount};
 
 /// Most bytes read from one probe answer; the body only matters so the connection is reused.
-const MAX_BODY: usize = 1 << 20;
+const MAX_BODY: u64 = 1 << 20;
+
+/// Most bytes read from one scrape of the service's statement counter (as the metrics
+/// collector's cap).
+const METRICS_CAP: u64 = crate::metrics::MAX_BODY;
 
 /// Where statements are counted.
 pub(super) enum Counter {
     Statements(crate::pg::Session),
-    Metric { client: reqwest::Client, url: url::Url, name: String },
+    Metric { client: reqwest::Client, url: url::Url, name: String, timeout: Duration },
 }
 
 /// `pg_stat_statements` of the service's database, stethoscope's own marked statements excluded.
@@ -42,7 +46,8 @@ impl Counter {
         let name = plan.redis.as_ref().map_or("db_queries_total".to_string(), |r| r.statement_metric.clone());
         if let Some(metrics) = &plan.metrics {
             let client = http_client(plan)?;
-            let counter = Counter::Metric { client, url: metrics.url.clone(), name: name.clone() };
+            let counter =
+                Counter::Metric { client, url: metrics.url.clone(), name: name.clone(), timeout: timeout(plan) };
             match counter.read().await {
                 Ok(_) => return Ok(counter),
                 Err(e) => why.push(e),
@@ -66,11 +71,19 @@ impl Counter {
                 let row = session.client.query_one(CALLS, &[]).await.map_err(|e| crate::pg::describe(&e))?;
                 Ok(row.get::<_, i64>(0).max(0) as u64)
             }
-            Counter::Metric { client, url, name } => {
-                let text = async { client.get(url.clone()).send().await?.error_for_status()?.text().await }
+            Counter::Metric { client, url, name, timeout } => {
+                let shown = steth_core::config::redact_url(url.as_str());
+                let fetched = crate::http::fetch_url(client.get(url.clone()), METRICS_CAP, *timeout)
                     .await
-                    .map_err(|e| format!("cannot read {url}: {e}"))?;
-                metric_sum(&text, name).ok_or_else(|| format!("{url} has no `{name}` samples"))
+                    .map_err(|e| format!("cannot read {shown}: {e}"))?;
+                if !(200..300).contains(&fetched.answer.status) {
+                    return Err(format!("{shown} answered HTTP {}", fetched.answer.status));
+                }
+                if fetched.truncated {
+                    return Err(format!("{shown} sent more than {METRICS_CAP} bytes of metrics; stopped reading"));
+                }
+                let text = String::from_utf8_lossy(&fetched.body);
+                metric_sum(&text, name).ok_or_else(|| format!("{shown} has no `{name}` samples"))
             }
         }
     }
@@ -116,34 +129,25 @@ fn metric_sum(text: &str, name: &str) -> Option<u64> {
     found
 }
 
-fn http_client(plan: &Plan) -> Result<reqwest::Client, String> {
-    let timeout = plan.target.as_ref().map_or(Duration::from_secs(10), |t| t.timeout);
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(crate::http::user_agent())
-        .pool_max_idle_per_host(1000)
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+fn timeout(plan: &Plan) -> Duration {
+    plan.target.as_ref().map_or(Duration::from_secs(10), |t| t.timeout)
 }
 
-/// One GET; the status, or None when no answer came. The body is read (up to a cap) so the
-/// connection goes back to the pool.
-async fn get(client: &reqwest::Client, url: &url::Url, headers: &[(String, String)]) -> Option<u16> {
+fn http_client(plan: &Plan) -> Result<reqwest::Client, String> {
+    crate::http::http_client(timeout(plan))
+}
+
+/// One GET; the status, or None when no answer came. The body is read (up to a cap, within
+/// the timeout) so the connection goes back to the pool.
+async fn get(client: &reqwest::Client, url: &url::Url, headers: &[(String, String)], timeout: Duration) -> Option<u16> {
     let mut request = client.get(url.clone());
     for (n, v) in headers {
         request = request.header(n, v);
     }
-    let mut response = request.send().await.ok()?;
-    let status = response.status().as_u16();
-    let mut read = 0;
-    while let Ok(Some(chunk)) = response.chunk().await {
-        read += chunk.len();
-        if read > MAX_BODY {
-            break;
-        }
+    match crate::http::fetch_url(request, MAX_BODY, timeout).await {
+        Ok(f) => Some(f.answer.status),
+        Err(_) => None,
     }
-    Some(status)
 }
 
 fn headers(plan: &Plan, identity: Option<&str>) -> Vec<(String, String)> {
@@ -173,13 +177,13 @@ pub(super) async fn stampede(
     let n = hot.requests as usize;
     // The warming round fills the key and leaves `n` open connections, so the burst's
     // requests arrive together instead of one TCP handshake apart.
-    join_all((0..n).map(|_| get(&client, &url, &headers))).await;
+    join_all((0..n).map(|_| get(&client, &url, &headers, timeout(plan)))).await;
     let deleted: redis::RedisResult<u64> = redis::cmd("DEL").arg(&hot.key).query_async(conn).await;
     let key_existed = match deleted {
         Ok(n) => n > 0,
         Err(e) => return Slot::failed(format!("cannot delete {}: {e}", hot.key)),
     };
-    let burst = join_all((0..n).map(|_| get(&client, &url, &headers)));
+    let burst = join_all((0..n).map(|_| get(&client, &url, &headers, timeout(plan))));
     match counter.around(burst).await {
         Ok((statuses, count)) => Slot::collected(StampedeProbe {
             path: hot.path.clone(),
@@ -204,7 +208,7 @@ pub(super) async fn negative(plan: &Plan, counter: &Counter, missing: &MissingLo
     let mut statuses = Vec::new();
     let mut counts = Vec::new();
     for _ in 0..2 {
-        match counter.around(get(&client, &url, &headers)).await {
+        match counter.around(get(&client, &url, &headers, timeout(plan))).await {
             Ok((Some(status), count)) => {
                 statuses.push(status);
                 counts.push(count);

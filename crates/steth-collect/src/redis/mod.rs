@@ -19,14 +19,50 @@ use tokio::sync::Mutex;
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 async fn connect(target: &RedisTarget) -> Result<MultiplexedConnection, String> {
+    // The redis crate's rustls uses the process-wide provider.
+    crate::http::install_crypto();
     let shown = target.url.redacted();
-    let client = redis::Client::open(target.url.expose()).map_err(|e| format!("invalid Redis URL {shown}: {e}"))?;
+    let client = open(target.url.expose(), &shown)?;
     let config =
         redis::AsyncConnectionConfig::new().set_connection_timeout(Some(TIMEOUT)).set_response_timeout(Some(TIMEOUT));
     client
         .get_multiplexed_async_connection_with_config(&config)
         .await
-        .map_err(|e| format!("cannot connect to Redis at {shown}: {e}"))
+        .map_err(|e| format!("cannot connect to Redis at {shown}: {}", explain(&e)))
+}
+
+/// A client for a `redis://` or `rediss://` URL; `?sslrootcert=FILE` (as libpq names it)
+/// trusts the PEM roots of that file instead of the system's.
+fn open(url: &str, shown: &str) -> Result<redis::Client, String> {
+    let invalid = |e: &dyn std::fmt::Display| format!("invalid Redis URL {shown}: {e}");
+    let mut parsed = url::Url::parse(url).map_err(|e| invalid(&e))?;
+    let root = parsed.query_pairs().find(|(k, _)| k == "sslrootcert").map(|(_, v)| v.into_owned());
+    let Some(root) = root else { return redis::Client::open(url).map_err(|e| invalid(&e)) };
+    let rest: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != "sslrootcert")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if rest.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(rest);
+    }
+    let pem = std::fs::read(&root).map_err(|e| format!("{shown}: cannot read sslrootcert {root}: {e}"))?;
+    let certs = redis::TlsCertificates { client_tls: None, root_cert: Some(pem) };
+    redis::Client::build_with_tls(parsed.as_str(), certs).map_err(|e| invalid(&e))
+}
+
+/// A Redis error in the user's words: a server that wants a password says how to give one.
+fn explain(e: &redis::RedisError) -> String {
+    let text = e.to_string();
+    if text.contains("NOAUTH") || text.contains("Authentication required") {
+        "it needs a password: `redis://:PASSWORD@host:port`".to_string()
+    } else if text.contains("WRONGPASS") || text.to_ascii_lowercase().contains("authentication failed") {
+        "it refused the password (or the user) in the URL".to_string()
+    } else {
+        text
+    }
 }
 
 async fn info(conn: &mut MultiplexedConnection, section: Option<&str>) -> redis::RedisResult<String> {
@@ -48,7 +84,7 @@ pub async fn collect(plan: &Plan) -> Slot<RedisEvidence> {
     };
     let text = match info(&mut conn, None).await {
         Ok(t) => t,
-        Err(e) => return Slot::failed(format!("INFO failed: {e}")),
+        Err(e) => return Slot::failed(format!("Redis at {} refused INFO: {}", target.url.redacted(), explain(&e))),
     };
     let fields = info::fields(&text);
     let server_version = fields.get("redis_version").map_or("unknown", |v| v.trim()).to_string();
@@ -172,6 +208,10 @@ async fn probe(
         let off = "active cache tests are off (enable with --active or [redis] active = true)";
         return (Slot::unavailable(off), Slot::unavailable(off));
     }
+    if !plan.policy.wants(&["3.6", "3.7"]) {
+        let why = crate::http::NOT_SELECTED;
+        return (Slot::unavailable(why), Slot::unavailable(why));
+    }
     if plan.target.is_none() {
         let why = "no [target] base_url in the config";
         return (Slot::unavailable(why), Slot::unavailable(why));
@@ -187,10 +227,12 @@ async fn probe(
     // The load phases' last second may still fill the target's rate-limit window.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let stampede = match &target.stampede {
+        _ if !plan.policy.wants(&["3.6"]) => Slot::unavailable(crate::http::NOT_SELECTED),
         Some(hot) => active::stampede(&plan, conn, &counter, hot).await,
         None => Slot::unavailable("no hot key configured ([redis.stampede] path and key)"),
     };
     let negative = match &target.negative {
+        _ if !plan.policy.wants(&["3.7"]) => Slot::unavailable(crate::http::NOT_SELECTED),
         Some(missing) => active::negative(&plan, &counter, missing).await,
         None => Slot::unavailable("no missing id configured ([redis.negative] path)"),
     };

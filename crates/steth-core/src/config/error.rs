@@ -76,12 +76,22 @@ impl<'a> Locator<'a> {
             return Some(trimmed.trim_matches(|c| c == '[' || c == ']').trim().to_string());
         }
         let key = line.split_once('=').map(|(k, _)| k.trim().to_string()).filter(|k| !k.is_empty());
-        let table = self.text[..line_start]
-            .lines()
-            .rev()
-            .map(str::trim)
-            .find(|l| l.starts_with('['))
-            .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+        let before = &self.text[..line_start];
+        let table = before.lines().rev().map(str::trim).find(|l| l.starts_with('[')).map(|header| {
+            let name = header.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            if !header.starts_with("[[") {
+                return name;
+            }
+            // An array of tables: its index is the count of its headers so far.
+            let index = before
+                .lines()
+                .filter(|l| {
+                    l.trim().trim_matches(|c| c == '[' || c == ']').trim() == name && l.trim().starts_with("[[")
+                })
+                .count()
+                .saturating_sub(1);
+            format!("{name}[{index}]")
+        });
         match (table, key) {
             (Some(t), Some(k)) => Some(format!("{t}.{k}")),
             (None, Some(k)) => Some(k),

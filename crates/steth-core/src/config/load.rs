@@ -11,6 +11,7 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawLoad {
     enabled: Option<bool>,
+    writes: Option<bool>,
     rate: Option<Spanned<f64>>,
     duration: Option<Spanned<String>>,
     warmup: Option<Spanned<String>>,
@@ -32,6 +33,9 @@ pub(crate) struct RawLoad {
 pub struct LoadPlan {
     /// Whether the audit runs load phases at all.
     pub enabled: bool,
+    /// Whether endpoints that change data (POST, PUT, PATCH, DELETE) get load phases: off by
+    /// default, since each phase creates about rate × duration records.
+    pub writes: bool,
     /// Normal-load arrival rate per endpoint, requests per second (open model).
     pub rate: f64,
     /// Measured duration of the normal phase.
@@ -66,6 +70,7 @@ impl Default for LoadPlan {
     fn default() -> Self {
         LoadPlan {
             enabled: true,
+            writes: false,
             rate: 20.0,
             duration: Duration::from_secs(10),
             warmup: Duration::from_secs(1),
@@ -85,6 +90,12 @@ impl Default for LoadPlan {
 }
 
 impl LoadPlan {
+    /// Whether an endpoint gets load phases: reads always, writes only when allowed (the
+    /// endpoint's own `writes`, else `[load] writes`).
+    pub fn loads(&self, endpoint: &super::Endpoint) -> bool {
+        !endpoint.changes_data() || endpoint.writes.unwrap_or(self.writes)
+    }
+
     /// The abort bounds in words, as the report prints them.
     pub fn bounds(&self) -> String {
         format!(
@@ -138,6 +149,7 @@ pub(crate) fn plan(at: &Locator<'_>, raw: Option<&RawLoad>) -> Result<LoadPlan, 
     let Some(r) = raw else { return Ok(d) };
     Ok(LoadPlan {
         enabled: r.enabled.unwrap_or(true),
+        writes: r.writes.unwrap_or(false),
         rate: r.rate.as_ref().map(|v| positive(at, v, "rate", 1e6)).transpose()?.unwrap_or(d.rate),
         duration: duration(at, &r.duration, "duration", d.duration)?,
         warmup: duration(at, &r.warmup, "warmup", d.warmup)?,

@@ -19,7 +19,7 @@ pub use plan::{
 use crate::catalog;
 use crate::threshold::parse_duration;
 use error::Locator;
-use raw::{RawConfig, RawEndpoint, RawParam};
+use raw::{RawConfig, RawEndpoint};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -48,10 +48,58 @@ pub fn parse(file: &str, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Re
     let at = Locator { file, text };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         let message = e.message().trim().to_string();
-        let key = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).map(String::from);
-        at.error(e.span(), key, message)
+        let field = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+        let mut error = at.error(e.span(), None, human(&message));
+        if let Some(field) = field {
+            // The located key ends at the table holding the unknown field.
+            error.key = Some(match error.key.take() {
+                Some(k) if !k.ends_with(field) && !k.contains('.') => format!("{k}.{field}"),
+                Some(k) if k.ends_with(field) => k,
+                Some(k) => format!("{}.{field}", k.rsplit_once('.').map_or(k.as_str(), |(t, _)| t)),
+                None => field.to_string(),
+            });
+        }
+        error
     })?;
     Validator { at, env }.plan(raw)
+}
+
+/// A serde/toml message in the user's words: the expected form, never a Rust type name.
+fn human(message: &str) -> String {
+    let forms = [
+        ("expected f64", "expected a number such as `2.5`"),
+        ("expected i64", "expected a whole number such as `10`"),
+        ("expected u64", "expected a whole number such as `10`"),
+        ("expected u32", "expected a whole number such as `10`"),
+        ("expected a boolean", "expected `true` or `false`"),
+        ("expected a string", "expected a quoted text such as `\"150ms\"`"),
+        ("expected a sequence", "expected a list such as `[\"a\", \"b\"]`"),
+        ("expected an array of length 2", "expected two numbers such as `[1, 100]`"),
+    ];
+    let mut text = message.to_string();
+    for (serde, human) in forms {
+        if let Some(at) = text.find(serde) {
+            text = format!("{}{human}", &text[..at]);
+        }
+    }
+    text.replace("invalid type: ", "wrong type: ")
+}
+
+/// The value `stethoscope init` writes for a path parameter it found no values for; `audit`
+/// refuses it until a human replaces it.
+pub const UNFILLED_PARAM: &str = "REPLACE-ME";
+
+/// The largest size a `[probes]` byte setting accepts.
+pub(crate) const MAX_SIZE: u64 = 1 << 30;
+
+/// Whether a header name is an HTTP token.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Whether a header value holds no line break or other control character (a tab is allowed).
+fn is_header_value(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
 struct Validator<'a> {
@@ -108,10 +156,42 @@ impl Validator<'_> {
     fn duration(&self, value: &Option<Spanned<String>>, key: &str, default: Duration) -> Result<Duration, ConfigError> {
         match value {
             None => Ok(default),
-            Some(v) => parse_duration(v.get_ref()).ok_or_else(|| {
-                self.fail(v.span(), key, format!("`{}` is not a duration such as `500ms` or `5s`", v.get_ref()))
+            Some(v) => parse_duration(v.get_ref()).filter(|d| !d.is_zero()).ok_or_else(|| {
+                self.fail(
+                    v.span(),
+                    key,
+                    format!("`{}` is not a duration above zero such as `500ms` or `5s`", v.get_ref()),
+                )
             }),
         }
+    }
+
+    /// Validated headers: names are HTTP tokens, values hold no line break.
+    fn headers(
+        &self,
+        raw: &BTreeMap<String, Spanned<String>>,
+        key: &dyn Fn(&str) -> String,
+    ) -> Result<Vec<(String, Secret)>, ConfigError> {
+        let mut headers = Vec::new();
+        for (h, v) in raw {
+            if !is_header_name(h) {
+                return Err(self.fail(
+                    v.span(),
+                    key(h),
+                    format!("`{h}` is not an HTTP header name (letters, digits, `-`)"),
+                ));
+            }
+            let value = self.text(v, &key(h))?;
+            if !is_header_value(&value) {
+                return Err(self.fail(
+                    v.span(),
+                    key(h),
+                    "is not a valid HTTP header value: it holds a line break or a control character",
+                ));
+            }
+            headers.push((h.clone(), Secret::new(value)));
+        }
+        Ok(headers)
     }
 
     /// A histogram family name whose unit its suffix states.
@@ -170,10 +250,7 @@ impl Validator<'_> {
             });
         }
         for (name, identity) in &raw.identities {
-            let mut headers = Vec::new();
-            for (h, v) in &identity.headers {
-                headers.push((h.clone(), Secret::new(self.text(v, &format!("identities.{name}.headers.{h}"))?)));
-            }
+            let headers = self.headers(&identity.headers, &|h| format!("identities.{name}.headers.{h}"))?;
             let owns = match &identity.owns {
                 Some(o) => Some(self.text(o, &format!("identities.{name}.owns"))?),
                 None => None,
@@ -184,8 +261,24 @@ impl Validator<'_> {
             };
             plan.identities.insert(name.clone(), Identity { headers, owns, login });
         }
+        if let (None, Some(first)) = (&raw.target, raw.endpoints.first()) {
+            return Err(self.fail(
+                first.path.span(),
+                "endpoints[0]",
+                "[[endpoints]] need a [target] with base_url = \"http://host:port\"",
+            ));
+        }
         for (n, e) in raw.endpoints.iter().enumerate() {
-            plan.endpoints.push(self.endpoint(n, e, &plan)?);
+            let endpoint = self.endpoint(n, e, &plan)?;
+            if let Some(m) = plan.endpoints.iter().position(|o| o.method == endpoint.method && o.path == endpoint.path)
+            {
+                return Err(self.fail(
+                    e.path.span(),
+                    format!("endpoints[{n}].path"),
+                    format!("{} {} is already endpoints[{m}]", endpoint.method, endpoint.path),
+                ));
+            }
+            plan.endpoints.push(endpoint);
         }
         if let Some(p) = &raw.postgres {
             let url = self.url(&p.url, "postgres.url", &["postgres", "postgresql"])?;
@@ -303,23 +396,7 @@ impl Validator<'_> {
         };
         let mut params = BTreeMap::new();
         for (name, value) in &e.params {
-            let values = match value.get_ref() {
-                RawParam::List(items) if items.is_empty() => {
-                    return Err(self.fail(value.span(), key(&format!("params.{name}")), "needs at least one value"));
-                }
-                RawParam::List(items) => ParamValues::List(
-                    items.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect(),
-                ),
-                RawParam::Range { range: [start, end] } if start > end => {
-                    return Err(self.fail(
-                        value.span(),
-                        key(&format!("params.{name}")),
-                        format!("range [{start}, {end}] is empty"),
-                    ));
-                }
-                RawParam::Range { range: [start, end] } => ParamValues::Range { start: *start, end: *end },
-            };
-            params.insert(name.clone(), values);
+            params.insert(name.clone(), self.param(value, &key(&format!("params.{name}")))?);
         }
         for placeholder in placeholders(&path) {
             if !params.contains_key(placeholder) {
@@ -346,10 +423,7 @@ impl Validator<'_> {
                 format!("no identity `{}` under [identities]", identity.get_ref()),
             ));
         }
-        let mut headers = Vec::new();
-        for (h, v) in &e.headers {
-            headers.push((h.clone(), Secret::new(self.text(v, &key(&format!("headers.{h}")))?)));
-        }
+        let headers = self.headers(&e.headers, &|h| key(&format!("headers.{h}")))?;
         let body = match &e.body {
             Some(b) => Some(Secret::new(self.text(b, &key("body"))?)),
             None => None,
@@ -371,7 +445,51 @@ impl Validator<'_> {
             identity: e.identity.as_ref().map(|i| i.get_ref().clone()),
             p99_budget,
             params,
+            writes: e.writes,
         })
+    }
+}
+
+impl Validator<'_> {
+    /// A placeholder's values: a non-empty list, or `{ range = [a, b] }` with a <= b.
+    fn param(&self, value: &Spanned<toml::Value>, key: &str) -> Result<ParamValues, ConfigError> {
+        const FORM: &str =
+            "expected a list such as `[\"a1\", \"b2\"]` or an inclusive range such as `{ range = [1, 100] }`";
+        match value.get_ref() {
+            toml::Value::Array(items) if items.is_empty() => {
+                Err(self.fail(value.span(), key, "needs at least one value"))
+            }
+            toml::Value::Array(items) if items.iter().any(|v| v.as_str() == Some(UNFILLED_PARAM)) => Err(self.fail(
+                value.span(),
+                key,
+                format!("still holds `{UNFILLED_PARAM}` from `stethoscope init`: replace it with values that exist"),
+            )),
+            toml::Value::Array(items) => Ok(ParamValues::List(
+                items.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect(),
+            )),
+            toml::Value::Table(table) => {
+                if let Some(unknown) = table.keys().find(|k| *k != "range") {
+                    return Err(self.fail(
+                        value.span(),
+                        format!("{key}.{unknown}"),
+                        format!("unknown key `{unknown}`; {FORM}"),
+                    ));
+                }
+                let bounds = table
+                    .get("range")
+                    .and_then(toml::Value::as_array)
+                    .filter(|a| a.len() == 2)
+                    .and_then(|a| Some((a[0].as_integer()?, a[1].as_integer()?)));
+                match bounds {
+                    None => Err(self.fail(value.span(), format!("{key}.range"), format!("{FORM}: two whole numbers"))),
+                    Some((start, end)) if start > end => {
+                        Err(self.fail(value.span(), key, format!("range [{start}, {end}] is empty")))
+                    }
+                    Some((start, end)) => Ok(ParamValues::Range { start, end }),
+                }
+            }
+            _ => Err(self.fail(value.span(), key, FORM)),
+        }
     }
 }
 

@@ -93,9 +93,17 @@ pub struct Endpoint {
     pub p99_budget: Option<Duration>,
     /// Values for each placeholder.
     pub params: BTreeMap<String, ParamValues>,
+    /// Whether load phases may send this endpoint's requests when it changes data; `None`
+    /// follows `[load] writes`.
+    pub writes: Option<bool>,
 }
 
 impl Endpoint {
+    /// Whether its requests change data (any method but GET, HEAD and OPTIONS).
+    pub fn changes_data(&self) -> bool {
+        !matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+    }
+
     /// An endpoint as a bare `[[endpoints]]` entry gives it: named `METHOD path`, read for GET and
     /// HEAD and write otherwise, not public, no list, login, headers, body, identity, budget or
     /// placeholder values.
@@ -114,6 +122,7 @@ impl Endpoint {
             identity: None,
             p99_budget: None,
             params: BTreeMap::new(),
+            writes: None,
         }
     }
 
@@ -420,24 +429,88 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Masks the password of a URL (`postgres://app:***@db/shop`); text that is not a URL is
-/// reduced to a hint.
+/// Query keys whose values are credentials (libpq's `password` and `sslpassword`, API tokens
+/// and keys): a key containing one of these words is masked.
+const SECRET_QUERY_WORDS: [&str; 6] = ["password", "passwd", "pwd", "token", "key", "secret"];
+
+/// Whether a query key names a secret.
+pub fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    SECRET_QUERY_WORDS.iter().any(|w| key.contains(w))
+}
+
+/// The one redaction rule for URLs, wherever one is printed or stored: the userinfo password
+/// and the values of query keys that name a secret (`?password=`, `?token=`) become `***`.
+/// Text that is not a URL keeps everything but what looks like those parts, so a config error
+/// still shows the mistake (`http://` stays `http://`).
 pub fn redact_url(text: &str) -> String {
     match Url::parse(text) {
         Ok(mut url) => {
             if url.password().is_some() {
                 let _ = url.set_password(Some("***"));
             }
+            if let Some(query) = url.query()
+                && query.split('&').any(|pair| is_secret_key(pair.split('=').next().unwrap_or("")))
+            {
+                let masked = mask_query(query);
+                url.set_query(Some(&masked));
+            }
             url.to_string()
         }
-        Err(_) => redact_token(text),
+        _ => redact_unparsed(text),
     }
 }
 
-/// Keeps the first 4 characters of a token or secret and masks the rest.
+/// A raw query string with the values of secret keys replaced by `***`.
+fn mask_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if is_secret_key(k) => format!("{k}=***"),
+            _ => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Masks the secret parts of text that does not parse as a URL: a userinfo password
+/// (`scheme://user:PASSWORD@`) and secret query values; the rest is shown as typed.
+fn redact_unparsed(text: &str) -> String {
+    let (head, query) = match text.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (text, None),
+    };
+    let mut out = match head.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(authority_end);
+            let authority = match authority.rsplit_once('@') {
+                Some((userinfo, host)) => match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{user}:***@{host}"),
+                    None => format!("{userinfo}@{host}"),
+                },
+                None => authority.to_string(),
+            };
+            format!("{scheme}://{authority}{path}")
+        }
+        None => head.to_string(),
+    };
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(&mask_query(q));
+    }
+    out
+}
+
+/// Masks a credential: an auth scheme word (`Bearer`, `Token`, `Basic`) stays, the rest is
+/// `***`, so nothing of the secret itself is shown.
 pub fn redact_token(text: &str) -> String {
-    let shown: String = text.chars().take(4).collect();
-    if text.chars().count() <= 8 { "***".into() } else { format!("{shown}…***") }
+    match text.trim().split_once(' ') {
+        Some((scheme, _)) if scheme.len() <= 16 && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            format!("{scheme} ***")
+        }
+        _ => "***".into(),
+    }
 }
 
 #[cfg(test)]
@@ -449,8 +522,22 @@ mod tests {
         let s = Secret::new("postgresql://app:hunter2@db:5432/shop");
         assert_eq!(s.to_string(), "postgresql://app:***@db:5432/shop");
         assert!(!format!("{s:?}").contains("hunter2"));
-        assert_eq!(Secret::new("Bearer abcdefghijkl").to_string(), "Bear…***");
+        assert_eq!(Secret::new("Bearer abcdefghijkl").to_string(), "Bearer ***");
+        assert_eq!(Secret::new("abcdefghijkl").to_string(), "***");
         assert_eq!(redact_url("redis://:pw@127.0.0.1:6379"), "redis://:***@127.0.0.1:6379");
+    }
+
+    #[test]
+    fn query_secrets_and_unparsable_urls_are_masked_only_where_secret() {
+        assert_eq!(
+            redact_url("postgresql://app@db/shop?sslmode=require&password=hunter2&sslpassword=x"),
+            "postgresql://app@db/shop?sslmode=require&password=***&sslpassword=***"
+        );
+        assert_eq!(redact_url("http://h/?api_key=k1&page=2&Token=t"), "http://h/?api_key=***&page=2&Token=***");
+        assert_eq!(redact_url("http://"), "http://");
+        assert_eq!(redact_url("http://u:hunter2@ho st/x"), "http://u:***@ho st/x");
+        assert_eq!(redact_url("not a url?secret=s3"), "not a url?secret=***");
+        assert_eq!(redact_url("mailto:a@b"), "mailto:a@b");
     }
 
     #[test]

@@ -40,11 +40,11 @@ impl Validator<'_> {
         let defaults = ProbeSettings::default();
         let bytes = |value: &Option<Spanned<String>>, key: &str, default: u64, min: u64| match value {
             None => Ok(default),
-            Some(v) => parse_bytes(v.get_ref()).filter(|b| *b >= min).ok_or_else(|| {
+            Some(v) => parse_bytes(v.get_ref()).filter(|b| (min..=super::MAX_SIZE).contains(b)).ok_or_else(|| {
                 self.fail(
                     v.span(),
                     key,
-                    format!("`{}` is not a size of at least {min} bytes such as `16MiB`", v.get_ref()),
+                    format!("`{}` is not a size from {min} bytes to 1GiB such as `16MiB`", v.get_ref()),
                 )
             }),
         };

@@ -58,19 +58,12 @@ pub(crate) struct RawEndpoint {
     pub identity: Option<Spanned<String>>,
     pub p99_budget: Option<Spanned<String>>,
     #[serde(default)]
-    pub params: BTreeMap<String, Spanned<RawParam>>,
+    pub params: BTreeMap<String, Spanned<toml::Value>>,
+    pub writes: Option<bool>,
 }
 
 fn default_method() -> Spanned<String> {
     Spanned::new(0..0, "GET".to_string())
-}
-
-/// Values for a `{placeholder}`: a list, or an inclusive integer range.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum RawParam {
-    List(Vec<toml::Value>),
-    Range { range: [i64; 2] },
 }
 
 #[derive(Debug, Deserialize)]

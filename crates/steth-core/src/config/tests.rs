@@ -77,9 +77,9 @@ fn a_full_config_parses() {
 fn unknown_key_names_file_line_and_key() {
     let e = err("[target]\nbase_url = \"http://x\"\nbase_ulr = \"http://y\"\n");
     assert_eq!((e.file.as_str(), e.line), ("stethoscope.toml", Some(3)));
-    assert_eq!(e.key.as_deref(), Some("base_ulr"));
+    assert_eq!(e.key.as_deref(), Some("target.base_ulr"));
     assert!(e.message.contains("unknown field"), "{e}");
-    assert!(e.to_string().starts_with("stethoscope.toml:3:1: key `base_ulr`: unknown field"), "{e}");
+    assert!(e.to_string().starts_with("stethoscope.toml:3:1: key `target.base_ulr`: unknown field"), "{e}");
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn wrong_type_names_line_and_key() {
     let e = err("[target]\nbase_url = \"http://x\"\nserverless = \"yes\"\n");
     assert_eq!(e.line, Some(3));
     assert_eq!(e.key.as_deref(), Some("target.serverless"));
-    assert!(e.message.contains("invalid type"), "{e}");
+    assert!(e.message.contains("wrong type: string \"yes\", expected `true` or `false`"), "{e}");
 }
 
 #[test]
@@ -163,10 +163,10 @@ fn missing_env_var_is_named() {
 
 #[test]
 fn placeholders_need_values_and_identities_must_exist() {
-    let e = err("[[endpoints]]\npath = \"/p/{id}\"\n");
+    let e = err("[target]\nbase_url = \"http://h\"\n[[endpoints]]\npath = \"/p/{id}\"\n");
     assert!(e.message.contains("`{id}` has no values"), "{e}");
     assert_eq!(e.key.as_deref(), Some("endpoints[0].path"));
-    let e = err("[[endpoints]]\npath = \"/p\"\nidentity = \"bob\"\n");
+    let e = err("[target]\nbase_url = \"http://h\"\n[[endpoints]]\npath = \"/p\"\nidentity = \"bob\"\n");
     assert!(e.message.contains("no identity `bob`"), "{e}");
 }
 
@@ -239,7 +239,7 @@ fn probe_bounds_parse_and_are_checked() {
     let e = err("[probes]\nburst_window = \"soon\"\n");
     assert_eq!(e.key.as_deref(), Some("probes.burst_window"));
     let e = err("[probes]\nburst_size = 3\n");
-    assert_eq!(e.key.as_deref(), Some("burst_size"));
+    assert_eq!(e.key.as_deref(), Some("probes.burst_size"));
 }
 
 #[test]
@@ -295,7 +295,63 @@ mod properties {
             if let Err(e) = parse("p.toml", &mutated.join("\n"), &env) {
                 prop_assert_eq!(&e.file, "p.toml");
                 prop_assert!(e.line.is_some(), "no line in {}", e);
+                prop_assert!(!e.message.contains("RawParam") && !e.message.contains("untagged"), "serde internals in {}", e);
             }
+        }
+    }
+}
+
+#[test]
+fn gaps_found_in_production_use_are_refused_with_the_full_key_and_the_expected_form() {
+    let target = "[target]\nbase_url = \"http://127.0.0.1:8080\"\n";
+    let cases: [(String, &str, &str); 10] = [
+        (
+            "[target]\nbase_url = \"http://h\"\ntimeout = \"0s\"\n".to_string(),
+            "target.timeout",
+            "above zero such as `500ms`",
+        ),
+        (
+            format!("{target}[[endpoints]]\npath = \"/a\"\n[[endpoints]]\nmethod = \"get\"\npath = \"/a\"\n"),
+            "endpoints[1].path",
+            "GET /a is already endpoints[0]",
+        ),
+        ("[[endpoints]]\npath = \"/a\"\n".to_string(), "endpoints[0]", "need a [target]"),
+        (
+            format!(
+                "{target}[[endpoints]]\npath = \"/a\"\n[[endpoints]]\npath = \"/p/{{id}}\"\nparams.id = {{ range = [1, 2], step = 1 }}\n"
+            ),
+            "endpoints[1].params.id.step",
+            "unknown key `step`; expected a list such as",
+        ),
+        (
+            format!("{target}[[endpoints]]\npath = \"/p/{{id}}\"\nparams.id = 7\n"),
+            "endpoints[0].params.id",
+            "or an inclusive range such as `{ range = [1, 100] }`",
+        ),
+        (
+            format!("{target}[[endpoints]]\npath = \"/a\"\nheaders = {{ \"X-A\" = \"ok\\r\\nInjected: 1\" }}\n"),
+            "endpoints[0].headers.X-A",
+            "not a valid HTTP header value",
+        ),
+        (
+            format!("{target}[identities.bob]\nheaders = {{ \"Bad Name\" = \"x\" }}\n"),
+            "identities.bob.headers.Bad Name",
+            "not an HTTP header name",
+        ),
+        (format!("{target}[probes]\nbody_size = \"999999999999999GiB\"\n"), "probes.body_size", "to 1GiB"),
+        (format!("{target}[load]\nrate = \"fast\"\n"), "load.rate", "expected a number such as `2.5`"),
+        (
+            format!("{target}[identities.bob.login]\npath = \"/login\"\nbody = '{{}}'\ntokn = \"/t\"\n"),
+            "identities.bob.login.tokn",
+            "unknown field `tokn`",
+        ),
+    ];
+    for (text, key, message) in cases {
+        let e = err(&text);
+        assert_eq!(e.key.as_deref(), Some(key), "{e}\n{text}");
+        assert!(e.message.contains(message), "{e}\n{text}");
+        for internal in ["RawParam", "untagged", "f64", "i64"] {
+            assert!(!e.message.contains(internal), "{e}");
         }
     }
 }

@@ -115,6 +115,26 @@ pub struct LoadEvidence {
     pub settings: LoadSettings,
     /// Each hot endpoint in config order.
     pub endpoints: Vec<EndpointLoad>,
+    /// Endpoints that change data and were not loaded, because the config does not allow it
+    /// (`[load] writes`, or `writes` on the endpoint).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_writes: Vec<String>,
+    /// Every write the load phases made: endpoint, requests sent, answers by status class.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<WritesMade>,
+}
+
+/// The writes the load phases sent to one endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WritesMade {
+    /// The endpoint's name.
+    pub endpoint: String,
+    /// Requests measured (warm-up excluded).
+    pub requests: u64,
+    /// About this many more during the phases' warm-ups (rate × warm-up).
+    pub warmup_requests: u64,
+    /// Answers by status class (`2xx`, `4xx`, …), in class order.
+    pub statuses: Vec<(String, u64)>,
 }
 
 /// How the phases were run.

@@ -18,12 +18,23 @@ use url::Url;
 /// Runs `stethoscope audit`.
 pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
     let format = output::format(&args.render.format)?;
+    if let Some(min) = args.fail_under
+        && !(0.0..=100.0).contains(&min)
+    {
+        return Err(Failure::usage(format!("--fail-under `{min}` is not a percentage from 0 to 100")));
+    }
+    if let Some(out) = &args.render.out {
+        output::check_writable(out)?;
+    }
     let mut plan = load_plan(&args)?;
     plan.policy.selection = selection(&args)?;
     if catalog::items().all(|i| !plan.policy.selection.includes(i)) {
         return Err(Failure::usage("the selection leaves no item to audit"));
     }
-    let config = args.config.exists().then(|| args.config.display().to_string());
+    if args.dry_run {
+        return dry_run(&plan);
+    }
+    let config = config_path(&args).exists().then(|| config_path(&args).display().to_string());
     let report = audit(&plan, config, args.quiet, None)?;
     output::emit(args.render.out.as_deref(), |w| {
         steth_report::render(&report, format, output::style(args.render.out.is_some()), w)
@@ -33,7 +44,48 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
     {
         eprintln!("report written to {}", out.display());
     }
+    if crate::interrupt::happened() {
+        return Ok(Exit::Interrupted);
+    }
     finish(&report, args.fail_under)
+}
+
+/// Prints what the audit would send, and sends nothing.
+fn dry_run(plan: &Plan) -> Result<Exit, Failure> {
+    let steps = steth_collect::dry_run::planned(plan, plan.policy.needs());
+    let target = plan.target.as_ref().map_or("(no HTTP target)".into(), |t| config::redact_url(t.base_url.as_str()));
+    output::emit(None, |w| {
+        writeln!(w, "Dry run: what `stethoscope audit` would send to {target} (nothing was sent)")?;
+        writeln!(w, "Requests are upper bounds; probes and bursts may stop early.\n")?;
+        for s in &steps {
+            let writes = if s.writes { "  (changes data)" } else { "" };
+            writeln!(w, "  {:<58} {:<7} {:<32} ≤ {}{writes}", s.step, s.method, s.path, s.requests)?;
+        }
+        let mut per: Vec<(String, String, u64, bool)> = Vec::new();
+        for s in &steps {
+            match per.iter_mut().find(|(m, p, _, _)| *m == s.method && *p == s.path) {
+                Some(row) => row.2 += s.requests,
+                None => per.push((s.method.clone(), s.path.clone(), s.requests, s.writes)),
+            }
+        }
+        writeln!(w, "\nPer endpoint and method (at most):")?;
+        for (m, p, n, writes) in &per {
+            writeln!(w, "  {m:<7} {p:<40} {n}{}", if *writes { "  (changes data)" } else { "" })?;
+        }
+        let writes: u64 = steps.iter().filter(|s| s.writes).map(|s| s.requests).sum();
+        let total: u64 = steps.iter().map(|s| s.requests).sum();
+        writeln!(w, "\nIn all at most {total} request(s), {writes} of them changing data.")?;
+        let skipped = steth_collect::dry_run::skipped_writes(plan);
+        if !skipped.is_empty() {
+            writeln!(
+                w,
+                "Not loaded, because they change data: {} (allow with `[load] writes = true` or `writes = true` on the endpoint).",
+                skipped.join(", ")
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(Exit::Done)
 }
 
 /// The exit code for a finished audit.
@@ -57,15 +109,28 @@ pub fn finish(report: &Report, fail_under: Option<f64>) -> Result<Exit, Failure>
     }
 }
 
+/// The config file: the one named by `--config`, else `stethoscope.toml`.
+fn config_path(args: &AuditArgs) -> &Path {
+    args.config.as_deref().unwrap_or(Path::new(DEFAULT_CONFIG))
+}
+
+const DEFAULT_CONFIG: &str = "stethoscope.toml";
+
 fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
-    let mut plan = if args.config.exists() {
-        config::load(&args.config).map_err(|e| Failure::usage(format!("invalid config: {e}")))?
+    let path = config_path(args);
+    if let Some(named) = &args.config
+        && !named.is_file()
+    {
+        return Err(Failure::usage(format!("--config {}: no such file", named.display())));
+    }
+    let mut plan = if path.exists() {
+        config::load(path).map_err(|e| Failure::usage(format!("invalid config: {e}")))?
     } else if args.target.is_some() || args.postgres.is_some() {
         Plan { cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() }
     } else {
         return Err(Failure::usage(format!(
             "no config at {}: run `stethoscope init` to write one, or pass --target URL",
-            args.config.display()
+            path.display()
         )));
     };
     if let Some(target) = &args.target {
@@ -167,23 +232,16 @@ pub fn audit(
     if !quiet {
         eprintln!(
             "stethoscope: auditing {}",
-            plan.target.as_ref().map_or("(no HTTP target)".to_string(), |t| t.base_url.to_string())
+            plan.target.as_ref().map_or("(no HTTP target)".to_string(), |t| config::redact_url(t.base_url.as_str()))
         );
     }
     let runtime = super::runtime()?;
     let mut evidence = runtime.block_on(async {
-        let (stop_tx, stop) = tokio::sync::watch::channel(false);
-        let interrupt = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("stethoscope: interrupted; finishing the current phase and reporting what was measured");
-                let _ = stop_tx.send(true);
-            }
-        });
+        let stop = crate::interrupt::listen(quiet);
         let bar = LoadBar::new(quiet);
         let session = Session { observers: Vec::new(), load_progress: bar.callback(), stop };
         let evidence = steth_collect::collect_with(plan, plan.policy.needs(), &Lines { quiet }, session).await;
         bar.finish();
-        interrupt.abort();
         evidence
     });
     if let Some(patch) = patch {

@@ -9,6 +9,9 @@ use steth_core::evidence::Slot;
 
 /// Runs `stethoscope demo`.
 pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
+    if let Some(out) = &args.render.out {
+        output::check_writable(out)?;
+    }
     if args.list_defects {
         output::emit(None, |w| {
             for d in Defect::ALL {

@@ -2,7 +2,7 @@
 
 use crate::cli::InitArgs;
 use crate::exit::{Exit, Failure};
-use crate::openapi;
+use crate::openapi::{self, Spec};
 use crate::output;
 
 const HEADER: &str = r#"# stethoscope.toml — what `stethoscope audit` measures.
@@ -10,7 +10,7 @@ const HEADER: &str = r#"# stethoscope.toml — what `stethoscope audit` measures
 # Values may reference environment variables as ${NAME}, so secrets stay out of this file.
 
 [target]
-base_url = "BASE_URL"      # the service's HTTP base URL (required for HTTP checks)
+base_url = BASE_URL        # the service's HTTP base URL (required for HTTP checks)
 # timeout = "10s"          # per probe request
 # serverless = false       # true makes 4.10 (connection proxy) apply
 
@@ -32,12 +32,13 @@ base_url = "BASE_URL"      # the service's HTTP base URL (required for HTTP chec
 # path = "/products/999999999"
 
 # [load]                    # load phases per endpoint (defaults shown)
+# writes = false            # true: POST/PUT/PATCH/DELETE endpoints are loaded too (creates records)
 # rate = 20.0               # normal load, requests per second per endpoint (open model)
 # duration = "10s"          # measured, after a 1 s warm-up and a 3 s baseline at 2 req/s
 # stress = 2.5              # optional stress phase at 2.5x the normal rate
 
 # [metrics]
-# url = "http://127.0.0.1:8080/metrics"
+# url = METRICS_URL
 # query_histogram = "db_query_duration_seconds"  # 2.1 (default: the one histogram named *query*duration*)
 
 # [source]
@@ -95,14 +96,75 @@ const EXAMPLE_ENDPOINTS: &str = r#"
 # body = '{"items":[{"product_id":1,"quantity":1}]}'
 "#;
 
-/// The starter config text.
-pub fn starter(base_url: &str, endpoints: Option<&str>) -> String {
-    let mut text = HEADER.replace("BASE_URL", base_url);
-    match endpoints {
-        Some(e) => text.push_str(e),
-        None => text.push_str(EXAMPLE_ENDPOINTS),
+/// Written above each data-changing operation, which stays commented out.
+const CHANGES_DATA: &str = "# PUT, PATCH and DELETE change or remove data: uncomment only against a test tenant.\n";
+
+/// A one-line TOML string literal, escaped by the serializer (never pasted). The serializer
+/// may choose a multi-line string for text with line breaks; the template puts literals on
+/// one line (one of them in a comment), so those are escaped as a basic string instead.
+fn literal(text: &str) -> String {
+    let serialized = toml_edit::Value::from(text).to_string().trim().to_string();
+    if !serialized.contains('\n') {
+        return serialized;
     }
-    text
+    let mut out = String::from('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One `[[endpoints]]` table as text, serialized by toml_edit.
+fn endpoint_text(table: &toml_edit::Table) -> String {
+    let mut doc = toml_edit::DocumentMut::new();
+    let mut array = toml_edit::ArrayOfTables::new();
+    array.push(table.clone());
+    doc.insert("endpoints", toml_edit::Item::ArrayOfTables(array));
+    doc.to_string()
+}
+
+/// The starter config text: the commented template with the base URL (and the metrics URL
+/// derived from it) serialized as TOML strings, then the document's operations.
+pub fn starter(base_url: &str, spec: Option<&Spec>) -> Result<String, String> {
+    let metrics = format!("{}/metrics", base_url.trim_end_matches('/'));
+    let mut text = HEADER.replacen("BASE_URL", &literal(base_url), 1).replacen("METRICS_URL", &literal(&metrics), 1);
+    match spec {
+        None => text.push_str(EXAMPLE_ENDPOINTS),
+        Some(spec) => {
+            text.push_str("\n# Endpoints from the OpenAPI document.\n");
+            for op in &spec.operations {
+                text.push('\n');
+                if let Some(todo) = &op.todo {
+                    text.push_str(&format!("# TODO: {todo}\n"));
+                }
+                let table = endpoint_text(&op.table);
+                if op.commented {
+                    text.push_str(CHANGES_DATA);
+                    table.lines().for_each(|l| text.push_str(&format!("# {l}\n")));
+                } else {
+                    text.push_str(&table);
+                }
+            }
+        }
+    }
+    check_shape(&text)?;
+    Ok(text)
+}
+
+/// The generated text holds only what `init` means to write: `[target]` and `[[endpoints]]`
+/// tables, whatever the document contained.
+fn check_shape(text: &str) -> Result<(), String> {
+    let doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("not TOML: {e}"))?;
+    match doc.iter().map(|(k, _)| k).find(|k| !matches!(*k, "target" | "endpoints")) {
+        Some(k) => Err(format!("unexpected table `{k}`")),
+        None => Ok(()),
+    }
 }
 
 /// Runs `stethoscope init`.
@@ -110,21 +172,48 @@ pub fn run(args: InitArgs) -> Result<Exit, Failure> {
     if args.out.exists() && !args.force {
         return Err(Failure::usage(format!("{} exists; pass --force to overwrite it", args.out.display())));
     }
-    let (endpoints, server) = match &args.openapi {
+    let target = match &args.target {
+        Some(target) => {
+            let shown = steth_core::config::redact_url(target);
+            match url::Url::parse(target) {
+                // The parsed form: the URL parser drops line breaks and percent-encodes quotes.
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Some(u.to_string()),
+                Ok(_) => return Err(Failure::usage(format!("--target `{shown}` must be an http:// or https:// URL"))),
+                Err(e) => return Err(Failure::usage(format!("--target `{shown}` is not a valid URL: {e}"))),
+            }
+        }
+        None => None,
+    };
+    let spec = match &args.openapi {
         Some(source) => {
             let doc = openapi::fetch(source)?;
-            let spec = openapi::endpoints(&doc).map_err(|e| Failure::usage(format!("{source}: {e}")))?;
-            (Some(spec.toml), spec.server)
+            let shown = steth_core::config::redact_url(source);
+            let spec = openapi::endpoints(&doc).map_err(|e| Failure::usage(format!("{shown}: {e}")))?;
+            for warning in &spec.warnings {
+                eprintln!("warning: {warning}");
+            }
+            Some(spec)
         }
-        None => (None, None),
+        None => None,
     };
-    let base = args.target.clone().or(server).unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
-    let text = starter(&base, endpoints.as_deref());
-    // The text must be a valid config (env references aside) before it is written.
-    steth_core::config::parse(&args.out.display().to_string(), &text, &|_| Some(String::new()))
+    let server = spec.as_ref().and_then(|s| s.server.clone());
+    let base = target.or(server).unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
+    let text = starter(&base, spec.as_ref())
+        .map_err(|e| Failure::could_not_run(format!("generated config is malformed ({e}); please report this")))?;
+    // The text must be a valid config (env references and unfilled parameters aside).
+    let checked = text.replace(openapi::UNFILLED, "x");
+    steth_core::config::parse(&args.out.display().to_string(), &checked, &|_| Some(String::new()))
         .map_err(|e| Failure::could_not_run(format!("generated config does not parse ({e}); please report this")))?;
     output::emit(Some(&args.out), |w| w.write_all(text.as_bytes()))?;
-    eprintln!("wrote {}; edit it, then run `stethoscope audit`", args.out.display());
+    let todo = spec.iter().flat_map(|s| &s.operations).filter(|o| o.todo.is_some()).count();
+    if todo > 0 {
+        eprintln!(
+            "wrote {}; {todo} endpoint(s) need values (the TODO lines), then run `stethoscope audit`",
+            args.out.display()
+        );
+    } else {
+        eprintln!("wrote {}; edit it, then run `stethoscope audit`", args.out.display());
+    }
     Ok(Exit::Done)
 }
 
@@ -135,6 +224,7 @@ mod tests {
     #[test]
     fn every_commented_example_parses_when_uncommented() {
         let uncommented: String = starter("http://127.0.0.1:8080", None)
+            .unwrap()
             .lines()
             .map(|l| l.strip_prefix("# ").filter(|rest| rest.starts_with('[') || rest.contains(" = ")).unwrap_or(l))
             .collect::<Vec<_>>()
@@ -145,7 +235,7 @@ mod tests {
 
     #[test]
     fn starter_config_parses() {
-        let text = starter("http://127.0.0.1:8080", None);
+        let text = starter("http://127.0.0.1:8080", None).unwrap();
         let plan = steth_core::config::parse("stethoscope.toml", &text, &|_| None).unwrap();
         assert_eq!(plan.target.unwrap().base_url.as_str(), "http://127.0.0.1:8080/");
     }

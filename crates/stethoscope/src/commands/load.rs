@@ -20,7 +20,8 @@ fn duration(text: &str, flag: &str) -> Result<Duration, Failure> {
 
 /// Runs `stethoscope load`.
 pub fn run(args: LoadArgs) -> Result<Exit, Failure> {
-    let url = url::Url::parse(&args.url).map_err(|e| Failure::usage(format!("`{}` is not a URL: {e}", args.url)))?;
+    let shown = steth_core::config::redact_url(&args.url);
+    let url = url::Url::parse(&args.url).map_err(|e| Failure::usage(format!("`{shown}` is not a URL: {e}")))?;
     let target = Target::new(&url).map_err(Failure::usage)?;
     let mut headers = Vec::new();
     for h in &args.header {
@@ -53,7 +54,7 @@ pub fn run(args: LoadArgs) -> Result<Exit, Failure> {
         (None, Some(_)) => None,
     };
     let spec = PhaseSpec {
-        name: format!("{} {}", args.method.to_ascii_uppercase(), url),
+        name: format!("{} {shown}", args.method.to_ascii_uppercase()),
         model,
         warmup: duration(&args.warmup, "--warmup")?,
         duration: measured,
@@ -69,12 +70,7 @@ pub fn run(args: LoadArgs) -> Result<Exit, Failure> {
     let started = SystemTime::now();
     let runtime = super::runtime()?;
     let report = runtime.block_on(async {
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = stop_tx.send(true);
-            }
-        });
+        let stop_rx = crate::interrupt::listen(args.quiet);
         let bar = LoadBar::new(args.quiet);
         let progress = bar.callback();
         let report = steth_load::run(&target, Arc::new(template), &spec, &Control::new(stop_rx, progress)).await;
@@ -95,6 +91,7 @@ pub fn run(args: LoadArgs) -> Result<Exit, Failure> {
         _ => render(&report, w),
     })?;
     Ok(match report.stop {
+        _ if crate::interrupt::happened() => Exit::Interrupted,
         StopReason::Aborted(_) => Exit::CouldNotRun,
         _ => Exit::Done,
     })

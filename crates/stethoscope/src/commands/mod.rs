@@ -43,6 +43,6 @@ pub fn runtime_for_fetch() -> Result<tokio::runtime::Runtime, Failure> {
 
 /// The starter config text (for tests of the OpenAPI import).
 #[cfg(test)]
-pub fn init_starter(base_url: &str, endpoints: Option<&str>) -> String {
-    init::starter(base_url, endpoints)
+pub fn init_starter(base_url: &str, spec: Option<&crate::openapi::Spec>) -> Result<String, String> {
+    init::starter(base_url, spec)
 }

@@ -12,6 +12,13 @@ pub(super) fn normal_phases(
 ) -> Result<Vec<(&EndpointLoad, &PhaseResult)>, Outcome> {
     let load = evidence.load.get()?;
     let endpoints: Vec<&EndpointLoad> = load.endpoints.iter().filter(|e| kind.is_none_or(|k| e.kind == k)).collect();
+    if endpoints.is_empty() && kind == Some(EndpointKind::Write) && !load.skipped_writes.is_empty() {
+        return Err(Outcome::not_assessed(format!(
+            "{} write endpoint(s) not loaded ({}): loading creates records; allow it with `[load] writes = true` or `writes = true` on the endpoint",
+            load.skipped_writes.len(),
+            load.skipped_writes.join(", ")
+        )));
+    }
     if endpoints.is_empty() {
         let what = kind.map_or("no endpoint".to_string(), |k| format!("no {k} endpoint"));
         return Err(Outcome::not_assessed(format!("{what} among the configured [[endpoints]]")));
