@@ -73,6 +73,7 @@ fn spec(load: &LoadPlan, name: String, rate: f64, duration: Duration) -> PhaseSp
             max_latency: load.abort_latency,
             max_backlog: ((rate * 30.0) as u64).max(1_000),
             hard_limit: load.phase_limit,
+            first_failures: AbortRules::default().first_failures,
         },
         keep_intervals: false,
     }
@@ -116,6 +117,8 @@ pub fn result(phase: &str, r: &PhaseReport) -> PhaseResult {
         statuses: r.statuses.clone(),
         errors,
         latency: percentiles(&r.latency),
+        censored: r.censored,
+        redirect: r.redirect.clone(),
         connect_mean_ms: r.connect.mean_ms,
         tls_mean_ms: (r.tls.count > 0).then_some(r.tls.mean_ms),
         ttfb_mean_ms: r.ttfb.mean_ms,
@@ -228,6 +231,12 @@ pub async fn run(
             path: endpoint.path.clone(),
             kind: endpoint.kind.word().to_string(),
             p99_budget_ms: endpoint.p99_budget.map(|d| d.as_secs_f64() * 1000.0),
+            identity: endpoint.identity.clone(),
+            identity_logs_in: endpoint
+                .identity
+                .as_ref()
+                .and_then(|i| plan.identities.get(i))
+                .is_some_and(|i| i.login.is_some()),
             phases: results,
         });
     }

@@ -2,8 +2,8 @@
 //! Its JSON form is a public, versioned API (`schema/report.schema.json`).
 
 use crate::catalog::{self, Severity};
-use crate::evidence::{Evidence, LoadSettings};
-use crate::outcome::Status;
+use crate::evidence::{Evidence, LoadSettings, StatusClasses};
+use crate::outcome::{EndpointVerdict, Status};
 use crate::policy::Assessed;
 use crate::score::{self, Band, Coverage, Score, Scored};
 use crate::section::Section;
@@ -83,13 +83,24 @@ pub struct EndpointRow {
     pub p99_ms: f64,
     /// Largest latency.
     pub max_ms: f64,
-    /// The p99 target (the endpoint's budget, else the item's threshold for its kind).
-    pub target_ms: f64,
-    /// pass, warn (within 10 %) or fail against the target.
+    /// The strictest p99 target a load item (1.1–1.3) held the endpoint to; absent when
+    /// none of them was selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_ms: Option<f64>,
+    /// The worst verdict the load items gave the endpoint: pass, warn (within 10 %) or fail
+    /// (over its target, or its phase was no latency measurement); `not_assessed` when none
+    /// of them was selected.
     pub status: Status,
+    /// Why the row fails when its phase was no latency measurement ("96 % of the responses
+    /// were 401: ...").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// Requests by outcome class: 2xx, 3xx, 4xx, 5xx, timeout, no answer.
+    #[serde(default)]
+    pub classes: StatusClasses,
     /// Requests answered or failed.
     pub requests: u64,
-    /// Achieved rate.
+    /// Successful (2xx) answers per second.
     pub achieved_rate: f64,
     /// 5xx answers plus requests without an answer.
     pub failures: u64,
@@ -103,7 +114,7 @@ pub struct EndpointRow {
     pub server_timing: std::collections::BTreeMap<String, f64>,
     /// Requests per connection (keep-alive reuse).
     pub requests_per_connection: f64,
-    /// Slower than 2 s at p99: long-running work that belongs in a queue (8.5).
+    /// 1.3 found its p99 at 2 s or more: long-running work that belongs in a queue (8.5).
     pub over_2s: bool,
     /// Why the phase stopped early, when it did.
     pub stopped: Option<String>,
@@ -308,48 +319,40 @@ impl Report {
     }
 }
 
-/// The p99 target of an endpoint kind: the threshold used for 1.1 (read), 1.2 (write) or
-/// the 1 s of 1.3 for other kinds.
-fn kind_target_ms(kind: &str, assessed: &[Assessed]) -> f64 {
-    let id = match kind {
-        "read" => "1.1",
-        "write" => "1.2",
-        _ => return 1000.0,
-    };
-    let threshold = assessed
-        .iter()
-        .find(|a| a.item.id == id)
-        .map(|a| a.threshold.clone())
-        .or_else(|| catalog::find(id).map(|i| i.default_threshold.clone()));
-    threshold.and_then(|t| t.duration()).map_or(1000.0, |d| d.as_secs_f64() * 1000.0)
+/// How bad a row verdict is, for picking the worst one.
+fn rank(status: Status) -> u8 {
+    match status {
+        Status::Fail => 3,
+        Status::Warn => 2,
+        Status::Pass => 1,
+        _ => 0,
+    }
 }
 
+/// The table of endpoints under load: figures from the evidence, verdicts from what the load
+/// items decided (their `Outcome::endpoints`), never judged again here.
 fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummary> {
     let load = evidence.load.data()?;
+    let verdicts: Vec<&EndpointVerdict> = assessed.iter().flat_map(|a| &a.outcome.endpoints).collect();
     let endpoints: Vec<EndpointRow> = load
         .endpoints
         .iter()
         .filter_map(|e| {
             let p = e.phase("normal").or_else(|| e.phases.last())?;
-            let target_ms = e.p99_budget_ms.unwrap_or_else(|| kind_target_ms(&e.kind, assessed));
-            let p99 = p.latency.p99_ms;
-            let status = if p99 >= target_ms {
-                Status::Fail
-            } else if p99 >= target_ms * 0.9 {
-                Status::Warn
-            } else {
-                Status::Pass
-            };
+            let mine: Vec<&&EndpointVerdict> = verdicts.iter().filter(|v| v.endpoint == e.name).collect();
+            let worst = mine.iter().max_by_key(|v| rank(v.status));
             Some(EndpointRow {
                 name: e.name.clone(),
                 method: e.method.clone(),
                 kind: e.kind.clone(),
                 p50_ms: p.latency.p50_ms,
                 p95_ms: p.latency.p95_ms,
-                p99_ms: p99,
+                p99_ms: p.latency.p99_ms,
                 max_ms: p.latency.max_ms,
-                target_ms,
-                status,
+                target_ms: mine.iter().map(|v| v.target_ms).min_by(f64::total_cmp),
+                status: worst.map_or(Status::NotAssessed, |v| v.status),
+                cause: mine.iter().find_map(|v| v.cause.clone()),
+                classes: p.classes(),
                 requests: p.requests,
                 achieved_rate: p.achieved_rate,
                 failures: p.failures,
@@ -358,12 +361,13 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
                 transfer_mean_ms: p.transfer_mean_ms,
                 server_timing: p.server_timing.clone(),
                 requests_per_connection: p.requests_per_connection,
-                over_2s: p99 >= 2000.0,
+                over_2s: mine.iter().any(|v| v.long_running),
                 stopped: p.stopped.clone(),
             })
         })
         .collect();
-    let mut by_p99: Vec<&EndpointRow> = endpoints.iter().collect();
+    // Rows that measured no latency (a 401 storm, timeouts) are not among the slowest.
+    let mut by_p99: Vec<&EndpointRow> = endpoints.iter().filter(|r| r.cause.is_none()).collect();
     by_p99.sort_by(|a, b| b.p99_ms.total_cmp(&a.p99_ms));
     let slowest = by_p99.iter().take(5).map(|r| r.name.clone()).collect();
     Some(LoadSummary { settings: load.settings.clone(), endpoints, slowest })

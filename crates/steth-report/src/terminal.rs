@@ -82,6 +82,12 @@ fn percent(p: Option<f64>) -> String {
     p.map_or("–".to_string(), |p| format!("{p:.0} %"))
 }
 
+/// "196/0/4/0/0", with requests that got no answer for another reason after it.
+fn classes(c: &steth_core::evidence::StatusClasses) -> String {
+    let counts = format!("{}/{}/{}/{}/{}", c.success, c.redirect, c.client_error, c.server_error, c.timeout);
+    if c.no_answer > 0 { format!("{counts} +{} no answer", c.no_answer) } else { counts }
+}
+
 /// Writes the terminal report.
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "stethoscope {} — backend audit", report.tool.version)?;
@@ -133,8 +139,8 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             "p95",
             "p99",
             "target",
-            "req/s",
-            "failed",
+            "2xx/s",
+            "2xx/3xx/4xx/5xx/timeout",
             "first byte",
             "server timing",
         ]);
@@ -147,9 +153,9 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
                 Cell::new(ms(e.p50_ms)),
                 Cell::new(ms(e.p95_ms)),
                 Cell::new(ms(e.p99_ms)),
-                Cell::new(format!("< {}", ms(e.target_ms))),
+                Cell::new(e.target_ms.map_or("–".to_string(), |t| format!("< {}", ms(t)))),
                 Cell::new(format!("{:.1}", e.achieved_rate)),
-                Cell::new(e.failures),
+                Cell::new(classes(&e.classes)),
                 Cell::new(ms(e.ttfb_mean_ms)),
                 Cell::new(timing.join(", ")),
             ]);
@@ -161,8 +167,12 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         for e in load.endpoints.iter().filter(|e| e.over_2s) {
             writeln!(out, "  {} takes over 2 s at p99: long-running work that belongs in a queue (8.5)", e.name)?;
         }
-        for e in load.endpoints.iter().filter_map(|e| e.stopped.as_ref().map(|s| (e, s))) {
-            writeln!(out, "  {} stopped early: {}", e.0.name, e.1)?;
+        for e in &load.endpoints {
+            match (&e.cause, &e.stopped) {
+                (Some(cause), _) => writeln!(out, "  {} not measured: {cause}", e.name)?,
+                (None, Some(why)) => writeln!(out, "  {} stopped early: {why}", e.name)?,
+                (None, None) => {}
+            }
         }
     }
     if let Some(extended) = &report.extended {

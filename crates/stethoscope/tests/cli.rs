@@ -233,3 +233,13 @@ fn demo_without_postgres_says_why_the_database_is_not_assessed() {
     assert!(item("2.2")["evidence"].as_str().unwrap().contains("PostgreSQL"), "{}", item("2.2"));
     assert_eq!(item("6.8")["status"], "pass", "HTTP items are still measured");
 }
+
+#[test]
+fn load_against_a_closed_port_reports_no_throughput_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(&["load", "http://127.0.0.1:9/", "-d", "1s", "--quiet", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["achieved_rate"], 0.0, "failed requests are not throughput: {report}");
+    assert_eq!(report["successes"], 0);
+}

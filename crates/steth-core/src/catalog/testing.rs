@@ -151,6 +151,8 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
             path: name.split(' ').nth(1).unwrap_or("/").to_string(),
             kind: kind.to_string(),
             p99_budget_ms: None,
+            identity: None,
+            identity_logs_in: false,
             phases: vec![PhaseResult {
                 phase: "normal".into(),
                 model: "open".into(),
@@ -172,6 +174,8 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
                     max_ms: *p99,
                     mean_ms: *p50,
                 },
+                censored: 0,
+                redirect: None,
                 connect_mean_ms: 0.1,
                 tls_mean_ms: None,
                 ttfb_mean_ms: *p50,
