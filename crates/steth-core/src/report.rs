@@ -10,7 +10,7 @@ use crate::section::Section;
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report format; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A whole audit's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -201,6 +201,20 @@ pub struct SectionScore {
     pub max: u32,
     /// Percentage, absent when nothing applies.
     pub percent: Option<f64>,
+    /// Items of the section with a verdict (measured or attested); 0 means the section was not
+    /// assessed at all, which renderers show instead of a 0 %.
+    pub assessed: u32,
+}
+
+/// The score over the assessed items only (measured or attested).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessedScore {
+    /// Points earned.
+    pub score: u32,
+    /// Items with a verdict.
+    pub max: u32,
+    /// Percentage, absent when nothing was assessed.
+    pub percent: Option<f64>,
 }
 
 /// The total score and its band.
@@ -210,11 +224,14 @@ pub struct Total {
     pub score: u32,
     /// Applicable items.
     pub max: u32,
-    /// Percentage, absent when nothing applies.
+    /// Percentage, absent when nothing applies: the checklist score exactly as the seeds
+    /// define it, every unmeasured item counting 0.
     pub percent: Option<f64>,
-    /// The verdict band.
-    pub band: Band,
-    /// The band's name and range.
+    /// The score over the assessed items, shown beside it.
+    pub assessed: AssessedScore,
+    /// The verdict band, absent when too few items were measured to support one.
+    pub band: Option<Band>,
+    /// The band's name and range, or why there is none ("no band: 3 of 70 items measured ...").
     pub band_label: String,
     /// What the band asks of the team.
     pub advice: String,
@@ -273,6 +290,7 @@ impl Report {
                 score: score.points,
                 max: score.max,
                 percent: score.percent(),
+                assessed: score.assessed,
             })
             .collect();
         let actions = scoring
@@ -294,7 +312,7 @@ impl Report {
             run,
             items,
             sections,
-            total: total_of(scoring.total),
+            total: total_of(scoring.total, scoring.band, scoring.coverage.measured),
             coverage: scoring.coverage,
             actions,
             extended: None,
@@ -392,14 +410,26 @@ fn results(assessed: &[Assessed]) -> Vec<ItemResult> {
         .collect()
 }
 
-fn total_of(score: Score) -> Total {
-    let band = score.band();
+fn total_of(score: Score, band: Option<Band>, measured: u32) -> Total {
+    let assessed = score.over_assessed();
+    let (band_label, advice) = match band {
+        Some(b) => (b.label().to_string(), b.advice().to_string()),
+        None => (
+            format!(
+                "no band: {measured} of {} applicable item(s) measured, a band needs at least {}",
+                score.max,
+                score::measured_needed_for_band(score.max)
+            ),
+            "configure more evidence sources (or widen the selection) before judging readiness".to_string(),
+        ),
+    };
     Total {
         score: score.points,
         max: score.max,
         percent: score.percent(),
+        assessed: AssessedScore { score: assessed.points, max: assessed.max, percent: assessed.percent() },
         band,
-        band_label: band.label().to_string(),
-        advice: band.advice().to_string(),
+        band_label,
+        advice,
     }
 }

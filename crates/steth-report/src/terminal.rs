@@ -82,6 +82,16 @@ fn percent(p: Option<f64>) -> String {
     p.map_or("–".to_string(), |p| format!("{p:.0} %"))
 }
 
+/// A section's percentage, or "not assessed" when none of its items got a verdict.
+fn section_percent(s: &steth_core::report::SectionScore) -> String {
+    if s.assessed == 0 && s.max > 0 { "not assessed".to_string() } else { percent(s.percent) }
+}
+
+/// "6 % of the checklist, 62 % of the 14 assessed items".
+pub(crate) fn score_line(checklist: Option<f64>, assessed: Option<f64>, assessed_items: u32) -> String {
+    format!("{} of the checklist, {} of the {assessed_items} assessed item(s)", percent(checklist), percent(assessed))
+}
+
 /// "196/0/4/0/0", with requests that got no answer for another reason after it.
 fn classes(c: &steth_core::evidence::StatusClasses) -> String {
     let counts = format!("{}/{}/{}/{}/{}", c.success, c.redirect, c.client_error, c.server_error, c.timeout);
@@ -109,7 +119,7 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             section.title,
             section.score,
             section.max,
-            percent(section.percent)
+            section_percent(section)
         )?;
         let items: Vec<&ItemResult> = report.section_items(section.section).collect();
         writeln!(out, "{}", item_table(&items, style))?;
@@ -197,7 +207,7 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             format!("{}. {}", s.number, s.title),
             s.score.to_string(),
             s.max.to_string(),
-            percent(s.percent),
+            section_percent(s),
         ]);
     }
     t.add_row(vec![
@@ -207,7 +217,14 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         percent(report.total.percent),
     ]);
     writeln!(out, "{t}")?;
-    writeln!(out, "Verdict: {} — {}: {}", percent(report.total.percent), report.total.band_label, report.total.advice)?;
+    let total = &report.total;
+    writeln!(
+        out,
+        "Verdict: {} — {}: {}",
+        score_line(total.percent, total.assessed.percent, total.assessed.max),
+        total.band_label,
+        total.advice
+    )?;
     let c = &report.coverage;
     writeln!(
         out,

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 use steth_collect::{Needs, Session};
 use steth_core::catalog::{self, Source};
-use steth_core::config::{self, Plan, PostgresTarget, Secret, Target};
+use steth_core::config::{self, Plan, PostgresTarget, RedisTarget, Secret, Target};
 use steth_core::evidence::{Evidence, Slot};
 use steth_core::policy::{Policy, Selection};
 use steth_core::report::{Report, Run, SourceState};
@@ -43,6 +43,20 @@ pub fn finish(report: &Report, fail_under: Option<f64>) -> Result<Exit, Failure>
         let why: Vec<String> = configured.iter().map(|s| format!("{}: {}", s.name, s.detail)).collect();
         return Err(Failure::could_not_run(format!("no evidence source could be used ({})", why.join("; "))));
     }
+    // The HTTP target is the service under audit: other sources working does not make an
+    // unreachable service (reset, garbage, no answer) a successful audit.
+    if let Some(http) = configured.iter().find(|s| s.name == "http" && s.state == "failed") {
+        return Err(Failure::could_not_run(format!("the HTTP target could not be audited: {}", http.detail)));
+    }
+    if let Some(load) = &report.load
+        && !load.endpoints.is_empty()
+        && load.endpoints.iter().all(|e| e.classes.success == 0)
+    {
+        return Err(Failure::could_not_run(format!(
+            "every load request failed: no endpoint got a 2xx answer ({})",
+            load.endpoints.iter().filter_map(|e| e.cause.as_deref()).next().unwrap_or("see the endpoint table")
+        )));
+    }
     match (fail_under, report.total.percent) {
         (Some(min), Some(p)) if p < min => {
             eprintln!("score {p:.0} % is below --fail-under {min:.0} %");
@@ -59,7 +73,7 @@ pub fn finish(report: &Report, fail_under: Option<f64>) -> Result<Exit, Failure>
 fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
     let mut plan = if args.config.exists() {
         config::load(&args.config).map_err(|e| Failure::usage(format!("invalid config: {e}")))?
-    } else if args.target.is_some() || args.postgres.is_some() {
+    } else if args.target.is_some() || args.postgres.is_some() || args.redis.is_some() {
         Plan { cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() }
     } else {
         return Err(Failure::usage(format!(
@@ -96,6 +110,24 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
                 })
             }
         }
+    }
+    if let Some(redis) = &args.redis {
+        let url = parse_url(redis, "--redis", &["redis", "rediss"])?;
+        match &mut plan.redis {
+            Some(r) => r.url = Secret::new(url.to_string()),
+            None => plan.redis = Some(RedisTarget::new(Secret::new(url.to_string()), None)),
+        }
+    }
+    if plan.target.is_none()
+        && plan.postgres.is_none()
+        && plan.redis.is_none()
+        && plan.metrics.is_none()
+        && plan.source.is_none()
+    {
+        return Err(Failure::usage(
+            "nothing to audit: the config names no [target], [postgres], [redis], [metrics] or [source] \
+             (or pass --target, --postgres, --redis)",
+        ));
     }
     Ok(plan)
 }
