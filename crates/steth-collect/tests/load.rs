@@ -233,7 +233,7 @@ async fn hostile_audit(kind: Hostile, endpoint: Endpoint) -> (Vec<(String, Statu
         "alice".into(),
         steth_core::config::Identity {
             headers: vec![("Authorization".into(), steth_core::config::Secret::new("Token abc"))],
-            owns: None,
+            owns: Vec::new(),
             login: None,
         },
     );

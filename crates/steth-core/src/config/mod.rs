@@ -12,7 +12,7 @@ pub use error::ConfigError;
 pub use load::LoadPlan;
 pub use plan::{
     DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget, MissingLookup,
-    ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token,
+    Owned, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token,
     redact_url,
 };
 
@@ -85,6 +85,32 @@ impl Validator<'_> {
         }
         out.push_str(rest);
         Ok(out)
+    }
+
+    /// The resources an identity owns, in either form; `${VAR}`s expanded.
+    fn owns(&self, value: &Spanned<raw::RawOwns>, key: &str) -> Result<Vec<Owned>, ConfigError> {
+        let span = value.span();
+        let path = |p: &str| self.text(&Spanned::new(span.clone(), p.to_string()), key);
+        match value.get_ref() {
+            raw::RawOwns::Path(p) => Ok(vec![Owned::private(path(p)?)]),
+            raw::RawOwns::List(list) => list
+                .iter()
+                .map(|o| {
+                    let public_read = match o.read.as_deref() {
+                        None | Some("private") => false,
+                        Some("public") => true,
+                        Some(other) => {
+                            return Err(self.fail(
+                                span.clone(),
+                                key,
+                                format!("read = `{other}`: expected \"public\" or \"private\""),
+                            ));
+                        }
+                    };
+                    Ok(Owned { path: path(&o.path)?, public_read, destructive: o.destructive })
+                })
+                .collect(),
+        }
     }
 
     fn url(&self, value: &Spanned<String>, key: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
@@ -175,8 +201,8 @@ impl Validator<'_> {
                 headers.push((h.clone(), Secret::new(self.text(v, &format!("identities.{name}.headers.{h}"))?)));
             }
             let owns = match &identity.owns {
-                Some(o) => Some(self.text(o, &format!("identities.{name}.owns"))?),
-                None => None,
+                Some(o) => self.owns(o, &format!("identities.{name}.owns"))?,
+                None => Vec::new(),
             };
             let login = match &identity.login {
                 Some(l) => Some(self.login(name, l)?),

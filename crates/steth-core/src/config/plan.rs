@@ -188,10 +188,29 @@ impl ParamValues {
 pub struct Identity {
     /// Headers that authenticate (Authorization, Cookie, an API-key header).
     pub headers: Vec<(String, Secret)>,
-    /// A path this identity owns (used for authorization probes).
-    pub owns: Option<String>,
+    /// Resources this identity owns (the authorization probes of 6.2).
+    pub owns: Vec<Owned>,
     /// How the identity logs in by itself, adding the token to its headers.
     pub login: Option<IdentityLogin>,
+}
+
+/// A resource an identity owns: `owns = "/orders/1001"` (private), or
+/// `owns = [{ path = "/posts/42", read = "public", destructive = false }]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owned {
+    /// Its path.
+    pub path: String,
+    /// Other identities may read it by design (`read = "public"`): only changes must be refused.
+    pub public_read: bool,
+    /// `DELETE` may be tried on it (`destructive = true`); never otherwise.
+    pub destructive: bool,
+}
+
+impl Owned {
+    /// A resource only its owner may read or change.
+    pub fn private(path: impl Into<String>) -> Owned {
+        Owned { path: path.into(), public_read: false, destructive: false }
+    }
 }
 
 /// A login request whose answer carries a token: `[identities.NAME.login]`.

@@ -210,44 +210,23 @@ prefix = ""
 }
 
 #[test]
-fn bad_login_blocks_name_line_and_key() {
-    let e = err("[identities.alice.login]\npath = \"/login\"\nbody = '{\"email\": '\n");
-    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("identities.alice.login.body")));
-    assert!(e.message.contains("not valid JSON"), "{e}");
-    let e = err("[identities.alice.login]\npath = \"/login\"\nbody = '{}'\ntoken = \"token\"\n");
-    assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("identities.alice.login.token")));
-    let e = err("[identities.alice.login]\npath = \"login\"\nbody = '{}'\n");
-    assert_eq!(e.key.as_deref(), Some("identities.alice.login.path"));
-    let e = err("[identities.alice.login]\npath = \"/login\"\nbody = '{}'\nheader = \"X Key\"\n");
-    assert_eq!(e.key.as_deref(), Some("identities.alice.login.header"));
-    let e = err("[identities.alice.login]\npath = \"/login\"\n");
-    assert!(e.message.contains("missing field `body`"), "{e}");
-}
-
-#[test]
-fn probe_bounds_parse_and_are_checked() {
-    assert_eq!(ok("").probes, ProbeSettings::default());
-    let plan = ok("[probes]\nbody_size = \"4MiB\"\nburst_requests = 500\nlogin_window = \"30s\"\n");
-    assert_eq!(plan.probes.body_size, 4 * 1024 * 1024);
-    assert_eq!(plan.probes.burst_requests, 500);
-    assert_eq!(plan.probes.login_window, Duration::from_secs(30));
-    assert_eq!(plan.probes.max_response, ProbeSettings::default().max_response);
-    let e = err("[probes]\nburst_requests = 0\n");
-    assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("probes.burst_requests")));
-    let e = err("[probes]\nmax_response = \"lots\"\n");
-    assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("probes.max_response")));
-    let e = err("[probes]\nburst_window = \"soon\"\n");
-    assert_eq!(e.key.as_deref(), Some("probes.burst_window"));
-    let e = err("[probes]\nburst_size = 3\n");
-    assert_eq!(e.key.as_deref(), Some("burst_size"));
-}
-
-#[test]
-fn database_cores_are_a_positive_count() {
-    let plan = ok("[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\ncores = 8\n");
-    assert_eq!(plan.postgres.unwrap().cores, Some(8));
-    assert_eq!(ok("[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\n").postgres.unwrap().cores, None);
-    let e = err("[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\ncores = 0\n");
-    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("postgres.cores")));
-    assert!(e.message.contains("core count"), "{e}");
+fn owned_resources_say_what_others_may_read() {
+    let plan = ok(r#"
+[identities.alice]
+headers = { Authorization = "Bearer a" }
+owns = [{ path = "/posts/42", read = "public" }, { path = "/drafts/7", destructive = true }]
+[identities.bob]
+headers = { Authorization = "Bearer b" }
+owns = "/orders/1"
+"#);
+    assert_eq!(
+        plan.identities["alice"].owns,
+        vec![
+            Owned { path: "/posts/42".into(), public_read: true, destructive: false },
+            Owned { path: "/drafts/7".into(), public_read: false, destructive: true },
+        ]
+    );
+    assert_eq!(plan.identities["bob"].owns, vec![Owned::private("/orders/1")]);
+    let e = err("[identities.alice]\nowns = [{ path = \"/p\", read = \"world\" }]\n");
+    assert!(e.to_string().contains("identities.alice.owns") && e.to_string().contains("`world`"), "{e}");
 }

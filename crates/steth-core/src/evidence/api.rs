@@ -94,8 +94,12 @@ pub struct AuthzAttempt {
     pub owner: String,
     /// Method and path, e.g. `PATCH /orders/1`.
     pub request: String,
-    /// Whether the request tries to change the resource (`PATCH` with `{}`) rather than read it.
+    /// Whether the request tries to change the resource (a write method the path offers, with
+    /// the owner's own representation) rather than read it.
     pub change: bool,
+    /// What a change sent, e.g. "the owner's representation (312 bytes)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<String>,
     /// The status the owner gets reading its own resource (the control: the resource exists
     /// and the owner's credentials work).
     pub control_status: Option<u16>,
