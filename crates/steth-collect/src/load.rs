@@ -49,11 +49,7 @@ fn template(plan: &Plan, endpoint: &Endpoint) -> Result<RequestTemplate, String>
             (name.clone(), v)
         })
         .collect();
-    let mut headers: Vec<(String, String)> =
-        endpoint.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())).collect();
-    if let Some(identity) = endpoint.identity.as_ref().and_then(|i| plan.identities.get(i)) {
-        headers.extend(identity.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())));
-    }
+    let headers = plan.headers_for(endpoint);
     let body = endpoint.body.as_ref().map(|b| b.expose().as_bytes().to_vec());
     RequestTemplate::new(&endpoint.method, &endpoint.path, params, &headers, body).map_err(|e| e.to_string())
 }

@@ -320,3 +320,20 @@ async fn a_rejected_body_is_not_a_write_latency() {
     };
     never_fast(Hostile::Unprocessable, e, "were 422: the service rejects the configured `body`").await;
 }
+
+#[test]
+fn probes_and_the_load_engine_encode_a_value_identically() {
+    for value in ["a b/c", "caf\u{e9}", "50%", "x?y#z", "../admin", "1;DROP"] {
+        let mut e = Endpoint::new("GET", "/items/{id}");
+        e.params.insert("id".into(), ParamValues::List(vec![value.into()]));
+        let template = steth_load::RequestTemplate::new(
+            "GET",
+            "/items/{id}",
+            vec![("id".into(), steth_load::Values::List(vec![value.into()]))],
+            &[],
+            None,
+        )
+        .unwrap();
+        assert_eq!(e.path_for(0), template.path_for(0), "{value}");
+    }
+}

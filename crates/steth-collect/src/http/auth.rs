@@ -40,9 +40,12 @@ pub(super) async fn probe_authentication(client: &ProbeClient, plan: &Plan) -> S
     let mut exchanges = Vec::new();
     for e in plan.endpoints.iter().filter(|e| !e.public && !e.login).take(MAX_ENDPOINTS) {
         let path = e.path_for(0);
-        for (case, mut headers) in
-            [("no credentials", Vec::new()), ("a malformed token", malformed(plan, e.identity.as_deref()))]
-        {
+        // The endpoint's own headers (a tenant header) go with every case: only the
+        // credentials differ, so the request reaches the same route.
+        let route = Plan::route_headers(e);
+        let mut bad = route.clone();
+        bad.extend(malformed(plan, e.identity.as_deref()));
+        for (case, mut headers) in [("no credentials", route), ("a malformed token", bad)] {
             let body = e.body.as_ref().map(|b| {
                 headers.push(("content-type".into(), "application/json".into()));
                 reqwest::Body::from(b.expose().to_string())
@@ -142,7 +145,20 @@ pub(super) async fn probe_authorization(
         .take(MAX_PAIRS);
     for (actor, owner, owned) in pairs {
         let path = owned.path.as_str();
-        let owner_headers = ProbeClient::credentials(plan, Some(owner));
+        // The headers of a configured endpoint on this path (a tenant header) go with every
+        // request, so the probe reaches the route the service really serves.
+        let route = plan
+            .endpoints
+            .iter()
+            .find(|e| template_matches(&e.path, path))
+            .map(Plan::route_headers)
+            .unwrap_or_default();
+        let with_route = |mut credentials: Vec<(String, String)>| {
+            let mut headers = route.clone();
+            headers.append(&mut credentials);
+            headers
+        };
+        let owner_headers = with_route(ProbeClient::credentials(plan, Some(owner)));
         let (control_status, representation) =
             match client.fetch(Method::GET, path, &owner_headers, None, plan.probes.max_response).await {
                 Ok(f) => {
@@ -151,7 +167,7 @@ pub(super) async fn probe_authorization(
                 }
                 Err(_) => (None, None),
             };
-        let actor_headers = ProbeClient::credentials(plan, Some(actor));
+        let actor_headers = with_route(ProbeClient::credentials(plan, Some(actor)));
         let attempt = |request: String, change: bool, sent: Option<String>, (status, error)| AuthzAttempt {
             actor: actor.clone(),
             owner: owner.clone(),

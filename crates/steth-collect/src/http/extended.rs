@@ -13,8 +13,7 @@ const ANSWER_CAP: u64 = 64 * 1024;
 /// The read path the extended probes use: the first read endpoint, else the base path.
 fn read_path(plan: &Plan) -> (String, Vec<(String, String)>) {
     let paths = sample_paths(plan, 1);
-    let (path, identity) = paths.last().cloned().unwrap_or(("/".into(), None));
-    (path, ProbeClient::credentials(plan, identity))
+    paths.last().cloned().unwrap_or(("/".into(), Vec::new()))
 }
 
 /// Asks for a gzip or brotli answer and records what came (never decompressed).
@@ -65,7 +64,7 @@ pub(super) async fn probe_idempotency(client: &ProbeClient, plan: &Plan) -> Slot
     };
     let path = e.path_for(0);
     let method = Method::from_bytes(e.method.as_bytes()).unwrap_or(Method::POST);
-    let mut headers = ProbeClient::credentials(plan, e.identity.as_deref());
+    let mut headers = plan.headers_for(e);
     headers.push(("content-type".into(), "application/json".into()));
     headers.push(("idempotency-key".into(), format!("stethoscope-{:016x}", random_u64())));
     let body = e.body.as_ref().map(|b| b.expose().to_string()).unwrap_or_default();

@@ -51,7 +51,7 @@ pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<InputProbe>
     let mut exchanges = Vec::new();
     for e in write_endpoints(plan).take(MAX_ENDPOINTS) {
         let path = e.path_for(0);
-        let mut headers = ProbeClient::credentials(plan, e.identity.as_deref());
+        let mut headers = plan.headers_for(e);
         headers.push(("content-type".into(), "application/json".into()));
         let method = Method::from_bytes(e.method.as_bytes()).unwrap_or(Method::POST);
         for (case, body) in bad_bodies(e.body.as_ref().map(|b| b.expose())) {

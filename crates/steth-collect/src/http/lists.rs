@@ -70,7 +70,7 @@ fn describe(field: &str, value: &Value) -> String {
 }
 
 async fn page(client: &ProbeClient, plan: &Plan, e: &Endpoint, path: String) -> ListPage {
-    let headers = ProbeClient::credentials(plan, e.identity.as_deref());
+    let headers = plan.headers_for(e);
     let request = format!("GET {path}");
     match client.fetch(Method::GET, &path, &headers, None, plan.probes.max_response).await {
         Ok(f) => {

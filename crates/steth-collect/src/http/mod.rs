@@ -101,13 +101,14 @@ fn write_endpoints(plan: &Plan) -> impl Iterator<Item = &Endpoint> {
     plan.endpoints.iter().filter(|e| !e.login && matches!(e.method.as_str(), "POST" | "PUT" | "PATCH"))
 }
 
-/// Paths sampled by the header and CORS probes: the base path and the first read endpoints.
-fn sample_paths(plan: &Plan, max: usize) -> Vec<(String, Option<&str>)> {
-    let mut paths = vec![("/".to_string(), None)];
+/// Paths sampled by the header, CORS and correlation probes: the base path and the first read
+/// endpoints, each with the headers a request to it carries (`Plan::headers_for`).
+fn sample_paths(plan: &Plan, max: usize) -> Vec<(String, Vec<(String, String)>)> {
+    let mut paths: Vec<(String, Vec<(String, String)>)> = vec![("/".to_string(), Vec::new())];
     for e in plan.endpoints.iter().filter(|e| e.method == "GET").take(max) {
         let path = e.path_for(0);
         if !paths.iter().any(|(p, _)| *p == path) {
-            paths.push((path, e.identity.as_deref()));
+            paths.push((path, plan.headers_for(e)));
         }
     }
     paths

@@ -12,8 +12,8 @@ pub use error::ConfigError;
 pub use load::LoadPlan;
 pub use plan::{
     DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget, MissingLookup,
-    Owned, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token,
-    redact_url,
+    Owned, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, encode_segment, join_url,
+    placeholders, redact_token, redact_url,
 };
 
 use crate::catalog;
@@ -189,8 +189,17 @@ impl Validator<'_> {
         let mut plan = Plan { cors_origin: DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() };
         plan.load = load::plan(&self.at, raw.load.as_ref())?;
         if let Some(t) = &raw.target {
+            let base_url = self.url(&t.base_url, "target.base_url", &["http", "https"])?;
+            if base_url.query().is_some() {
+                return Err(self.fail(
+                    t.base_url.span(),
+                    "target.base_url",
+                    "has a query string; endpoint paths are appended to the base path, so put the \
+                     parameter in each endpoint's `path` (or a header in `headers`)",
+                ));
+            }
             plan.target = Some(Target {
-                base_url: self.url(&t.base_url, "target.base_url", &["http", "https"])?,
+                base_url,
                 serverless: t.serverless,
                 timeout: self.duration(&t.timeout, "target.timeout", Duration::from_secs(10))?,
             });
@@ -333,9 +342,20 @@ impl Validator<'_> {
                 RawParam::List(items) if items.is_empty() => {
                     return Err(self.fail(value.span(), key(&format!("params.{name}")), "needs at least one value"));
                 }
-                RawParam::List(items) => ParamValues::List(
-                    items.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect(),
-                ),
+                RawParam::List(items) => {
+                    let items: Vec<String> =
+                        items.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect();
+                    // `.` and `..` are dot segments: URL libraries resolve them away (the probes
+                    // would hit `/admin` where the load sends `/products/..`), so no value may be one.
+                    if let Some(dot) = items.iter().find(|v| matches!(v.as_str(), "." | "..")) {
+                        return Err(self.fail(
+                            value.span(),
+                            key(&format!("params.{name}")),
+                            format!("value `{dot}` is a dot segment, which no URL can carry as a path segment"),
+                        ));
+                    }
+                    ParamValues::List(items)
+                }
                 RawParam::Range { range: [start, end] } if start > end => {
                     return Err(self.fail(
                         value.span(),

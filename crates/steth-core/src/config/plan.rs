@@ -98,6 +98,26 @@ pub struct Endpoint {
     pub params: BTreeMap<String, ParamValues>,
 }
 
+impl Plan {
+    /// Every header a request to the endpoint carries: its own configured headers (a tenant
+    /// header that picks the route), then its identity's (a token from its login included).
+    /// The probes and the load phases both build their requests from it, so they hit the same
+    /// route as the same caller.
+    pub fn headers_for(&self, e: &Endpoint) -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> =
+            e.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())).collect();
+        if let Some(identity) = e.identity.as_ref().and_then(|i| self.identities.get(i)) {
+            headers.extend(identity.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())));
+        }
+        headers
+    }
+
+    /// The endpoint's own headers without any credentials, for the unauthenticated probes.
+    pub fn route_headers(e: &Endpoint) -> Vec<(String, String)> {
+        e.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())).collect()
+    }
+}
+
 impl Endpoint {
     /// An endpoint as a bare `[[endpoints]]` entry gives it: named `METHOD path`, read for GET and
     /// HEAD and write otherwise, not public, no list, login, headers, body, identity, budget or
@@ -129,10 +149,36 @@ impl Endpoint {
     pub fn path_for(&self, n: u64) -> String {
         let mut out = self.path.clone();
         for (name, values) in &self.params {
-            out = out.replace(&format!("{{{name}}}"), &values.value(n));
+            out = out.replace(&format!("{{{name}}}"), &encode_segment(&values.value(n)));
         }
         out
     }
+}
+
+/// What a parameter value is percent-encoded against: everything but unreserved characters,
+/// exactly as the load engine encodes it (`steth_load`'s template), so probes and load phases
+/// send the same bytes for the same value.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// A parameter value as one path segment: `a b/c` → `a%20b%2Fc`.
+pub fn encode_segment(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// The URL of `path` (with its own query, if any) under `base`: the base path, then the path,
+/// one slash between. The one rule the probes follow, and the load engine's `Target` too.
+pub fn join_url(base: &Url, path: &str) -> Url {
+    let (path, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let mut url = base.clone();
+    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+    url.set_path(&joined);
+    url.set_query(query);
+    url.set_fragment(None);
+    url
 }
 
 /// Placeholders in a path template, in order.

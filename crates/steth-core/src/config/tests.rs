@@ -230,3 +230,22 @@ owns = "/orders/1"
     let e = err("[identities.alice]\nowns = [{ path = \"/p\", read = \"world\" }]\n");
     assert!(e.to_string().contains("identities.alice.owns") && e.to_string().contains("`world`"), "{e}");
 }
+
+#[test]
+fn a_base_url_query_and_dot_segment_values_are_refused() {
+    let e = err("[target]\nbase_url = \"http://127.0.0.1:8080/api/v1?tenant=acme\"\n");
+    assert!(e.to_string().contains("target.base_url") && e.to_string().contains("query string"), "{e}");
+    let e = err("[[endpoints]]\npath = \"/products/{id}\"\nparams.id = [\"1\", \"..\"]\n");
+    assert!(e.to_string().contains("dot segment"), "{e}");
+}
+
+#[test]
+fn one_url_rule_and_one_encoding() {
+    let base: Url = "http://h:1/api/v1/".parse().unwrap();
+    assert_eq!(join_url(&base, "/products/1?x=1").as_str(), "http://h:1/api/v1/products/1?x=1");
+    assert_eq!(join_url(&"http://h:1".parse().unwrap(), "/a").as_str(), "http://h:1/a");
+    let mut e = Endpoint::new("GET", "/s/{q}");
+    e.params.insert("q".into(), ParamValues::List(vec!["a b/c?d".into()]));
+    assert_eq!(e.path_for(0), "/s/a%20b%2Fc%3Fd");
+    assert_eq!(join_url(&base, &e.path_for(0)).path(), "/api/v1/s/a%20b%2Fc%3Fd");
+}

@@ -83,6 +83,11 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
     };
     if let Some(target) = &args.target {
         let url = parse_url(target, "--target", &["http", "https"])?;
+        if url.query().is_some() {
+            return Err(Failure::usage(
+                "--target has a query string; endpoint paths are appended to the base path, so put the parameter in each endpoint's `path`",
+            ));
+        }
         match &mut plan.target {
             Some(t) => t.base_url = url,
             None => plan.target = Some(Target { base_url: url, serverless: false, timeout: Duration::from_secs(10) }),
