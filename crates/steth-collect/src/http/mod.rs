@@ -12,6 +12,7 @@ mod health;
 mod input;
 mod lists;
 mod login;
+mod request_schema;
 
 pub use burst::{Bursts, collect_bursts};
 pub use client::{Answer, Fetched, ProbeClient, read_body, user_agent};

@@ -198,6 +198,9 @@ impl Validator<'_> {
                      parameter in each endpoint's `path` (or a header in `headers`)",
                 ));
             }
+            if let Some(o) = &t.openapi {
+                plan.openapi = Some(PathBuf::from(self.text(o, "target.openapi")?));
+            }
             plan.target = Some(Target {
                 base_url,
                 serverless: t.serverless,

@@ -24,6 +24,9 @@ pub struct Plan {
     pub metrics: Option<MetricsTarget>,
     /// The service's source repository.
     pub source: Option<PathBuf>,
+    /// The service's OpenAPI 3 document (JSON), `[target] openapi`: request-body schemas that
+    /// 6.6 violates on purpose.
+    pub openapi: Option<PathBuf>,
     /// Health paths to try.
     pub health: HealthPaths,
     /// The foreign origin CORS probes send.

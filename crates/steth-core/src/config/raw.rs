@@ -36,6 +36,7 @@ pub(crate) struct RawTarget {
     #[serde(default)]
     pub serverless: bool,
     pub timeout: Option<Spanned<String>>,
+    pub openapi: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

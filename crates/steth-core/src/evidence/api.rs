@@ -71,8 +71,17 @@ pub struct AuthProbe {
 /// Bad input sent to each write endpoint (6.6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputProbe {
-    /// Malformed JSON, wrong types, missing fields and an oversized field, per endpoint.
+    /// Malformed JSON, an empty object, and every leaf of the configured body (enveloped ones
+    /// included) with the wrong type, missing, empty or overlong, per endpoint. A 2xx here may
+    /// be leniency (an optional field, a coerced type).
     pub exchanges: Vec<Exchange>,
+    /// Bodies that violate the endpoint's request schema from `[target] openapi` (a required
+    /// field removed, a bad `format`, a length, a bound or an `enum` broken): a 2xx is wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_violations: Vec<Exchange>,
+    /// Where the schema came from, or why there was none for some endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Identity A reading and changing a resource identity B owns (6.2).
