@@ -121,7 +121,7 @@ pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<InputProbe>
             (Err(why), _) => notes.push(format!("{}: {why}", e.name)),
         }
     }
-    Slot::collected(InputProbe { exchanges, schema_violations, notes })
+    Slot::collected(InputProbe { exchanges, schema_violations, notes, pagination_edges: Vec::new() })
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
     }
     let (resolved, logins) = login::log_in(&client, plan).await;
     let plan = &resolved;
-    let (headers, cors, health, body_limit, authentication, authorization, input_validation) = tokio::join!(
+    let (headers, cors, health, body_limit, authentication, authorization, mut input_validation) = tokio::join!(
         headers::probe(&client, plan),
         cors::probe(&client, plan),
         health::probe(&client, plan),
@@ -63,7 +63,7 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         auth::probe_authorization(&client, plan, &logins),
         input::probe(&client, plan),
     );
-    let (tracing, request_ids, (pagination, huge_pages), compression, conditional, idempotency) = tokio::join!(
+    let (tracing, request_ids, (pagination, huge_pages, edges), compression, conditional, idempotency) = tokio::join!(
         correlation::probe_tracing(&client, plan),
         correlation::probe_request_ids(&client, plan),
         lists::probe(&client, plan),
@@ -71,6 +71,10 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         extended::probe_conditional(&client, plan),
         extended::probe_idempotency(&client, plan),
     );
+    // `limit=0`, `limit=-1`, `offset=-1` are bad input too: a 5xx there is a 6.6 finding.
+    if let Slot::Collected { data } = &mut input_validation {
+        data.pagination_edges = edges;
+    }
     let later = || Slot::unavailable("the bursts run after every other collector");
     Slot::collected(HttpEvidence {
         base_url: target.base_url.to_string(),

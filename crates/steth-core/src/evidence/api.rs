@@ -82,6 +82,10 @@ pub struct InputProbe {
     /// Where the schema came from, or why there was none for some endpoint.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// List endpoints asked for `limit=0`, `limit=-1` and `offset=-1`: any answer but a 5xx is
+    /// fine (one such request crashed a tested service with a database error).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pagination_edges: Vec<Exchange>,
 }
 
 /// Identity A reading and changing a resource identity B owns (6.2).
@@ -213,8 +217,14 @@ pub struct ListPage {
     /// `results`, `records` (else the first array field); None when not JSON.
     pub items: Option<u64>,
     /// What leads to the next page: a body field such as `next_cursor` (present even when
-    /// null on the last page) or a `Link: rel="next"` header; None when nothing does.
+    /// null on the last page), a `Link: rel="next"` header, or `offset`/`page` when asking for
+    /// the next offset or page returned the next items; None when nothing does.
     pub next: Option<String>,
+    /// Whether more items exist after this page: a non-null next field, `has_more`, a `Link`
+    /// next (true) or a null next field, `has_more: false` (false); None when the page does not
+    /// say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more: Option<bool>,
     /// Why the page could not be read, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

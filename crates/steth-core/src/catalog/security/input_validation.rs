@@ -30,7 +30,9 @@ declare_item! {
     ///   and a 2xx on a schema-invalid body fails. A 401/403 or 429 says nothing about
     ///   validation: the case is not counted.
     ///
-    /// At most 40 requests per write endpoint, no body read, each bounded by the target timeout.
+    /// List endpoints are also asked for `limit=0`, `limit=-1` and `offset=-1`: any answer but a
+    /// 5xx is fine there. At most 40 requests per write endpoint, no body read, each bounded by
+    /// the target timeout.
     ///
     /// ## How to fix
     /// Declare a schema per request body and validate before any business logic runs. With Pydantic
@@ -68,11 +70,20 @@ fn describe(x: &Exchange) -> String {
 fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let probe = evidence.http.get()?.input_validation.get()?;
     if probe.exchanges.is_empty() && probe.schema_violations.is_empty() {
+        // Only the list endpoints' bad parameters were tried: a crash there still fails.
+        if let Some(crash) = probe.pagination_edges.iter().find(|x| x.status.is_some_and(|s| s >= 500)) {
+            return Ok(Outcome::fail(
+                "a bad page parameter answered 5xx",
+                "invalid input reaches code that fails on it",
+            )
+            .with_findings([describe(crash)]));
+        }
         return Err(Outcome::not_assessed("no write endpoint is configured"));
     }
     let all: Vec<&Exchange> = probe.exchanges.iter().chain(&probe.schema_violations).collect();
     let ok = |x: &&Exchange| x.status.is_some_and(|s| (200..300).contains(&s));
-    let crashed: Vec<&Exchange> = all.iter().copied().filter(|x| x.status.is_some_and(|s| s >= 500)).collect();
+    let crashed: Vec<&Exchange> =
+        all.iter().copied().chain(&probe.pagination_edges).filter(|x| x.status.is_some_and(|s| s >= 500)).collect();
     let invalid_accepted: Vec<&Exchange> = probe.schema_violations.iter().filter(ok).collect();
     let accepted: Vec<&Exchange> = probe.exchanges.iter().filter(ok).collect();
     let rejected = all
@@ -130,6 +141,7 @@ mod tests {
             exchanges: statuses.iter().zip(cases).map(|(s, c)| exchange("POST /orders", c, *s)).collect(),
             schema_violations: Vec::new(),
             notes: Vec::new(),
+            pagination_edges: Vec::new(),
         });
         with_http(h)
     }
@@ -144,6 +156,18 @@ mod tests {
         }
         let o = expect(&INPUT_VALIDATION, &ev, Status::Fail);
         assert!(o.findings[0].contains("missing required /user/email → 201"), "{:?}", o.findings);
+    }
+
+    #[test]
+    fn a_crash_on_a_negative_offset_fails() {
+        let mut ev = probe(&[Some(400), Some(422)]);
+        if let Slot::Collected { data } = &mut ev.http
+            && let Slot::Collected { data: p } = &mut data.input_validation
+        {
+            p.pagination_edges.push(exchange("GET /products", "offset=-1", Some(500)));
+        }
+        let o = expect(&INPUT_VALIDATION, &ev, Status::Fail);
+        assert!(o.findings[0].contains("offset=-1 → 500"), "{:?}", o.findings);
     }
 
     #[test]
