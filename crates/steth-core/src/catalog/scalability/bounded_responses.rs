@@ -73,9 +73,11 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
             (Some(s), Some(n)) if (200..300).contains(&s) && n > cap => {
                 uncapped.push(format!("{}: {n} items in {}", p.request, format_bytes(p.bytes)))
             }
-            // The whole data set came back: more than the default page means no cap at all.
+            // The whole data set came back although the default page said more items follow:
+            // more than the default page means no cap at all. (A default page that already
+            // held everything cannot tell, and a write elsewhere may have added an item since.)
             (Some(s), Some(n)) if (200..300).contains(&s) && p.more == Some(false) => match default_items {
-                Some(d) if n > d => {
+                Some(d) if n > d && default.is_some_and(|d| d.more == Some(true)) => {
                     uncapped.push(format!("{}: all {n} items where the default page is {d}: no cap", p.request))
                 }
                 _ => unclear.push(format!(
