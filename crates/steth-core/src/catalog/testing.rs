@@ -239,6 +239,7 @@ pub fn burst(request: &str, sent: u32, first_429_after: Option<u32>, errors: u32
         errors,
         last_error: (errors > 0).then(|| "connection refused".into()),
         limit_headers: if first_429_after.is_some() { vec![("retry-after".into(), "1".into())] } else { vec![] },
+        sent_body: None,
     }
 }
 

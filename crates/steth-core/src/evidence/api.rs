@@ -148,6 +148,10 @@ pub struct BurstProbe {
     /// `Retry-After`, `RateLimit-*` and `X-RateLimit-*` headers seen (on the 429, else the last
     /// answer), names lowercased.
     pub limit_headers: Vec<(String, String)>,
+    /// What each request sent, in words (never a credential), e.g. "the configured login body
+    /// with `password` replaced by a wrong one".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_body: Option<String>,
 }
 
 /// Requests carrying a W3C `traceparent` (5.1).
