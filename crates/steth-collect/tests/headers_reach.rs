@@ -85,3 +85,29 @@ async fn tenant_headers_and_login_tokens_reach_the_body_limit_and_validation_pro
     let Slot::Collected { data: limit } = &data.body_limit else { panic!("{:?}", data.body_limit) };
     assert!(limit.attempts.iter().all(|a| a.status != Some(401) && a.status != Some(404)), "{:?}", limit.attempts);
 }
+
+#[tokio::test]
+async fn compression_is_judged_on_an_answer_worth_compressing() {
+    let app = Router::new()
+        .route("/", get(|| async { "tiny" }))
+        .route("/small", get(|| async { "{\"id\":1}" }))
+        .route("/big", get(|| async { "x".repeat(5000) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let plan = Plan {
+        target: Some(Target {
+            base_url: format!("http://{addr}").parse().unwrap(),
+            serverless: false,
+            timeout: Duration::from_secs(2),
+        }),
+        endpoints: vec![Endpoint::new("GET", "/small"), Endpoint::new("GET", "/big")],
+        ..Plan::default()
+    };
+    let Slot::Collected { data } = steth_collect::http::collect(&plan).await else { panic!("no HTTP evidence") };
+    let Slot::Collected { data: probe } = &data.compression else { panic!("{:?}", data.compression) };
+    assert_eq!((probe.request.as_str(), probe.bytes), ("GET /big", 5000), "{probe:?}");
+    let item = steth_core::catalog::find("X.1").unwrap();
+    let evidence = steth_core::evidence::Evidence { http: Slot::collected(data), ..Default::default() };
+    assert_eq!(item.assess(&evidence, &item.default_threshold).status, steth_core::Status::Fail);
+}

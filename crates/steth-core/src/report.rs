@@ -257,6 +257,11 @@ pub struct Action {
 impl Report {
     /// Adds the extended items, scored apart from the 71.
     pub fn with_extended(mut self, assessed: &[Assessed]) -> Report {
+        if assessed.is_empty() {
+            // None selected (`--sections database`, `--only 2.2`): no extended table at all.
+            self.extended = None;
+            return self;
+        }
         let mut score = Score::default();
         for a in assessed {
             score.add(a.outcome.status);

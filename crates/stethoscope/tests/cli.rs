@@ -358,3 +358,19 @@ fn an_audit_whose_every_load_request_failed_exits_3() {
     assert_eq!(row["classes"]["4xx"].as_u64().map(|n| n > 0), Some(true), "{row}");
     assert_eq!(report["items"][0]["status"], "error", "{}", report["items"][0]);
 }
+
+#[test]
+fn extended_items_follow_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve_with_headers("");
+    let target = format!("http://{addr}");
+    let out = stethoscope(&["audit", "--quiet", "--target", &target, "--only", "X.1", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let extended = report["extended"]["items"].as_array().unwrap();
+    assert_eq!(extended.len(), 1, "{extended:?}");
+    assert_eq!(extended[0]["id"], "X.1");
+    assert_eq!(extended[0]["status"], "not_assessed", "a 2-byte answer says nothing about compression");
+    let out = stethoscope(&["audit", "--quiet", "--target", &target, "--sections", "database"], dir.path());
+    assert!(!text(&out.stdout).contains("scored apart from the 71"), "{}", text(&out.stdout));
+}

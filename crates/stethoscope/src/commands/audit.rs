@@ -20,7 +20,7 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
     let format = output::format(&args.render.format)?;
     let mut plan = load_plan(&args)?;
     plan.policy.selection = selection(&args)?;
-    if catalog::items().all(|i| !plan.policy.selection.includes(i)) {
+    if catalog::items().chain(catalog::extended_items()).all(|i| !plan.policy.selection.includes(i)) {
         return Err(Failure::usage("the selection leaves no item to audit"));
     }
     let config = args.config.exists().then(|| args.config.display().to_string());
@@ -176,6 +176,7 @@ fn selection(args: &AuditArgs) -> Result<Selection, Failure> {
 /// Which collectors the selected, measurable items need.
 fn needs(policy: &Policy) -> Needs {
     let selected: Vec<&catalog::Item> = catalog::items()
+        .chain(catalog::extended_items())
         .filter(|i| policy.selection.includes(i) && i.is_implemented() && !policy.na.contains_key(i.id))
         .collect();
     let uses = |s: Source| selected.iter().any(|i| i.sources.contains(&s));
