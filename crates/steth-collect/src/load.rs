@@ -51,11 +51,7 @@ fn template(plan: &Plan, endpoint: &Endpoint) -> Result<RequestTemplate, String>
             (name.clone(), v)
         })
         .collect();
-    let mut headers: Vec<(String, String)> =
-        endpoint.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())).collect();
-    if let Some(identity) = endpoint.identity.as_ref().and_then(|i| plan.identities.get(i)) {
-        headers.extend(identity.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())));
-    }
+    let headers = plan.headers_for(endpoint);
     let body = endpoint.body.as_ref().map(|b| b.expose().as_bytes().to_vec());
     RequestTemplate::new(&endpoint.method, &endpoint.path, params, &headers, body).map_err(|e| e.to_string())
 }
@@ -75,6 +71,7 @@ fn spec(load: &LoadPlan, name: String, rate: f64, duration: Duration) -> PhaseSp
             max_latency: load.abort_latency,
             max_backlog: ((rate * 30.0) as u64).max(1_000),
             hard_limit: load.phase_limit,
+            first_failures: AbortRules::default().first_failures,
         },
         keep_intervals: false,
     }
@@ -118,6 +115,8 @@ pub fn result(phase: Phase, r: &PhaseReport) -> PhaseResult {
         statuses: r.statuses.clone(),
         errors,
         latency: percentiles(&r.latency),
+        censored: r.censored,
+        redirect: r.redirect.clone(),
         connect_mean_ms: r.connect.mean_ms,
         tls_mean_ms: (r.tls.count > 0).then_some(r.tls.mean_ms),
         ttfb_mean_ms: r.ttfb.mean_ms,
@@ -238,6 +237,12 @@ pub async fn run(
             path: endpoint.path.clone(),
             kind: endpoint.kind,
             p99_budget_ms: endpoint.p99_budget.map(|d| d.as_secs_f64() * 1000.0),
+            identity: endpoint.identity.clone(),
+            identity_logs_in: endpoint
+                .identity
+                .as_ref()
+                .and_then(|i| plan.identities.get(i))
+                .is_some_and(|i| i.login.is_some()),
             phases: results,
         });
     }

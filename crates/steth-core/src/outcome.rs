@@ -75,11 +75,40 @@ pub struct Outcome {
     /// replace it. Recomputed from the evidence, never saved.
     #[serde(skip)]
     pub attestable: bool,
+    /// Each load-tested endpoint as this item judged it (1.1–1.3); the report's endpoint table
+    /// is built from these, never judged again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<EndpointVerdict>,
+}
+
+/// One endpoint as a load item judged it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointVerdict {
+    /// The endpoint's display name.
+    pub endpoint: String,
+    /// pass, warn or fail (a phase that is not a latency measurement fails its row).
+    pub status: Status,
+    /// The p99 target the item held it to, in milliseconds.
+    pub target_ms: f64,
+    /// Why the row fails when its phase is no latency measurement ("96 % of responses were 401").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// Its p99 reaches 2 s: long-running work that belongs in a queue (8.5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub long_running: bool,
 }
 
 impl Outcome {
     fn new(status: Status, measured: Option<String>, evidence: impl Into<String>) -> Outcome {
-        Outcome { status, measured, evidence: evidence.into(), findings: Vec::new(), excess: None, attestable: false }
+        Outcome {
+            status,
+            measured,
+            evidence: evidence.into(),
+            findings: Vec::new(),
+            excess: None,
+            endpoints: Vec::new(),
+            attestable: false,
+        }
     }
     /// Measured and within the threshold.
     pub fn pass(measured: impl Into<String>, evidence: impl Into<String>) -> Outcome {
@@ -117,6 +146,11 @@ impl Outcome {
     /// Marks a fail as the absence of any sign of a practice, which an attestation may replace.
     pub fn attestable(mut self) -> Outcome {
         self.attestable = true;
+        self
+    }
+    /// Adds the per-endpoint verdicts behind the item's verdict.
+    pub fn with_endpoints(mut self, endpoints: Vec<EndpointVerdict>) -> Outcome {
+        self.endpoints = endpoints;
         self
     }
     /// Records how far past the threshold the measurement is (ratio, 1.0 = at the threshold).

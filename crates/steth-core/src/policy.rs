@@ -116,6 +116,7 @@ impl Policy {
     /// they run whenever their evidence was gathered and are scored apart.
     pub fn assess_extended(&self, evidence: &Evidence) -> Vec<Assessed> {
         catalog::extended_items()
+            .filter(|item| self.selection.includes(item))
             .map(|item| {
                 let threshold = self.threshold(item);
                 let outcome = match self.na.get(item.id) {

@@ -2,16 +2,15 @@
 //! Its JSON form is a public, versioned API (`schema/report.schema.json`).
 
 use crate::catalog::{self, Severity};
-use crate::evidence::Phase;
-use crate::evidence::{Evidence, LoadSettings};
-use crate::outcome::Status;
+use crate::evidence::{Evidence, LoadSettings, Phase, StatusClasses};
+use crate::outcome::{EndpointVerdict, Status};
 use crate::policy::Assessed;
 use crate::score::{self, Band, Coverage, Score, Scored};
 use crate::section::Section;
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report format; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A whole audit's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,13 +89,24 @@ pub struct EndpointRow {
     pub p99_ms: f64,
     /// Largest latency.
     pub max_ms: f64,
-    /// The p99 target (the endpoint's budget, else the item's threshold for its kind).
-    pub target_ms: f64,
-    /// pass, warn (within 10 %) or fail against the target.
+    /// The strictest p99 target a load item (1.1–1.3) held the endpoint to; absent when
+    /// none of them was selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_ms: Option<f64>,
+    /// The worst verdict the load items gave the endpoint: pass, warn (within 10 %) or fail
+    /// (over its target, or its phase was no latency measurement); `not_assessed` when none
+    /// of them was selected.
     pub status: Status,
+    /// Why the row fails when its phase was no latency measurement ("96 % of the responses
+    /// were 401: ...").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// Requests by outcome class: 2xx, 3xx, 4xx, 5xx, timeout, no answer.
+    #[serde(default)]
+    pub classes: StatusClasses,
     /// Requests answered or failed.
     pub requests: u64,
-    /// Achieved rate.
+    /// Successful (2xx) answers per second.
     pub achieved_rate: f64,
     /// 5xx answers plus requests without an answer.
     pub failures: u64,
@@ -110,7 +120,7 @@ pub struct EndpointRow {
     pub server_timing: std::collections::BTreeMap<String, f64>,
     /// Requests per connection (keep-alive reuse).
     pub requests_per_connection: f64,
-    /// Slower than 2 s at p99: long-running work that belongs in a queue (8.5).
+    /// 1.3 found its p99 at 2 s or more: long-running work that belongs in a queue (8.5).
     pub over_2s: bool,
     /// Why the phase stopped early, when it did.
     pub stopped: Option<String>,
@@ -215,6 +225,20 @@ pub struct SectionScore {
     pub max: u32,
     /// Percentage, absent when nothing applies.
     pub percent: Option<f64>,
+    /// Items of the section with a verdict (measured or attested); 0 means the section was not
+    /// assessed at all, which renderers show instead of a 0 %.
+    pub assessed: u32,
+}
+
+/// The score over the assessed items only (measured or attested).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessedScore {
+    /// Points earned.
+    pub score: u32,
+    /// Items with a verdict.
+    pub max: u32,
+    /// Percentage, absent when nothing was assessed.
+    pub percent: Option<f64>,
 }
 
 /// The total score and its band.
@@ -224,11 +248,14 @@ pub struct Total {
     pub score: u32,
     /// Applicable items.
     pub max: u32,
-    /// Percentage, absent when nothing applies.
+    /// Percentage, absent when nothing applies: the checklist score exactly as the seeds
+    /// define it, every unmeasured item counting 0.
     pub percent: Option<f64>,
-    /// The verdict band.
-    pub band: Band,
-    /// The band's name and range.
+    /// The score over the assessed items, shown beside it.
+    pub assessed: AssessedScore,
+    /// The verdict band, absent when too few items were measured to support one.
+    pub band: Option<Band>,
+    /// The band's name and range, or why there is none ("no band: 3 of 70 items measured ...").
     pub band_label: String,
     /// What the band asks of the team.
     pub advice: String,
@@ -254,6 +281,11 @@ pub struct Action {
 impl Report {
     /// Adds the extended items, scored apart from the 71.
     pub fn with_extended(mut self, assessed: &[Assessed]) -> Report {
+        if assessed.is_empty() {
+            // None selected (`--sections database`, `--only 2.2`): no extended table at all.
+            self.extended = None;
+            return self;
+        }
         let mut score = Score::default();
         for a in assessed {
             score.add(a.outcome.status);
@@ -287,6 +319,7 @@ impl Report {
                 score: score.points,
                 max: score.max,
                 percent: score.percent(),
+                assessed: score.assessed,
             })
             .collect();
         let actions = scoring
@@ -308,7 +341,7 @@ impl Report {
             run,
             items,
             sections,
-            total: total_of(scoring.total),
+            total: total_of(scoring.total, scoring.band, scoring.coverage.measured),
             coverage: scoring.coverage,
             actions,
             extended: None,
@@ -333,48 +366,40 @@ impl Report {
     }
 }
 
-/// The p99 target of an endpoint kind: the threshold used for 1.1 (read), 1.2 (write) or
-/// the 1 s of 1.3 for other kinds.
-fn kind_target_ms(kind: &str, assessed: &[Assessed]) -> f64 {
-    let id = match kind {
-        "read" => "1.1",
-        "write" => "1.2",
-        _ => return 1000.0,
-    };
-    let threshold = assessed
-        .iter()
-        .find(|a| a.item.id == id)
-        .map(|a| a.threshold.clone())
-        .or_else(|| catalog::find(id).map(|i| i.default_threshold.clone()));
-    threshold.and_then(|t| t.duration()).map_or(1000.0, |d| d.as_secs_f64() * 1000.0)
+/// How bad a row verdict is, for picking the worst one.
+fn rank(status: Status) -> u8 {
+    match status {
+        Status::Fail => 3,
+        Status::Warn => 2,
+        Status::Pass => 1,
+        _ => 0,
+    }
 }
 
+/// The table of endpoints under load: figures from the evidence, verdicts from what the load
+/// items decided (their `Outcome::endpoints`), never judged again here.
 fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummary> {
     let load = evidence.load.data()?;
+    let verdicts: Vec<&EndpointVerdict> = assessed.iter().flat_map(|a| &a.outcome.endpoints).collect();
     let endpoints: Vec<EndpointRow> = load
         .endpoints
         .iter()
         .filter_map(|e| {
             let p = e.phase(Phase::Normal).or_else(|| e.phases.last())?;
-            let target_ms = e.p99_budget_ms.unwrap_or_else(|| kind_target_ms(e.kind.word(), assessed));
-            let p99 = p.latency.p99_ms;
-            let status = if p99 >= target_ms {
-                Status::Fail
-            } else if p99 >= target_ms * 0.9 {
-                Status::Warn
-            } else {
-                Status::Pass
-            };
+            let mine: Vec<&&EndpointVerdict> = verdicts.iter().filter(|v| v.endpoint == e.name).collect();
+            let worst = mine.iter().max_by_key(|v| rank(v.status));
             Some(EndpointRow {
                 name: e.name.clone(),
                 method: e.method.clone(),
                 kind: e.kind.word().to_string(),
                 p50_ms: p.latency.p50_ms,
                 p95_ms: p.latency.p95_ms,
-                p99_ms: p99,
+                p99_ms: p.latency.p99_ms,
                 max_ms: p.latency.max_ms,
-                target_ms,
-                status,
+                target_ms: mine.iter().map(|v| v.target_ms).min_by(f64::total_cmp),
+                status: worst.map_or(Status::NotAssessed, |v| v.status),
+                cause: mine.iter().find_map(|v| v.cause.clone()),
+                classes: p.classes(),
                 requests: p.requests,
                 achieved_rate: p.achieved_rate,
                 failures: p.failures,
@@ -383,12 +408,13 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
                 transfer_mean_ms: p.transfer_mean_ms,
                 server_timing: p.server_timing.clone(),
                 requests_per_connection: p.requests_per_connection,
-                over_2s: p99 >= 2000.0,
+                over_2s: mine.iter().any(|v| v.long_running),
                 stopped: p.stopped.clone(),
             })
         })
         .collect();
-    let mut by_p99: Vec<&EndpointRow> = endpoints.iter().collect();
+    // Rows that measured no latency (a 401 storm, timeouts) are not among the slowest.
+    let mut by_p99: Vec<&EndpointRow> = endpoints.iter().filter(|r| r.cause.is_none()).collect();
     by_p99.sort_by(|a, b| b.p99_ms.total_cmp(&a.p99_ms));
     let slowest = by_p99.iter().take(5).map(|r| r.name.clone()).collect();
     Some(LoadSummary {
@@ -419,14 +445,26 @@ fn results(assessed: &[Assessed]) -> Vec<ItemResult> {
         .collect()
 }
 
-fn total_of(score: Score) -> Total {
-    let band = score.band();
+fn total_of(score: Score, band: Option<Band>, measured: u32) -> Total {
+    let assessed = score.over_assessed();
+    let (band_label, advice) = match band {
+        Some(b) => (b.label().to_string(), b.advice().to_string()),
+        None => (
+            format!(
+                "no band: {measured} of {} applicable item(s) measured, a band needs at least {}",
+                score.max,
+                score::measured_needed_for_band(score.max)
+            ),
+            "configure more evidence sources (or widen the selection) before judging readiness".to_string(),
+        ),
+    };
     Total {
         score: score.points,
         max: score.max,
         percent: score.percent(),
+        assessed: AssessedScore { score: assessed.points, max: assessed.max, percent: assessed.percent() },
         band,
-        band_label: band.label().to_string(),
-        advice: band.advice().to_string(),
+        band_label,
+        advice,
     }
 }

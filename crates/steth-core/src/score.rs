@@ -13,6 +13,9 @@ pub struct Score {
     pub points: u32,
     /// Applicable items (n/a removed).
     pub max: u32,
+    /// Items with a verdict: measured (pass, fail, warn) or attested.
+    #[serde(default)]
+    pub assessed: u32,
 }
 
 impl Score {
@@ -22,6 +25,12 @@ impl Score {
             self.max += 1;
             self.points += status.points();
         }
+        self.assessed += u32::from(matches!(status, Status::Pass | Status::Fail | Status::Warn | Status::Attested));
+    }
+    /// The score over the assessed items only (measured or attested): what the measured part
+    /// of the service scores, beside the checklist score that counts every unmeasured item as 0.
+    pub fn over_assessed(self) -> Score {
+        Score { points: self.points, max: self.assessed, assessed: self.assessed }
     }
     /// The score as a percentage, or None when nothing applies.
     pub fn percent(self) -> Option<f64> {
@@ -133,6 +142,18 @@ pub struct Scoring {
     pub coverage: Coverage,
     /// Ids of the top 3 failed items by severity, then distance from the threshold.
     pub actions: Vec<String>,
+    /// The band of the total, or None when too few items were measured to support one.
+    pub band: Option<Band>,
+}
+
+/// A band needs at least this share of the applicable items measured (pass, fail, warn): below
+/// it the total is mostly unmeasured items scoring 0, and "high risk" or "ship it" would be a
+/// verdict on what was not looked at.
+pub const BAND_MIN_MEASURED_SHARE: f64 = 0.5;
+
+/// How many measured items a band needs among `applicable` ones.
+pub fn measured_needed_for_band(applicable: u32) -> u32 {
+    ((f64::from(applicable) * BAND_MIN_MEASURED_SHARE).ceil() as u32).max(1)
 }
 
 /// Scores a set of assessed items given in report order.
@@ -158,7 +179,8 @@ pub fn score(items: &[Scored<'_>]) -> Scoring {
         b.severity.cmp(&a.severity).then(b.excess.unwrap_or(1.0).total_cmp(&a.excess.unwrap_or(1.0))).then(ia.cmp(ib))
     });
     let actions = failed.into_iter().take(3).map(|(_, i)| i.id.to_string()).collect();
-    Scoring { sections, total, coverage, actions }
+    let band = (total.max > 0 && coverage.measured >= measured_needed_for_band(total.max)).then(|| total.band());
+    Scoring { sections, total, coverage, actions, band }
 }
 
 #[cfg(test)]
@@ -170,7 +192,7 @@ mod tests {
     }
 
     fn score_of(points: u32, max: u32) -> Score {
-        Score { points, max }
+        Score { points, max, assessed: 0 }
     }
 
     #[test]
@@ -197,10 +219,29 @@ mod tests {
             item("2.7", Severity::High, Status::Error, None),
         ];
         let s = score(&items);
-        assert_eq!(s.total, score_of(2, 6));
-        assert_eq!(s.sections, vec![(Section::Database, score_of(2, 6))]);
+        assert_eq!(s.total, Score { points: 2, max: 6, assessed: 4 });
+        assert_eq!(s.sections, vec![(Section::Database, Score { points: 2, max: 6, assessed: 4 })]);
+        assert_eq!(s.total.over_assessed().percent(), Some(50.0));
+        assert_eq!(s.band, Some(Band::HighRisk), "3 of 6 measured supports a band");
         assert_eq!(s.coverage, Coverage { measured: 3, attested: 1, not_assessed: 1, error: 1, na: 1 });
         assert_eq!(s.total.percent().map(|p| (p * 100.0).round() / 100.0), Some(33.33));
+    }
+
+    #[test]
+    fn too_few_measured_items_give_no_band() {
+        let mut items = vec![item("7.6", Severity::High, Status::Attested, None)];
+        assert_eq!(score(&items).band, None, "an attestation alone measures nothing");
+        items.extend((0..9).map(|_| item("2.2", Severity::High, Status::NotAssessed, None)));
+        items.push(item("2.1", Severity::High, Status::Pass, None));
+        let s = score(&items);
+        assert_eq!(
+            (s.band, s.total.percent(), s.total.over_assessed().percent()),
+            (None, Some(2.0 / 11.0 * 100.0), Some(100.0))
+        );
+        items.extend((0..5).map(|_| item("2.3", Severity::High, Status::Fail, None)));
+        assert_eq!(score(&items).band, None, "6 of 16 measured is short of half");
+        items.extend((0..4).map(|_| item("2.3", Severity::High, Status::Fail, None)));
+        assert_eq!(score(&items).band, Some(Band::HighRisk), "10 of 20 measured supports a band");
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct AbortRules {
     pub max_backlog: u64,
     /// No phase runs longer than this, whatever its stop condition.
     pub hard_limit: Duration,
+    /// Stop when this many first outcomes (warm-up included) are all non-success (no 2xx):
+    /// a 401 storm, redirects or a dead port is not a latency measurement. 0 disables it.
+    pub first_failures: u64,
 }
 
 impl Default for AbortRules {
@@ -55,6 +58,7 @@ impl Default for AbortRules {
             max_latency: Duration::from_secs(30),
             max_backlog: 10_000,
             hard_limit: Duration::from_secs(15 * 60),
+            first_failures: 20,
         }
     }
 }
@@ -150,6 +154,19 @@ fn failures(r: &Recorder) -> u64 {
     r.error_count() + r.statuses.iter().filter(|(s, _)| **s >= 500).map(|(_, n)| n).sum::<u64>()
 }
 
+/// "401 ×18, timeout ×2": the first outcomes by kind, most frequent first.
+fn first_outcomes(first: &[String]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for label in first {
+        match counts.iter_mut().find(|(l, _)| *l == label.as_str()) {
+            Some(c) => c.1 += 1,
+            None => counts.push((label.as_str(), 1)),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts.iter().map(|(l, n)| format!("{l} ×{n}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Runs one phase against the target and reports what it measured.
 pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSpec, control: &Control) -> PhaseReport {
     let start = Instant::now();
@@ -193,16 +210,21 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
                 let now = Instant::now();
                 // Read the books and swap the interval histogram for an empty one, under the
                 // lock but without allocating.
-                let (completed, failed, median, p99, total) = {
+                let (completed, failed, median, p99, total, hopeless) = {
                     let mut books = shared.books.lock().unwrap_or_else(|p| p.into_inner());
                     let b = &mut *books;
                     std::mem::swap(&mut b.interval, &mut spare);
+                    let hopeless = (spec.abort.first_failures > 0
+                        && !b.any_success
+                        && b.first.len() as u64 >= spec.abort.first_failures)
+                        .then(|| first_outcomes(&b.first));
                     (
                         b.measured.completed() + b.warm_completed,
                         failures(&b.measured) + b.warm_failures,
                         spare.value_at_quantile(0.5),
                         b.measured.latency.value_at_quantile(0.99),
                         b.measured.completed(),
+                        hopeless,
                     )
                 };
                 if now > shared.warmup_end {
@@ -227,6 +249,12 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
                         p99: Duration::from_micros(p99),
                         errors: failed,
                     });
+                }
+                if let Some(outcomes) = hopeless {
+                    break StopReason::Aborted(format!(
+                        "the first {} answers were all non-success ({outcomes}): not a latency measurement",
+                        spec.abort.first_failures
+                    ));
                 }
                 let (req, fail) = (window.requests(), window.failures());
                 if req >= spec.abort.min_requests && fail as f64 > spec.abort.error_ratio * req as f64 {

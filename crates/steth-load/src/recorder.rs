@@ -21,6 +21,16 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The class's name in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Reset => "reset",
+            ErrorKind::Protocol => "protocol",
+        }
+    }
+
     /// Classifies a hyper error.
     pub(crate) fn of(e: &hyper::Error) -> ErrorKind {
         if e.is_parse() || e.is_parse_status() {
@@ -62,6 +72,12 @@ pub(crate) struct Recorder {
     pub(crate) tls: Histogram<u64>,
     pub(crate) statuses: BTreeMap<u16, u64>,
     pub(crate) errors: BTreeMap<ErrorKind, u64>,
+    /// Responses received (the latency histogram also holds the censored timeouts).
+    pub(crate) answered: u64,
+    /// Timeouts recorded in the latency histogram at their censored latency.
+    pub(crate) censored: u64,
+    /// The first redirect target seen, to name where a redirecting service sends its clients.
+    pub(crate) redirect: Option<String>,
     pub(crate) bytes_in: u64,
     pub(crate) bytes_out: u64,
     pub(crate) connections: u64,
@@ -96,6 +112,9 @@ impl Recorder {
             tls: histogram(),
             statuses: BTreeMap::new(),
             errors: BTreeMap::new(),
+            answered: 0,
+            censored: 0,
+            redirect: None,
             bytes_in: 0,
             bytes_out: 0,
             connections: 0,
@@ -106,7 +125,12 @@ impl Recorder {
 
     /// Requests answered or failed.
     pub(crate) fn completed(&self) -> u64 {
-        self.latency.len() + self.error_count()
+        self.answered + self.error_count()
+    }
+
+    /// Responses with a 2xx status.
+    pub(crate) fn successes(&self) -> u64 {
+        self.statuses.range(200..300).map(|(_, n)| n).sum()
     }
 
     pub(crate) fn error_count(&self) -> u64 {
@@ -118,10 +142,20 @@ impl Recorder {
         self.ttfb.saturating_record(us(ttfb));
         self.transfer.saturating_record(us(transfer));
         *self.statuses.entry(status).or_default() += 1;
+        self.answered += 1;
     }
 
     pub(crate) fn record_error(&mut self, kind: ErrorKind) {
         *self.errors.entry(kind).or_default() += 1;
+    }
+
+    /// A request without a complete answer in time: its latency is not unknown but at least
+    /// the time it was given (censored), so it enters the latency histogram at that value and
+    /// a server that never answers cannot look fast.
+    pub(crate) fn record_timeout(&mut self, censored_latency: Duration) {
+        self.record_error(ErrorKind::Timeout);
+        self.latency.saturating_record(us(censored_latency));
+        self.censored += 1;
     }
 
     pub(crate) fn record_connection(&mut self, connect: Duration, tls: Option<Duration>) {

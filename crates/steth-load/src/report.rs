@@ -141,8 +141,10 @@ pub struct PhaseReport {
     pub connections: usize,
     /// The target arrival rate of the open model.
     pub target_rate: Option<f64>,
-    /// Requests answered or failed per second of the measured window.
+    /// Successful (2xx) answers per second of the measured window: failures are not throughput.
     pub achieved_rate: f64,
+    /// Requests answered or failed per second of the measured window.
+    pub completed_rate: f64,
     /// Whether the open model fell behind its schedule by more than 1 %.
     pub behind_schedule: bool,
     /// The largest delay between a request's intended and actual send time.
@@ -155,10 +157,17 @@ pub struct PhaseReport {
     pub requests: u64,
     /// Responses by status code.
     pub statuses: BTreeMap<u16, u64>,
+    /// Responses with a 2xx status.
+    pub successes: u64,
+    /// Where the first redirect answer pointed (its `Location`), when there was one.
+    pub redirect: Option<String>,
     /// Requests without a response, by class.
     pub errors: ErrorCounts,
-    /// Response latency (from the intended send time in the open model).
+    /// Response latency (from the intended send time in the open model); a timed-out request
+    /// counts at its timeout (censored), never as fast or as missing.
     pub latency: LatencySummary,
+    /// Timeouts in `latency` at their censored value.
+    pub censored: u64,
     /// Time to first byte from the actual send.
     pub ttfb: LatencySummary,
     /// Time from the response head to the end of the body.
@@ -204,22 +213,26 @@ impl PhaseReport {
     pub(crate) fn build(facts: PhaseFacts, total: &Recorder) -> PhaseReport {
         let secs = facts.measured.as_secs_f64();
         let requests = total.completed();
-        let achieved_rate = if secs > 0.0 { requests as f64 / secs } else { 0.0 };
+        let per_sec = |n: u64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
+        let completed_rate = per_sec(requests);
         let count = |k| total.errors.get(&k).copied().unwrap_or(0);
         let behind_schedule =
-            facts.target_rate.is_some_and(|r| facts.stop == StopReason::Completed && achieved_rate < r * 0.99);
+            facts.target_rate.is_some_and(|r| facts.stop == StopReason::Completed && completed_rate < r * 0.99);
         PhaseReport {
             name: facts.name,
             model: facts.model.into(),
             connections: facts.connections,
             target_rate: facts.target_rate,
-            achieved_rate,
+            achieved_rate: per_sec(total.successes()),
+            completed_rate,
             behind_schedule,
             max_schedule_lag_ms: total.max_lag.as_secs_f64() * 1000.0,
             measured_secs: secs,
             warmup_secs: facts.warmup.as_secs_f64(),
             requests,
             statuses: total.statuses.clone(),
+            successes: total.successes(),
+            redirect: total.redirect.clone(),
             errors: ErrorCounts {
                 connect: count(ErrorKind::Connect),
                 timeout: count(ErrorKind::Timeout),
@@ -227,6 +240,7 @@ impl PhaseReport {
                 protocol: count(ErrorKind::Protocol),
             },
             latency: LatencySummary::of(&total.latency),
+            censored: total.censored,
             ttfb: LatencySummary::of(&total.ttfb),
             transfer: LatencySummary::of(&total.transfer),
             connect: LatencySummary::of(&total.connect),

@@ -23,6 +23,25 @@ pub(crate) struct Books {
     /// Warm-up requests answered or failed, and how many failed (for the abort bounds).
     pub(crate) warm_completed: u64,
     pub(crate) warm_failures: u64,
+    /// The first outcomes of the phase, warm-up included (a status code or an error class),
+    /// kept until one is a success: a phase whose first answers all fail stops early.
+    pub(crate) first: Vec<String>,
+    /// Whether any answer so far was a success (2xx).
+    pub(crate) any_success: bool,
+}
+
+impl Books {
+    fn note_outcome(&mut self, label: impl FnOnce() -> String, success: bool, keep: usize) {
+        if self.any_success {
+            return;
+        }
+        if success {
+            self.any_success = true;
+            self.first.clear();
+        } else if self.first.len() < keep {
+            self.first.push(label());
+        }
+    }
 }
 
 /// State the phase loop and its workers share.
@@ -33,6 +52,7 @@ pub(crate) struct Shared {
     start: Instant,
     issued: AtomicU64,
     limit: Option<u64>,
+    keep_first: usize,
     timeout: Duration,
     scheduled: AtomicU64,
     taken: AtomicU64,
@@ -47,6 +67,10 @@ enum Sample {
         tls: Option<Duration>,
     },
     Failed(ErrorKind),
+    /// No complete answer within the timeout; `latency` is the censored value.
+    TimedOut {
+        latency: Duration,
+    },
     Answered {
         status: u16,
         latency: Duration,
@@ -55,6 +79,7 @@ enum Sample {
         bytes_in: u64,
         bytes_out: u64,
         timing: Option<String>,
+        location: Option<String>,
     },
 }
 
@@ -68,10 +93,13 @@ impl Shared {
                 interval: crate::histogram(),
                 warm_completed: 0,
                 warm_failures: 0,
+                first: Vec::new(),
+                any_success: false,
             }),
             start,
             issued: AtomicU64::new(0),
             limit: spec.requests,
+            keep_first: spec.abort.first_failures as usize,
             timeout: spec.request_timeout,
             scheduled: AtomicU64::new(0),
             taken: AtomicU64::new(0),
@@ -93,10 +121,18 @@ impl Shared {
     /// towards the abort bounds.
     fn record(&self, intended: Instant, lag: Duration, sample: Sample) {
         let mut books = self.books.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &sample {
+            Sample::Connected { .. } => {}
+            Sample::Failed(kind) => books.note_outcome(|| kind.word().to_string(), false, self.keep_first),
+            Sample::TimedOut { .. } => books.note_outcome(|| "timeout".to_string(), false, self.keep_first),
+            Sample::Answered { status, .. } => {
+                books.note_outcome(|| status.to_string(), (200..300).contains(status), self.keep_first)
+            }
+        }
         if intended < self.warmup_end {
             match sample {
                 Sample::Connected { .. } => {}
-                Sample::Failed(_) => {
+                Sample::Failed(_) | Sample::TimedOut { .. } => {
                     books.warm_completed += 1;
                     books.warm_failures += 1;
                 }
@@ -112,8 +148,15 @@ impl Shared {
         match sample {
             Sample::Connected { connect, tls } => books.measured.record_connection(connect, tls),
             Sample::Failed(kind) => books.measured.record_error(kind),
-            Sample::Answered { status, latency, ttfb, transfer, bytes_in, bytes_out, timing } => {
+            Sample::TimedOut { latency } => {
+                books.measured.record_timeout(latency);
+                books.interval.saturating_record((latency.as_micros() as u64).max(1));
+            }
+            Sample::Answered { status, latency, ttfb, transfer, bytes_in, bytes_out, timing, location } => {
                 books.measured.record_response(status, latency, ttfb, transfer);
+                if books.measured.redirect.is_none() {
+                    books.measured.redirect = location;
+                }
                 books.interval.saturating_record((latency.as_micros() as u64).max(1));
                 books.measured.bytes_in += bytes_in;
                 books.measured.bytes_out += bytes_out;
@@ -123,6 +166,13 @@ impl Shared {
             }
         }
     }
+}
+
+/// Where a redirect points, without its query or fragment (they may carry a token) and
+/// bounded in length.
+fn redirect_target(location: &str) -> String {
+    let bare = location.split(['?', '#']).next().unwrap_or_default();
+    bare.chars().take(200).collect()
 }
 
 /// Sends the n-th request on the worker's connection (opening one when needed) and records
@@ -143,7 +193,12 @@ async fn exchange(
                 *conn = Some(c);
             }
             Err(e) => {
-                shared.record(intended, Duration::ZERO, Sample::Failed(e.kind));
+                let sample = if e.kind == ErrorKind::Timeout {
+                    Sample::TimedOut { latency: intended.elapsed() }
+                } else {
+                    Sample::Failed(e.kind)
+                };
+                shared.record(intended, Duration::ZERO, sample);
                 // A refused port would otherwise spin; the abort bound stops the phase soon.
                 tokio::time::sleep(Duration::from_millis(5)).await;
                 return;
@@ -162,6 +217,10 @@ async fn exchange(
         let head = Instant::now();
         let status = response.status().as_u16();
         let timing = response.headers().get("server-timing").and_then(|v| v.to_str().ok()).map(String::from);
+        let location = (300..400)
+            .contains(&status)
+            .then(|| response.headers().get("location").and_then(|v| v.to_str().ok()).map(redirect_target))
+            .flatten();
         let head_bytes: usize =
             response.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + 17;
         let mut body = response.into_body();
@@ -171,12 +230,12 @@ async fn exchange(
                 bytes += data.len() as u64;
             }
         }
-        Ok::<_, hyper::Error>((status, head, bytes, timing))
+        Ok::<_, hyper::Error>((status, head, bytes, timing, location))
     };
     let result = tokio::time::timeout_at((sent + shared.timeout).into(), exchange).await;
     let lag = sent.saturating_duration_since(intended);
     let sample = match result {
-        Ok(Ok((status, head, bytes_in, timing))) => {
+        Ok(Ok((status, head, bytes_in, timing, location))) => {
             let end = Instant::now();
             Sample::Answered {
                 status,
@@ -186,6 +245,7 @@ async fn exchange(
                 bytes_in,
                 bytes_out,
                 timing,
+                location,
             }
         }
         Ok(Err(e)) => {
@@ -194,7 +254,7 @@ async fn exchange(
         }
         Err(_) => {
             *conn = None;
-            Sample::Failed(ErrorKind::Timeout)
+            Sample::TimedOut { latency: Instant::now() - intended }
         }
     };
     shared.record(intended, lag, sample);

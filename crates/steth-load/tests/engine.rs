@@ -122,7 +122,7 @@ async fn a_failing_target_aborts_the_phase() {
     let b: Behaviour = Arc::new(|_, _| (500, Duration::ZERO));
     let r = phase(b, &spec(Model::Closed { connections: 2 }, Some(Duration::from_secs(30)), None)).await;
     match &r.stop {
-        StopReason::Aborted(why) => assert!(why.contains("failed"), "{why}"),
+        StopReason::Aborted(why) => assert!(why.contains("500 ×20"), "{why}"),
         other => panic!("expected an abort, got {other:?}"),
     }
     assert!(r.measured_secs < 5.0, "aborted within seconds, not after 30: {}", r.measured_secs);

@@ -27,7 +27,12 @@ fn symbol(status: Status) -> &'static str {
 /// Writes the Markdown report.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let total = &report.total;
-    writeln!(out, "## stethoscope: {} — {}", percent(total.percent), total.band_label)?;
+    writeln!(
+        out,
+        "## stethoscope: {} — {}",
+        crate::terminal::score_line(total.percent, total.assessed.percent, total.assessed.max),
+        total.band_label
+    )?;
     writeln!(out)?;
     writeln!(
         out,
@@ -68,7 +73,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "| section | score | max | % |")?;
     writeln!(out, "|---|---:|---:|---:|")?;
     for s in &report.sections {
-        writeln!(out, "| {}. {} | {} | {} | {} |", s.number, s.title, s.score, s.max, percent(s.percent))?;
+        let pct = if s.assessed == 0 && s.max > 0 { "not assessed".to_string() } else { percent(s.percent) };
+        writeln!(out, "| {}. {} | {} | {} | {pct} |", s.number, s.title, s.score, s.max)?;
     }
     writeln!(out, "| **Total** | **{}** | **{}** | **{}** |", total.score, total.max, percent(total.percent))?;
     for section in &report.sections {

@@ -3,7 +3,7 @@
 use steth_core::catalog;
 use steth_core::evidence::SlotState;
 use steth_core::evidence::{EndpointLoad, Evidence, LoadEvidence, LoadSettings, Percentiles, PhaseResult, Slot};
-use steth_core::outcome::Outcome;
+use steth_core::outcome::{EndpointVerdict, Outcome, Status};
 use steth_core::policy::Assessed;
 use steth_core::report::{Report, Run, SourceState};
 
@@ -15,7 +15,18 @@ fn assessed(id: &str, outcome: Outcome) -> Assessed {
 /// A report with pass, fail, warn, not assessed, error, attested and n/a items.
 pub fn sample() -> Report {
     let items = vec![
-        assessed("1.1", Outcome::pass("p99 143 ms (GET /products)", "3 read endpoints at 50 req/s")),
+        assessed(
+            "1.1",
+            Outcome::pass("p99 143 ms (GET /products)", "3 read endpoints at 50 req/s").with_endpoints(vec![
+                EndpointVerdict {
+                    endpoint: "GET /products".into(),
+                    status: Status::Pass,
+                    target_ms: 200.0,
+                    cause: None,
+                    long_running: false,
+                },
+            ]),
+        ),
         assessed("1.4", Outcome::warn("p99/p50 3.7× (GET /orders)", "within 10 % of the threshold")),
         assessed(
             "2.2",
@@ -89,6 +100,8 @@ fn phase(p50: f64, p95: f64, p99: f64, failures: u64) -> PhaseResult {
             max_ms: p99,
             mean_ms: p50,
         },
+        censored: 0,
+        redirect: None,
         connect_mean_ms: 0.2,
         tls_mean_ms: None,
         ttfb_mean_ms: p50 - 0.1,
@@ -107,6 +120,8 @@ fn load_evidence() -> Evidence {
         path: name.split(' ').nth(1).unwrap_or_default().into(),
         kind: steth_core::evidence::EndpointKind::parse(kind).expect("an endpoint kind"),
         p99_budget_ms: None,
+        identity: None,
+        identity_logs_in: false,
         phases: vec![p],
     };
     let load = LoadEvidence {

@@ -74,6 +74,22 @@ fn percent(p: Option<f64>) -> String {
     p.map_or("–".to_string(), |p| format!("{p:.0} %"))
 }
 
+/// A section's percentage, or "not assessed" when none of its items got a verdict.
+fn section_percent(s: &steth_core::report::SectionScore) -> String {
+    if s.assessed == 0 && s.max > 0 { "not assessed".to_string() } else { percent(s.percent) }
+}
+
+/// "6 % of the checklist, 62 % of the 14 assessed items".
+pub(crate) fn score_line(checklist: Option<f64>, assessed: Option<f64>, assessed_items: u32) -> String {
+    format!("{} of the checklist, {} of the {assessed_items} assessed item(s)", percent(checklist), percent(assessed))
+}
+
+/// "196/0/4/0/0", with requests that got no answer for another reason after it.
+fn classes(c: &steth_core::evidence::StatusClasses) -> String {
+    let counts = format!("{}/{}/{}/{}/{}", c.success, c.redirect, c.client_error, c.server_error, c.timeout);
+    if c.no_answer > 0 { format!("{counts} +{} no answer", c.no_answer) } else { counts }
+}
+
 /// Writes the terminal report.
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "stethoscope {} — backend audit", report.tool.version)?;
@@ -95,7 +111,7 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             section.title,
             section.score,
             section.max,
-            percent(section.percent)
+            section_percent(section)
         )?;
         let items: Vec<&ItemResult> = report.section_items(section.section).collect();
         writeln!(out, "{}", item_table(&items, style))?;
@@ -125,8 +141,8 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             "p95",
             "p99",
             "target",
-            "req/s",
-            "failed",
+            "2xx/s",
+            "2xx/3xx/4xx/5xx/timeout",
             "first byte",
             "server timing",
         ]);
@@ -139,9 +155,9 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
                 Cell::new(ms(e.p50_ms)),
                 Cell::new(ms(e.p95_ms)),
                 Cell::new(ms(e.p99_ms)),
-                Cell::new(format!("< {}", ms(e.target_ms))),
+                Cell::new(e.target_ms.map_or("–".to_string(), |t| format!("< {}", ms(t)))),
                 Cell::new(format!("{:.1}", e.achieved_rate)),
-                Cell::new(e.failures),
+                Cell::new(classes(&e.classes)),
                 Cell::new(ms(e.ttfb_mean_ms)),
                 Cell::new(timing.join(", ")),
             ]);
@@ -153,8 +169,12 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         for e in load.endpoints.iter().filter(|e| e.over_2s) {
             writeln!(out, "  {} takes over 2 s at p99: long-running work that belongs in a queue (8.5)", e.name)?;
         }
-        for e in load.endpoints.iter().filter_map(|e| e.stopped.as_ref().map(|s| (e, s))) {
-            writeln!(out, "  {} stopped early: {}", e.0.name, e.1)?;
+        for e in &load.endpoints {
+            match (&e.cause, &e.stopped) {
+                (Some(cause), _) => writeln!(out, "  {} not measured: {cause}", e.name)?,
+                (None, Some(why)) => writeln!(out, "  {} stopped early: {why}", e.name)?,
+                (None, None) => {}
+            }
         }
         for line in crate::writes_lines(load) {
             writeln!(out, "{line}")?;
@@ -182,7 +202,7 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             format!("{}. {}", s.number, s.title),
             s.score.to_string(),
             s.max.to_string(),
-            percent(s.percent),
+            section_percent(s),
         ]);
     }
     t.add_row(vec![
@@ -192,7 +212,14 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         percent(report.total.percent),
     ]);
     writeln!(out, "{t}")?;
-    writeln!(out, "Verdict: {} — {}: {}", percent(report.total.percent), report.total.band_label, report.total.advice)?;
+    let total = &report.total;
+    writeln!(
+        out,
+        "Verdict: {} — {}: {}",
+        score_line(total.percent, total.assessed.percent, total.assessed.max),
+        total.band_label,
+        total.advice
+    )?;
     let c = &report.coverage;
     writeln!(
         out,

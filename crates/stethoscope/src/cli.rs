@@ -114,6 +114,9 @@ pub struct AuditArgs {
     /// PostgreSQL URL of the service's database (overrides [postgres] url).
     #[arg(long, value_name = "URL")]
     pub postgres: Option<String>,
+    /// Redis URL (overrides the config, or audits Redis without one).
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
     /// Skip the load phases (items 1.1–1.4 are then not assessed).
     #[arg(long)]
     pub no_load: bool,

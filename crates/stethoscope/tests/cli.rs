@@ -150,7 +150,12 @@ fn report_rerenders_a_saved_run_and_fail_under_sets_exit_1() {
     assert_eq!(out.status.code(), Some(3));
     let md = stethoscope(&["report", "run.json", "--format", "markdown"], dir.path());
     assert!(md.status.success(), "{}", text(&md.stderr));
-    assert!(text(&md.stdout).starts_with("## stethoscope: 0 % — high risk"), "{}", text(&md.stdout));
+    assert!(
+        text(&md.stdout)
+            .starts_with("## stethoscope: 0 % of the checklist, – of the 0 assessed item(s) — no band: 0 of"),
+        "{}",
+        text(&md.stdout)
+    );
     let missing = stethoscope(&["report", "nope.json"], dir.path());
     assert_eq!(missing.status.code(), Some(2));
 }
@@ -255,4 +260,140 @@ fn flags_are_checked_before_any_traffic() {
     let err = text(&out.stderr);
     assert!(err.contains("the directory no/such/dir does not exist") && !err.contains(".tmp"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused before the audit ran");
+}
+
+#[test]
+fn load_against_a_closed_port_reports_no_throughput_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(&["load", "http://127.0.0.1:9/", "-d", "1s", "--quiet", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["achieved_rate"], 0.0, "failed requests are not throughput: {report}");
+    assert_eq!(report["successes"], 0);
+}
+
+#[test]
+fn an_empty_config_has_nothing_to_audit_and_exits_2() {
+    let (code, err) = config_error("");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing to audit"), "{err}");
+}
+
+#[test]
+fn an_attested_selection_gets_no_band_and_unassessed_sections_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "[target]\nbase_url = \"http://127.0.0.1:9\"\n[attest]\n\"7.6\" = \"blue/green, runbook 3\"\n";
+    std::fs::write(dir.path().join("stethoscope.toml"), config).unwrap();
+    let out = stethoscope(&["audit", "--quiet", "--only", "7.6", "--format", "json"], dir.path());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["total"]["percent"], 100.0, "the checklist score as the seeds define it");
+    assert_eq!(report["total"]["band"], Value::Null, "nothing was measured: no band");
+    assert!(report["total"]["band_label"].as_str().unwrap().contains("0 of 1 applicable item(s) measured"));
+    let out = stethoscope(&["audit", "--quiet", "--only", "7.6"], dir.path());
+    let shown = text(&out.stdout);
+    assert!(!shown.contains("ship it") && shown.contains("Verdict: 100 % of the checklist"), "{shown}");
+    let out = stethoscope(&["audit", "--quiet", "--sections", "caching", "--no-load"], dir.path());
+    assert!(text(&out.stdout).contains("3. Caching — 0/8 (not assessed)"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn an_unreachable_target_exits_3_even_when_postgres_works() {
+    let pg =
+        std::net::TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), std::time::Duration::from_secs(1));
+    if pg.is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must provide PostgreSQL (scripts/services.sh)");
+        eprintln!("SKIPPED: PostgreSQL is not running on 127.0.0.1:5432");
+        return;
+    }
+    // A server that speaks garbage, then closes: not HTTP.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let garbage = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().take(50).flatten() {
+            let _ = stream.write_all(b"\x00\x01 garbage, not HTTP\r\n\r\n");
+        }
+    });
+    for target in ["http://127.0.0.1:9", garbage.as_str()] {
+        let dir = tempfile::tempdir().unwrap();
+        let args = ["audit", "--quiet", "--no-load", "--format", "json", "--target", target];
+        let pg = ["--postgres", "postgresql://postgres@127.0.0.1:5432/postgres"];
+        let out = stethoscope(&[&args[..], &pg[..]].concat(), dir.path());
+        assert_eq!(out.status.code(), Some(3), "{target}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("the HTTP target could not be audited"), "{}", text(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let pg = report["run"]["sources"].as_array().unwrap().iter().find(|s| s["name"] == "pg").unwrap().clone();
+        assert_eq!(pg["state"], "collected", "{pg}");
+    }
+}
+
+#[test]
+fn redis_can_be_given_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(&["audit", "--quiet", "--redis", "redis://127.0.0.1:9", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(3), "the only source is down: {}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let redis = report["run"]["sources"].as_array().unwrap().iter().find(|s| s["name"] == "redis").unwrap().clone();
+    assert_eq!(redis["state"], "failed", "{redis}");
+    let bad = stethoscope(&["audit", "--redis", "http://127.0.0.1:6379"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn an_audit_whose_every_load_request_failed_exits_3() {
+    use std::io::{BufRead, BufReader};
+    // Every request gets a 401, as with a wrong auth prefix.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) if line == "\r\n" => {
+                            let head = "HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n";
+                            if stream.write_all(head.as_bytes()).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[target]\nbase_url = \"http://{addr}\"\n[[endpoints]]\npath = \"/me\"\n[load]\nrate = 30.0\n\
+         duration = \"1s\"\nwarmup = \"100ms\"\nbaseline_duration = \"300ms\"\n"
+    );
+    std::fs::write(dir.path().join("stethoscope.toml"), config).unwrap();
+    let out = stethoscope(&["audit", "--quiet", "--only", "1.1", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("every load request failed"), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &report["load"]["endpoints"][0];
+    assert_eq!(row["status"], "fail", "{row}");
+    assert_eq!(row["classes"]["4xx"].as_u64().map(|n| n > 0), Some(true), "{row}");
+    assert_eq!(report["items"][0]["status"], "error", "{}", report["items"][0]);
+}
+
+#[test]
+fn extended_items_follow_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve_with_headers("");
+    let target = format!("http://{addr}");
+    let out = stethoscope(&["audit", "--quiet", "--target", &target, "--only", "X.1", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let extended = report["extended"]["items"].as_array().unwrap();
+    assert_eq!(extended.len(), 1, "{extended:?}");
+    assert_eq!(extended[0]["id"], "X.1");
+    assert_eq!(extended[0]["status"], "not_assessed", "a 2-byte answer says nothing about compression");
+    let out = stethoscope(&["audit", "--quiet", "--target", &target, "--sections", "database"], dir.path());
+    assert!(!text(&out.stdout).contains("scored apart from the 71"), "{}", text(&out.stdout));
 }

@@ -3,7 +3,7 @@
 
 use super::ProbeClient;
 use reqwest::Method;
-use steth_core::config::Plan;
+use steth_core::config::{Owned, Plan};
 use steth_core::evidence::{AuthProbe, AuthzAttempt, AuthzProbe, Exchange, LoginAttempt, Slot};
 
 /// At most this many non-public endpoints are called.
@@ -40,9 +40,12 @@ pub(super) async fn probe_authentication(client: &ProbeClient, plan: &Plan) -> S
     let mut exchanges = Vec::new();
     for e in plan.endpoints.iter().filter(|e| !e.public && !e.login).take(MAX_ENDPOINTS) {
         let path = e.path_for(0);
-        for (case, mut headers) in
-            [("no credentials", Vec::new()), ("a malformed token", malformed(plan, e.identity.as_deref()))]
-        {
+        // The endpoint's own headers (a tenant header) go with every case: only the
+        // credentials differ, so the request reaches the same route.
+        let route = Plan::route_headers(e);
+        let mut bad = route.clone();
+        bad.extend(malformed(plan, e.identity.as_deref()));
+        for (case, mut headers) in [("no credentials", route), ("a malformed token", bad)] {
             let body = e.body.as_ref().map(|b| {
                 headers.push(("content-type".into(), "application/json".into()));
                 reqwest::Body::from(b.expose().to_string())
@@ -62,12 +65,12 @@ async fn status(
     method: Method,
     path: &str,
     headers: &[(String, String)],
-    body: bool,
+    body: Option<&[u8]>,
 ) -> (Option<u16>, Option<String>) {
     let mut headers = headers.to_vec();
-    let body = body.then(|| {
+    let body = body.map(|b| {
         headers.push(("content-type".into(), "application/json".into()));
-        reqwest::Body::from("{}")
+        reqwest::Body::from(b.to_vec())
     });
     match client.call(method, path, &headers, body).await {
         Ok(response) => (Some(response.status().as_u16()), None),
@@ -75,7 +78,48 @@ async fn status(
     }
 }
 
-/// For each identity owning a resource, every other identity reads it and tries to change it.
+/// Whether a configured path template (`/posts/{id}`) names this concrete path.
+fn template_matches(template: &str, path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
+}
+
+/// The write methods the API offers on a path, and where that came from: the configured
+/// endpoints whose template matches it, else the `Allow` header of an `OPTIONS` (axum and
+/// others send it with a 405 too). `DELETE` only when the resource is `destructive`.
+async fn write_methods(
+    client: &ProbeClient,
+    plan: &Plan,
+    owned: &Owned,
+    headers: &[(String, String)],
+) -> (Vec<Method>, String) {
+    let allowed = |m: &Method| *m == Method::PUT || *m == Method::PATCH || (owned.destructive && *m == Method::DELETE);
+    let mut from_config: Vec<Method> = Vec::new();
+    for e in plan.endpoints.iter().filter(|e| template_matches(&e.path, &owned.path)) {
+        let m = method(&e.method);
+        if allowed(&m) && !from_config.contains(&m) {
+            from_config.push(m);
+        }
+    }
+    if !from_config.is_empty() {
+        return (from_config, "the configured endpoints".into());
+    }
+    let allow = match client.call(Method::OPTIONS, &owned.path, headers, None).await {
+        Ok(r) => r.headers().get("allow").and_then(|v| v.to_str().ok()).map(String::from),
+        Err(_) => None,
+    };
+    let Some(allow) = allow else {
+        return (Vec::new(), "no configured endpoint matches it and OPTIONS gave no `Allow` header".into());
+    };
+    let methods: Vec<Method> =
+        allow.split(',').filter_map(|m| Method::from_bytes(m.trim().as_bytes()).ok()).filter(allowed).collect();
+    (methods, format!("OPTIONS `Allow: {allow}`"))
+}
+
+/// For each owned resource, every other identity reads it (unless it is public to read) and
+/// tries each write method the path offers with the owner's own current representation, read
+/// just before: a change that changes nothing even when wrongly accepted.
 pub(super) async fn probe_authorization(
     client: &ProbeClient,
     plan: &Plan,
@@ -89,31 +133,73 @@ pub(super) async fn probe_authorization(
         notes.push(format!("needs two [identities], {} configured", plan.identities.len()));
         return Slot::collected(AuthzProbe { attempts: Vec::new(), notes });
     }
-    let owners: Vec<(&String, &String)> =
-        plan.identities.iter().filter_map(|(name, i)| i.owns.as_ref().map(|o| (name, o))).collect();
-    if owners.is_empty() {
+    let owned: Vec<(&String, &Owned)> =
+        plan.identities.iter().flat_map(|(name, i)| i.owns.iter().map(move |o| (name, o))).collect();
+    if owned.is_empty() {
         notes.push("no identity names a resource it `owns`".into());
     }
     let mut attempts = Vec::new();
-    let pairs = owners
+    let pairs = owned
         .iter()
-        .flat_map(|(owner, path)| plan.identities.keys().filter(move |a| a != owner).map(move |a| (a, *owner, *path)))
+        .flat_map(|(owner, o)| plan.identities.keys().filter(move |a| a != owner).map(move |a| (a, *owner, *o)))
         .take(MAX_PAIRS);
-    for (actor, owner, path) in pairs {
-        let owner_headers = ProbeClient::credentials(plan, Some(owner));
-        let (control_status, _) = status(client, Method::GET, path, &owner_headers, false).await;
-        let actor_headers = ProbeClient::credentials(plan, Some(actor));
-        for (m, change) in [(Method::GET, false), (Method::PATCH, true)] {
-            let (got, error) = status(client, m.clone(), path, &actor_headers, change).await;
-            attempts.push(AuthzAttempt {
-                actor: actor.clone(),
-                owner: owner.clone(),
-                request: format!("{m} {path}"),
-                change,
-                control_status,
-                status: got,
-                error,
-            });
+    for (actor, owner, owned) in pairs {
+        let path = owned.path.as_str();
+        // The headers of a configured endpoint on this path (a tenant header) go with every
+        // request, so the probe reaches the route the service really serves.
+        let route = plan
+            .endpoints
+            .iter()
+            .find(|e| template_matches(&e.path, path))
+            .map(Plan::route_headers)
+            .unwrap_or_default();
+        let with_route = |mut credentials: Vec<(String, String)>| {
+            let mut headers = route.clone();
+            headers.append(&mut credentials);
+            headers
+        };
+        let owner_headers = with_route(ProbeClient::credentials(plan, Some(owner)));
+        let (control_status, representation) =
+            match client.fetch(Method::GET, path, &owner_headers, None, plan.probes.max_response).await {
+                Ok(f) => {
+                    let json = !f.truncated && serde_json::from_slice::<serde_json::Value>(&f.body).is_ok();
+                    (Some(f.answer.status), json.then_some(f.body))
+                }
+                Err(_) => (None, None),
+            };
+        let actor_headers = with_route(ProbeClient::credentials(plan, Some(actor)));
+        let attempt = |request: String, change: bool, sent: Option<String>, (status, error)| AuthzAttempt {
+            actor: actor.clone(),
+            owner: owner.clone(),
+            request,
+            change,
+            sent,
+            control_status,
+            status,
+            error,
+        };
+        if owned.public_read {
+            notes.push(format!("{path} is public to read by config: only changes were tried"));
+        } else {
+            let got = status(client, Method::GET, path, &actor_headers, None).await;
+            attempts.push(attempt(format!("GET {path}"), false, None, got));
+        }
+        let (methods, source) = write_methods(client, plan, owned, &owner_headers).await;
+        if methods.is_empty() {
+            notes.push(format!("no write method offered on {path} ({source}): no change was tried"));
+        }
+        for m in methods {
+            let (body, sent) = match (&m, &representation) {
+                (&Method::DELETE, _) => (None, "no body (`destructive = true`)".to_string()),
+                (_, Some(r)) => (Some(r.as_slice()), format!("the owner's representation ({} bytes)", r.len())),
+                (&Method::PATCH, None) => (Some(&b"{}"[..]), "`{}` (the owner's read gave no JSON)".to_string()),
+                _ => {
+                    notes.push(format!("{m} {path} not tried: the owner's read gave no JSON to send back unchanged"));
+                    continue;
+                }
+            };
+            let got = status(client, m.clone(), path, &actor_headers, body).await;
+            attempts.push(attempt(format!("{m} {path}"), true, Some(format!("{sent}, methods from {source}")), got));
         }
     }
     Slot::collected(AuthzProbe { attempts, notes })

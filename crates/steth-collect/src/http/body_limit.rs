@@ -67,7 +67,7 @@ pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<BodyLimitPr
     let mut attempts = Vec::new();
     for e in write_endpoints(plan).take(MAX_ENDPOINTS) {
         let path = e.path_for(0);
-        let mut headers = ProbeClient::credentials(plan, e.identity.as_deref());
+        let mut headers = plan.headers_for(e);
         headers.push(("content-type".into(), "application/json".into()));
         let method = reqwest::Method::from_bytes(e.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let mut tries = 0;

@@ -19,6 +19,8 @@ const BODY_CAP: u64 = 64 * 1024;
 const MAX_ERRORS: u32 = 20;
 /// ...or after this many when none has been answered yet (a target that hangs or resets).
 const FIRST_ERRORS: u32 = 3;
+/// The wrong password put into the configured login body.
+const WRONG_PASSWORD: &str = "stethoscope-wrong-password-0";
 /// Deliberately wrong credentials for login endpoints with no configured body.
 const WRONG_CREDENTIALS: &str = r#"{"username":"stethoscope-probe","email":"stethoscope-probe@invalid.example","password":"stethoscope-wrong-password"}"#;
 
@@ -86,6 +88,7 @@ impl Tally {
             errors: 0,
             last_error: None,
             limit_headers: Vec::new(),
+            sent_body: None,
         };
         Tally { probe, statuses: BTreeMap::new(), answered: 0, started: Instant::now() }
     }
@@ -140,7 +143,8 @@ async fn public_burst(client: &ProbeClient, plan: &Plan, e: &Endpoint) -> BurstP
     while n < max && !tally.done(deadline) {
         let batch = (max - n).min(CONCURRENCY as u32);
         let paths: Vec<String> = (0..batch).map(|i| e.path_for(u64::from(n + i))).collect();
-        let sends = paths.iter().map(|p| client.fetch(Method::GET, p, &[], None, BODY_CAP));
+        let headers = Plan::route_headers(e);
+        let sends = paths.iter().map(|p| client.fetch(Method::GET, p, &headers, None, BODY_CAP));
         match tokio::time::timeout_at(deadline, join_all(sends)).await {
             Ok(results) => results.into_iter().for_each(|r| tally.record(r)),
             Err(_) => break,
@@ -150,14 +154,55 @@ async fn public_burst(client: &ProbeClient, plan: &Plan, e: &Endpoint) -> BurstP
     tally.finish()
 }
 
+/// Field names that hold a password in a login body.
+fn is_password(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("password") || n.contains("passwd") || n == "pass" || n == "pwd" || n == "secret"
+}
+
+/// Replaces every password field of a JSON value; true when one was found.
+fn replace_passwords(v: &mut serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut found = false;
+            for (k, v) in map.iter_mut() {
+                if is_password(k) && v.is_string() {
+                    *v = serde_json::Value::String(WRONG_PASSWORD.to_string());
+                    found = true;
+                } else {
+                    found |= replace_passwords(v);
+                }
+            }
+            found
+        }
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |f, v| replace_passwords(v) | f),
+        _ => false,
+    }
+}
+
+/// A failed login derived from the configured body: the same account with a wrong password, so
+/// the attempts really fail (replaying valid credentials would log in 20 times). Without a
+/// JSON body with a password field, deliberately wrong credentials. Returns the body and what
+/// it is, in words.
+fn failed_login(configured: Option<&str>) -> (String, String) {
+    if let Some(mut v) = configured.and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        && replace_passwords(&mut v)
+    {
+        return (v.to_string(), "the configured login body with its password replaced by a wrong one".into());
+    }
+    (WRONG_CREDENTIALS.to_string(), "made-up credentials (no password field in the configured login body)".into())
+}
+
 async fn login_attempts(client: &ProbeClient, plan: &Plan, e: &Endpoint) -> BurstProbe {
     let (max, window) = (plan.probes.login_attempts, plan.probes.login_window);
     let path = e.path_for(0);
     let method = Method::from_bytes(e.method.as_bytes()).unwrap_or(Method::POST);
     let mut tally = Tally::new(format!("{method} {path}"), max, window);
     let deadline = Instant::now() + window;
-    let body = e.body.as_ref().map_or(WRONG_CREDENTIALS.to_string(), |b| b.expose().to_string());
-    let headers = [("content-type".to_string(), "application/json".to_string())];
+    let (body, sent) = failed_login(e.body.as_ref().map(|b| b.expose()));
+    tally.probe.sent_body = Some(sent);
+    let mut headers = Plan::route_headers(e);
+    headers.push(("content-type".to_string(), "application/json".to_string()));
     for _ in 0..max {
         if tally.done(deadline) {
             break;
@@ -169,4 +214,19 @@ async fn login_attempts(client: &ProbeClient, plan: &Plan, e: &Endpoint) -> Burs
         }
     }
     tally.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_login_keeps_the_account_and_changes_the_password() {
+        let (body, what) = failed_login(Some(r#"{"user":{"email":"a@b.test","password":"hunter2"}}"#));
+        assert_eq!(body, r#"{"user":{"email":"a@b.test","password":"stethoscope-wrong-password-0"}}"#);
+        assert!(what.contains("password replaced"));
+        let (body, what) = failed_login(Some(r#"{"token":"x"}"#));
+        assert_eq!(body, WRONG_CREDENTIALS);
+        assert!(what.contains("made-up"));
+    }
 }

@@ -131,17 +131,17 @@ impl ProbeClient {
         fetch_url(self.request(method, path, headers, body), cap, self.timeout).await
     }
 
-    /// The absolute URL of a path under the base URL.
+    /// The absolute URL of a path under the base URL (`config::join_url`, the rule the load
+    /// engine follows too); it never falls back to another URL.
     pub fn url(&self, path: &str) -> Url {
-        let base = self.base.as_str().trim_end_matches('/');
-        Url::parse(&format!("{base}{path}")).unwrap_or_else(|_| self.base.clone())
+        steth_core::config::join_url(&self.base, path)
     }
 
     /// Sends one request and returns its status and headers; the body is not read.
-    pub async fn send(&self, method: Method, path: &str, headers: &[(&str, String)]) -> Result<Answer, String> {
+    pub async fn send(&self, method: Method, path: &str, headers: &[(String, String)]) -> Result<Answer, String> {
         let mut request = self.client.request(method, self.url(path));
         for (name, value) in headers {
-            request = request.header(*name, value);
+            request = request.header(name, value);
         }
         let response: Response = request.send().await.map_err(describe)?;
         Ok(answer_of(&response))
@@ -154,26 +154,6 @@ impl ProbeClient {
             .and_then(|name| plan.identities.get(name))
             .map(|i| i.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())).collect())
             .unwrap_or_default()
-    }
-
-    /// The identity's headers for authenticated requests.
-    pub fn identity_headers(plan: &Plan, identity: Option<&str>) -> Vec<(&'static str, String)> {
-        let Some(identity) = identity.and_then(|name| plan.identities.get(name)) else {
-            return Vec::new();
-        };
-        identity
-            .headers
-            .iter()
-            .filter_map(|(name, value)| {
-                let name: &'static str = match name.to_ascii_lowercase().as_str() {
-                    "authorization" => "authorization",
-                    "cookie" => "cookie",
-                    "x-api-key" => "x-api-key",
-                    _ => return None,
-                };
-                Some((name, value.expose().to_string()))
-            })
-            .collect()
     }
 }
 

@@ -27,8 +27,7 @@ pub(super) async fn probe_tracing(client: &ProbeClient, plan: &Plan) -> Slot<Tra
     let trace_id = format!("{:016x}{:016x}", random_u64(), random_u64());
     let mut exchanges = Vec::new();
     let mut errors = Vec::new();
-    for (path, identity) in sample_paths(plan, MAX_ENDPOINTS) {
-        let mut headers = ProbeClient::credentials(plan, identity);
+    for (path, mut headers) in sample_paths(plan, MAX_ENDPOINTS) {
         headers.push(("traceparent".into(), format!("00-{trace_id}-{:016x}-01", random_u64() | 1)));
         match client.call(Method::GET, &path, &headers, None).await {
             Ok(response) => {
@@ -56,10 +55,9 @@ pub(super) async fn probe_request_ids(client: &ProbeClient, plan: &Plan) -> Slot
     let mut exchanges = Vec::new();
     let mut errors = Vec::new();
     let paths = sample_paths(plan, MAX_ENDPOINTS);
-    let without = paths.last().cloned().map(|(path, identity)| (path, identity, None));
-    let with = paths.iter().map(|(p, i)| (p.clone(), *i, Some(format!("stethoscope-{:016x}", random_u64()))));
-    for (path, identity, sent) in with.chain(without) {
-        let mut headers = ProbeClient::credentials(plan, identity);
+    let without = paths.last().cloned().map(|(path, headers)| (path, headers, None));
+    let with = paths.iter().map(|(p, h)| (p.clone(), h.clone(), Some(format!("stethoscope-{:016x}", random_u64()))));
+    for (path, mut headers, sent) in with.chain(without) {
         if let Some(id) = &sent {
             headers.push(("x-request-id".into(), id.clone()));
         }

@@ -13,14 +13,14 @@ pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<CorsProbe> 
     let origin = plan.cors_origin.clone();
     let mut exchanges = Vec::new();
     let mut errors = Vec::new();
-    for (path, identity) in sample_paths(plan, MAX_ENDPOINTS) {
+    for (path, headers) in sample_paths(plan, MAX_ENDPOINTS) {
         let preflight = [
-            ("origin", origin.clone()),
-            ("access-control-request-method", "GET".to_string()),
-            ("access-control-request-headers", "authorization, content-type".to_string()),
+            ("origin".to_string(), origin.clone()),
+            ("access-control-request-method".to_string(), "GET".to_string()),
+            ("access-control-request-headers".to_string(), "authorization, content-type".to_string()),
         ];
-        let mut simple = vec![("origin", origin.clone())];
-        simple.extend(ProbeClient::identity_headers(plan, identity));
+        let mut simple = vec![("origin".to_string(), origin.clone())];
+        simple.extend(headers);
         for (method, label, headers) in
             [(Method::OPTIONS, "preflight", &preflight[..]), (Method::GET, "simple", &simple[..])]
         {

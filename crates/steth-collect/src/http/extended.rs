@@ -13,23 +13,48 @@ const ANSWER_CAP: u64 = 64 * 1024;
 /// The read path the extended probes use: the first read endpoint, else the base path.
 fn read_path(plan: &Plan) -> (String, Vec<(String, String)>) {
     let paths = sample_paths(plan, 1);
-    let (path, identity) = paths.last().cloned().unwrap_or(("/".into(), None));
-    (path, ProbeClient::credentials(plan, identity))
+    paths.last().cloned().unwrap_or(("/".into(), Vec::new()))
 }
 
-/// Asks for a gzip or brotli answer and records what came (never decompressed).
+/// Below this many bytes an uncompressed answer says nothing about compression (X.1).
+const WORTH_COMPRESSING: u64 = 1024;
+
+/// Asks the sampled read paths for a gzip or brotli answer and records the first that is
+/// compressed or at least 1 KiB (else the largest): a 50-byte answer says nothing about
+/// compression. Nothing is decompressed.
 pub(super) async fn probe_compression(client: &ProbeClient, plan: &Plan) -> Slot<CompressionProbe> {
-    let (path, mut headers) = read_path(plan);
-    headers.push(("accept-encoding".into(), "gzip, br".into()));
-    match client.fetch(Method::GET, &path, &headers, None, plan.probes.max_response).await {
-        Ok(f) => Slot::collected(CompressionProbe {
-            request: format!("GET {path}"),
-            status: f.answer.status,
-            content_encoding: f.answer.header("content-encoding").map(String::from),
-            vary: f.answer.header("vary").map(String::from),
-            bytes: f.body.len() as u64,
-        }),
-        Err(e) => Slot::failed(format!("GET {path}: {e}")),
+    let mut best: Option<CompressionProbe> = None;
+    let mut last_error = None;
+    let mut paths = sample_paths(plan, 5);
+    // Endpoints first, the base path last: it is the least likely to carry a real payload.
+    paths.rotate_left(1);
+    for (path, mut headers) in paths {
+        headers.push(("accept-encoding".into(), "gzip, br".into()));
+        match client.fetch(Method::GET, &path, &headers, None, plan.probes.max_response).await {
+            Ok(f) => {
+                let probe = CompressionProbe {
+                    request: format!("GET {path}"),
+                    status: f.answer.status,
+                    content_encoding: f.answer.header("content-encoding").map(String::from),
+                    vary: f.answer.header("vary").map(String::from),
+                    bytes: f.body.len() as u64,
+                };
+                let telling = (200..300).contains(&probe.status)
+                    && (probe.content_encoding.is_some() || probe.bytes >= WORTH_COMPRESSING);
+                if telling {
+                    return Slot::collected(probe);
+                }
+                if best.as_ref().is_none_or(|b| probe.bytes > b.bytes) {
+                    best = Some(probe);
+                }
+            }
+            Err(e) => last_error = Some(format!("GET {path}: {e}")),
+        }
+    }
+    match (best, last_error) {
+        (Some(probe), _) => Slot::collected(probe),
+        (None, Some(e)) => Slot::failed(e),
+        (None, None) => Slot::unavailable("no read path to ask"),
     }
 }
 
@@ -65,7 +90,7 @@ pub(super) async fn probe_idempotency(client: &ProbeClient, plan: &Plan) -> Slot
     };
     let path = e.path_for(0);
     let method = Method::from_bytes(e.method.as_bytes()).unwrap_or(Method::POST);
-    let mut headers = ProbeClient::credentials(plan, e.identity.as_deref());
+    let mut headers = plan.headers_for(e);
     headers.push(("content-type".into(), "application/json".into()));
     headers.push(("idempotency-key".into(), format!("stethoscope-{:016x}", random_u64())));
     let body = e.body.as_ref().map(|b| b.expose().to_string()).unwrap_or_default();

@@ -12,8 +12,7 @@ pub(super) const MAX_ENDPOINTS: usize = 5;
 pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<Vec<HeaderSample>> {
     let mut samples = Vec::new();
     let mut errors = Vec::new();
-    for (path, identity) in sample_paths(plan, MAX_ENDPOINTS) {
-        let headers = ProbeClient::identity_headers(plan, identity);
+    for (path, headers) in sample_paths(plan, MAX_ENDPOINTS) {
         match client.send(Method::GET, &path, &headers).await {
             Ok(a) => {
                 samples.push(HeaderSample { request: format!("GET {path}"), status: a.status, headers: a.headers })

@@ -5,7 +5,7 @@ use super::{Fetched, ProbeClient};
 use reqwest::Method;
 use serde_json::Value;
 use steth_core::config::{Endpoint, Plan};
-use steth_core::evidence::{ListPage, ListProbe, Slot};
+use steth_core::evidence::{Exchange, ListPage, ListProbe, Slot};
 
 /// At most this many list endpoints are asked.
 pub(super) const MAX_ENDPOINTS: usize = 5;
@@ -32,75 +32,142 @@ const NEXT_FIELDS: [&str; 13] = [
 /// Objects that may hold the next-page field instead of the top level.
 const WRAPPERS: [&str; 5] = ["links", "_links", "meta", "pagination", "paging"];
 
+/// What one page says: its item count, what leads to the next page, whether more items
+/// exist, and its first item (to tell a next page from the same page again).
+struct Examined {
+    items: Option<u64>,
+    next: Option<String>,
+    more: Option<bool>,
+    first: Option<String>,
+}
+
 /// Counts the items of a page and finds what leads to the next one.
-fn examine(f: &Fetched) -> (Option<u64>, Option<String>) {
+fn examine(f: &Fetched) -> Examined {
     let link_next = f
         .answer
         .headers
         .iter()
         .any(|(n, v)| n == "link" && v.to_ascii_lowercase().replace(' ', "").contains("rel=\"next\""));
     let json: Option<Value> = (!f.truncated).then(|| serde_json::from_slice(&f.body).ok()).flatten();
-    let (items, field) = match &json {
-        Some(Value::Array(a)) => (Some(a.len() as u64), None),
+    let more_of = |k: &str, v: &Value| match v {
+        Value::Null => Some(false),
+        Value::Bool(b) if k.ends_with("as_more") || k.ends_with("asMore") => Some(*b),
+        _ => Some(true),
+    };
+    let (list, next, more) = match &json {
+        Some(Value::Array(a)) => (Some(a), None, None),
         Some(Value::Object(map)) => {
             let list = ITEM_FIELDS
                 .iter()
                 .find_map(|k| map.get(*k).and_then(Value::as_array))
                 .or_else(|| map.values().find_map(Value::as_array));
-            let next =
-                NEXT_FIELDS.iter().find(|k| map.contains_key(**k)).map(|k| describe(k, &map[*k])).or_else(|| {
+            let found =
+                NEXT_FIELDS.iter().find(|k| map.contains_key(**k)).map(|k| (k.to_string(), &map[*k])).or_else(|| {
                     WRAPPERS.iter().find_map(|w| {
                         let inner = map.get(*w)?.as_object()?;
-                        NEXT_FIELDS
-                            .iter()
-                            .find(|k| inner.contains_key(**k))
-                            .map(|k| describe(&format!("{w}.{k}"), &inner[*k]))
+                        NEXT_FIELDS.iter().find(|k| inner.contains_key(**k)).map(|k| (format!("{w}.{k}"), &inner[*k]))
                     })
                 });
-            (list.map(|a| a.len() as u64), next)
+            match found {
+                Some((k, v)) => (list, Some(describe(&k, v)), more_of(&k, v)),
+                None => (list, None, None),
+            }
         }
-        _ => (None, None),
+        _ => (None, None, None),
     };
-    let next = if link_next { Some("Link: rel=\"next\"".to_string()) } else { field };
-    (items, next)
+    let (next, more) = if link_next { (Some("Link: rel=\"next\"".to_string()), Some(true)) } else { (next, more) };
+    Examined {
+        items: list.map(|a| a.len() as u64),
+        next,
+        more,
+        first: list.and_then(|a| a.first()).map(Value::to_string),
+    }
 }
 
 fn describe(field: &str, value: &Value) -> String {
     if value.is_null() { format!("`{field}` (null: the last page)") } else { format!("`{field}`") }
 }
 
-async fn page(client: &ProbeClient, plan: &Plan, e: &Endpoint, path: String) -> ListPage {
-    let headers = ProbeClient::credentials(plan, e.identity.as_deref());
+async fn page(client: &ProbeClient, plan: &Plan, e: &Endpoint, path: String) -> (ListPage, Option<String>) {
+    let headers = plan.headers_for(e);
     let request = format!("GET {path}");
     match client.fetch(Method::GET, &path, &headers, None, plan.probes.max_response).await {
         Ok(f) => {
-            let (items, next) = examine(&f);
-            ListPage {
+            let x = examine(&f);
+            let page = ListPage {
                 request,
                 status: Some(f.answer.status),
                 bytes: f.body.len() as u64,
                 truncated: f.truncated,
-                items,
-                next,
+                items: x.items,
+                next: x.next,
+                more: x.more,
                 error: None,
-            }
+            };
+            (page, x.first)
         }
         Err(error) => {
-            ListPage { request, status: None, bytes: 0, truncated: false, items: None, next: None, error: Some(error) }
+            let page = ListPage {
+                request,
+                status: None,
+                bytes: 0,
+                truncated: false,
+                items: None,
+                next: None,
+                more: None,
+                error: Some(error),
+            };
+            (page, None)
         }
     }
 }
 
-/// The first page of each list endpoint, and the page asked with a huge page size.
-pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> (Slot<ListProbe>, Slot<ListProbe>) {
-    let (mut first, mut huge) = (Vec::new(), Vec::new());
+fn with_query(path: &str, query: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}{query}")
+}
+
+/// A first page with no next field may still paginate by `offset` or `page`: it does when
+/// asking for the next offset (or page 2) returns other items than the first page.
+async fn follow(client: &ProbeClient, plan: &Plan, e: &Endpoint, path: &str, first: &mut ListPage, head: &str) {
+    let Some(n) = first.items.filter(|n| *n > 0) else { return };
+    for (param, query) in [("offset", format!("offset={n}")), ("page", "page=2".to_string())] {
+        let (next, next_head) = page(client, plan, e, with_query(path, &query)).await;
+        let served = next.status.is_some_and(|s| (200..300).contains(&s)) && next.items.is_some_and(|m| m > 0);
+        if served && next_head.as_deref().is_some_and(|h| h != head) {
+            first.next = Some(format!("`{param}` ({query} returns the next items)"));
+            first.more = Some(true);
+            return;
+        }
+    }
+}
+
+/// The first page of each list endpoint, the page asked with a huge page size, and the
+/// answers to `limit=0`, `limit=-1` and `offset=-1`.
+pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> (Slot<ListProbe>, Slot<ListProbe>, Vec<Exchange>) {
+    let (mut first, mut huge, mut edges) = (Vec::new(), Vec::new(), Vec::new());
     for e in plan.endpoints.iter().filter(|e| e.list && e.method == "GET").take(MAX_ENDPOINTS) {
         let path = e.path_for(0);
-        first.push(page(client, plan, e, path.clone()).await);
-        let sep = if path.contains('?') { '&' } else { '?' };
-        huge.push(page(client, plan, e, format!("{path}{sep}{HUGE}")).await);
+        let (mut p, head) = page(client, plan, e, path.clone()).await;
+        if p.next.is_none()
+            && p.status.is_some_and(|s| (200..300).contains(&s))
+            && let Some(head) = head
+        {
+            follow(client, plan, e, &path, &mut p, &head).await;
+        }
+        first.push(p);
+        huge.push(page(client, plan, e, with_query(&path, HUGE)).await.0);
+        for query in ["limit=0", "limit=-1", "offset=-1"] {
+            let (edge, _) = page(client, plan, e, with_query(&path, query)).await;
+            edges.push(Exchange {
+                endpoint: e.name.clone(),
+                case: query.into(),
+                status: edge.status,
+                error: edge.error,
+            });
+        }
     }
-    (Slot::collected(ListProbe { pages: first }), Slot::collected(ListProbe { pages: huge }))
+    (Slot::collected(ListProbe { pages: first }), Slot::collected(ListProbe { pages: huge }), edges)
 }
 
 #[cfg(test)]
@@ -119,17 +186,23 @@ mod tests {
         }
     }
 
+    fn summary(body: &str, headers: &[(&str, &str)]) -> (Option<u64>, Option<String>, Option<bool>) {
+        let x = examine(&fetched(body, headers));
+        (x.items, x.next, x.more)
+    }
+
     #[test]
     fn pages_are_counted_and_their_next_found() {
         assert_eq!(
-            examine(&fetched(r#"{"items":[1,2],"next_cursor":"2"}"#, &[])),
-            (Some(2), Some("`next_cursor`".into()))
+            summary(r#"{"items":[1,2],"next_cursor":"2"}"#, &[]),
+            (Some(2), Some("`next_cursor`".into()), Some(true))
         );
-        let (n, next) = examine(&fetched(r#"{"data":[1],"meta":{"next":null}}"#, &[]));
-        assert_eq!((n, next.as_deref()), (Some(1), Some("`meta.next` (null: the last page)")));
-        assert_eq!(examine(&fetched("[1,2,3]", &[])), (Some(3), None));
+        let (n, next, more) = summary(r#"{"data":[1],"meta":{"next":null}}"#, &[]);
+        assert_eq!((n, next.as_deref(), more), (Some(1), Some("`meta.next` (null: the last page)"), Some(false)));
+        assert_eq!(summary(r#"{"items":[1],"has_more":false}"#, &[]).2, Some(false));
+        assert_eq!(summary("[1,2,3]", &[]), (Some(3), None, None));
         let link = [("link", "<https://api/x?page=2>; rel=\"next\"")];
-        assert_eq!(examine(&fetched("[1]", &link)).1.as_deref(), Some("Link: rel=\"next\""));
-        assert_eq!(examine(&fetched("<html>", &[])), (None, None));
+        assert_eq!(summary("[1]", &link).1.as_deref(), Some("Link: rel=\"next\""));
+        assert_eq!(summary("<html>", &[]), (None, None, None));
     }
 }

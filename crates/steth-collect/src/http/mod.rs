@@ -12,6 +12,7 @@ mod health;
 mod input;
 mod lists;
 mod login;
+mod request_schema;
 pub(crate) mod traffic;
 
 pub use burst::{Bursts, collect_bursts};
@@ -55,7 +56,7 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
     let (resolved, logins) = login::log_in(&client, plan).await;
     let plan = &resolved;
     // Each probe runs only when an item that needs it is selected (`gated`).
-    let (headers, cors, health, body_limit, authentication, authorization, input_validation) = tokio::join!(
+    let (headers, cors, health, body_limit, authentication, authorization, mut input_validation) = tokio::join!(
         gated(plan, &["6.9"], headers::probe(&client, plan)),
         gated(plan, &["6.8"], cors::probe(&client, plan)),
         gated(plan, &["7.5"], health::probe(&client, plan)),
@@ -67,10 +68,10 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
     let lists = async {
         match plan.policy.wants(&["8.7", "8.8"]) {
             true => lists::probe(&client, plan).await,
-            false => (Slot::unavailable(NOT_SELECTED), Slot::unavailable(NOT_SELECTED)),
+            false => (Slot::unavailable(NOT_SELECTED), Slot::unavailable(NOT_SELECTED), Vec::new()),
         }
     };
-    let (tracing, request_ids, (pagination, huge_pages), compression, conditional, idempotency) = tokio::join!(
+    let (tracing, request_ids, (pagination, huge_pages, edges), compression, conditional, idempotency) = tokio::join!(
         gated(plan, &["5.1"], correlation::probe_tracing(&client, plan)),
         gated(plan, &["5.4"], correlation::probe_request_ids(&client, plan)),
         lists,
@@ -78,6 +79,10 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         gated(plan, &["X.2"], extended::probe_conditional(&client, plan)),
         gated(plan, &["X.3"], extended::probe_idempotency(&client, plan)),
     );
+    // `limit=0`, `limit=-1`, `offset=-1` are bad input too: a 5xx there is a 6.6 finding.
+    if let Slot::Collected { data } = &mut input_validation {
+        data.pagination_edges = edges;
+    }
     let later = || Slot::unavailable("the bursts run after every other collector");
     Slot::collected(HttpEvidence {
         base_url: redact_url(target.base_url.as_str()),
@@ -118,13 +123,14 @@ fn write_endpoints(plan: &Plan) -> impl Iterator<Item = &Endpoint> {
     plan.endpoints.iter().filter(|e| !e.login && matches!(e.method.as_str(), "POST" | "PUT" | "PATCH"))
 }
 
-/// Paths sampled by the header and CORS probes: the base path and the first read endpoints.
-fn sample_paths(plan: &Plan, max: usize) -> Vec<(String, Option<&str>)> {
-    let mut paths = vec![("/".to_string(), None)];
+/// Paths sampled by the header, CORS and correlation probes: the base path and the first read
+/// endpoints, each with the headers a request to it carries (`Plan::headers_for`).
+fn sample_paths(plan: &Plan, max: usize) -> Vec<(String, Vec<(String, String)>)> {
+    let mut paths: Vec<(String, Vec<(String, String)>)> = vec![("/".to_string(), Vec::new())];
     for e in plan.endpoints.iter().filter(|e| e.method == "GET").take(max) {
         let path = e.path_for(0);
         if !paths.iter().any(|(p, _)| *p == path) {
-            paths.push((path, e.identity.as_deref()));
+            paths.push((path, plan.headers_for(e)));
         }
     }
     paths

@@ -46,13 +46,25 @@ pub(crate) fn planned(plan: &Plan) -> Vec<Planned> {
         }
     }
     if wants(&["6.2"]) {
-        let owners = plan.identities.iter().filter_map(|(name, i)| i.owns.as_ref().map(|p| (name, p)));
-        let pairs = owners
-            .flat_map(|(owner, path)| plan.identities.keys().filter(move |a| *a != owner).map(move |_| path))
+        let owned = plan.identities.iter().flat_map(|(name, i)| i.owns.iter().map(move |o| (name, o)));
+        let pairs = owned
+            .flat_map(|(owner, o)| plan.identities.keys().filter(move |a| *a != owner).map(move |_| o))
             .take(auth::MAX_PAIRS);
-        for path in pairs {
-            add("6.2 another identity's resource", "GET", path.clone(), 2, false);
-            add("6.2 another identity's resource", "PATCH", path.clone(), 1, true);
+        for o in pairs {
+            let reads = if o.public_read { 1 } else { 2 };
+            add("6.2 the owner's and another identity's read", "GET", o.path.clone(), reads, false);
+            add("6.2 which write methods the path offers", "OPTIONS", o.path.clone(), 1, false);
+            add("6.2 another identity's change (the owner's representation sent back)", "PUT", o.path.clone(), 1, true);
+            add(
+                "6.2 another identity's change (the owner's representation sent back)",
+                "PATCH",
+                o.path.clone(),
+                1,
+                true,
+            );
+            if o.destructive {
+                add("6.2 another identity's delete (`destructive = true`)", "DELETE", o.path.clone(), 1, true);
+            }
         }
     }
     if wants(&["6.6"]) {

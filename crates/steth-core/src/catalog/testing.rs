@@ -181,6 +181,8 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
             path: name.split(' ').nth(1).unwrap_or("/").to_string(),
             kind: crate::evidence::EndpointKind::parse(kind).expect("an endpoint kind"),
             p99_budget_ms: None,
+            identity: None,
+            identity_logs_in: false,
             phases: vec![PhaseResult {
                 phase: Phase::Normal,
                 model: "open".into(),
@@ -202,6 +204,8 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
                     max_ms: *p99,
                     mean_ms: *p50,
                 },
+                censored: 0,
+                redirect: None,
                 connect_mean_ms: 0.1,
                 tls_mean_ms: None,
                 ttfb_mean_ms: *p50,
@@ -265,6 +269,7 @@ pub fn burst(request: &str, sent: u32, first_429_after: Option<u32>, errors: u32
         errors,
         last_error: (errors > 0).then(|| "connection refused".into()),
         limit_headers: if first_429_after.is_some() { vec![("retry-after".into(), "1".into())] } else { vec![] },
+        sent_body: None,
     }
 }
 

@@ -12,8 +12,8 @@ pub use error::ConfigError;
 pub use load::LoadPlan;
 pub use plan::{
     DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget, MissingLookup,
-    ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token,
-    redact_url,
+    Owned, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, encode_segment, join_url,
+    placeholders, redact_token, redact_url,
 };
 
 use crate::catalog;
@@ -135,6 +135,32 @@ impl Validator<'_> {
         Ok(out)
     }
 
+    /// The resources an identity owns, in either form; `${VAR}`s expanded.
+    fn owns(&self, value: &Spanned<raw::RawOwns>, key: &str) -> Result<Vec<Owned>, ConfigError> {
+        let span = value.span();
+        let path = |p: &str| self.text(&Spanned::new(span.clone(), p.to_string()), key);
+        match value.get_ref() {
+            raw::RawOwns::Path(p) => Ok(vec![Owned::private(path(p)?)]),
+            raw::RawOwns::List(list) => list
+                .iter()
+                .map(|o| {
+                    let public_read = match o.read.as_deref() {
+                        None | Some("private") => false,
+                        Some("public") => true,
+                        Some(other) => {
+                            return Err(self.fail(
+                                span.clone(),
+                                key,
+                                format!("read = `{other}`: expected \"public\" or \"private\""),
+                            ));
+                        }
+                    };
+                    Ok(Owned { path: path(&o.path)?, public_read, destructive: o.destructive })
+                })
+                .collect(),
+        }
+    }
+
     fn url(&self, value: &Spanned<String>, key: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
         let text = self.text(value, key)?;
         let shown = redact_url(&text);
@@ -243,8 +269,20 @@ impl Validator<'_> {
         let mut plan = Plan { cors_origin: DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() };
         plan.load = load::plan(&self.at, raw.load.as_ref())?;
         if let Some(t) = &raw.target {
+            let base_url = self.url(&t.base_url, "target.base_url", &["http", "https"])?;
+            if base_url.query().is_some() {
+                return Err(self.fail(
+                    t.base_url.span(),
+                    "target.base_url",
+                    "has a query string; endpoint paths are appended to the base path, so put the \
+                     parameter in each endpoint's `path` (or a header in `headers`)",
+                ));
+            }
+            if let Some(o) = &t.openapi {
+                plan.openapi = Some(PathBuf::from(self.text(o, "target.openapi")?));
+            }
             plan.target = Some(Target {
-                base_url: self.url(&t.base_url, "target.base_url", &["http", "https"])?,
+                base_url,
                 serverless: t.serverless,
                 timeout: self.duration(&t.timeout, "target.timeout", Duration::from_secs(10))?,
             });
@@ -252,8 +290,8 @@ impl Validator<'_> {
         for (name, identity) in &raw.identities {
             let headers = self.headers(&identity.headers, &|h| format!("identities.{name}.headers.{h}"))?;
             let owns = match &identity.owns {
-                Some(o) => Some(self.text(o, &format!("identities.{name}.owns"))?),
-                None => None,
+                Some(o) => self.owns(o, &format!("identities.{name}.owns"))?,
+                None => Vec::new(),
             };
             let login = match &identity.login {
                 Some(l) => Some(self.login(name, l)?),
@@ -464,9 +502,20 @@ impl Validator<'_> {
                 key,
                 format!("still holds `{UNFILLED_PARAM}` from `stethoscope init`: replace it with values that exist"),
             )),
-            toml::Value::Array(items) => Ok(ParamValues::List(
-                items.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect(),
-            )),
+            toml::Value::Array(items) => {
+                let items: Vec<String> =
+                    items.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect();
+                // `.` and `..` are dot segments: URL libraries resolve them away (the probes
+                // would hit `/admin` where the load sends `/products/..`), so no value may be one.
+                if let Some(dot) = items.iter().find(|v| matches!(v.as_str(), "." | "..")) {
+                    return Err(self.fail(
+                        value.span(),
+                        key,
+                        format!("value `{dot}` is a dot segment, which no URL can carry as a path segment"),
+                    ));
+                }
+                Ok(ParamValues::List(items))
+            }
             toml::Value::Table(table) => {
                 if let Some(unknown) = table.keys().find(|k| *k != "range") {
                     return Err(self.fail(

@@ -24,6 +24,9 @@ pub struct Plan {
     pub metrics: Option<MetricsTarget>,
     /// The service's source repository.
     pub source: Option<PathBuf>,
+    /// The service's OpenAPI 3 document (JSON), `[target] openapi`: request-body schemas that
+    /// 6.6 violates on purpose.
+    pub openapi: Option<PathBuf>,
     /// Health paths to try.
     pub health: HealthPaths,
     /// The foreign origin CORS probes send.
@@ -98,6 +101,26 @@ pub struct Endpoint {
     pub writes: Option<bool>,
 }
 
+impl Plan {
+    /// Every header a request to the endpoint carries: its own configured headers (a tenant
+    /// header that picks the route), then its identity's (a token from its login included).
+    /// The probes and the load phases both build their requests from it, so they hit the same
+    /// route as the same caller.
+    pub fn headers_for(&self, e: &Endpoint) -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> =
+            e.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())).collect();
+        if let Some(identity) = e.identity.as_ref().and_then(|i| self.identities.get(i)) {
+            headers.extend(identity.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())));
+        }
+        headers
+    }
+
+    /// The endpoint's own headers without any credentials, for the unauthenticated probes.
+    pub fn route_headers(e: &Endpoint) -> Vec<(String, String)> {
+        e.headers.iter().map(|(n, v)| (n.clone(), v.expose().to_string())).collect()
+    }
+}
+
 impl Endpoint {
     /// Whether its requests change data (any method but GET, HEAD and OPTIONS).
     pub fn changes_data(&self) -> bool {
@@ -135,10 +158,36 @@ impl Endpoint {
     pub fn path_for(&self, n: u64) -> String {
         let mut out = self.path.clone();
         for (name, values) in &self.params {
-            out = out.replace(&format!("{{{name}}}"), &values.value(n));
+            out = out.replace(&format!("{{{name}}}"), &encode_segment(&values.value(n)));
         }
         out
     }
+}
+
+/// What a parameter value is percent-encoded against: everything but unreserved characters,
+/// exactly as the load engine encodes it (`steth_load`'s template), so probes and load phases
+/// send the same bytes for the same value.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// A parameter value as one path segment: `a b/c` → `a%20b%2Fc`.
+pub fn encode_segment(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// The URL of `path` (with its own query, if any) under `base`: the base path, then the path,
+/// one slash between. The one rule the probes follow, and the load engine's `Target` too.
+pub fn join_url(base: &Url, path: &str) -> Url {
+    let (path, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let mut url = base.clone();
+    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+    url.set_path(&joined);
+    url.set_query(query);
+    url.set_fragment(None);
+    url
 }
 
 /// Placeholders in a path template, in order.
@@ -194,10 +243,29 @@ impl ParamValues {
 pub struct Identity {
     /// Headers that authenticate (Authorization, Cookie, an API-key header).
     pub headers: Vec<(String, Secret)>,
-    /// A path this identity owns (used for authorization probes).
-    pub owns: Option<String>,
+    /// Resources this identity owns (the authorization probes of 6.2).
+    pub owns: Vec<Owned>,
     /// How the identity logs in by itself, adding the token to its headers.
     pub login: Option<IdentityLogin>,
+}
+
+/// A resource an identity owns: `owns = "/orders/1001"` (private), or
+/// `owns = [{ path = "/posts/42", read = "public", destructive = false }]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owned {
+    /// Its path.
+    pub path: String,
+    /// Other identities may read it by design (`read = "public"`): only changes must be refused.
+    pub public_read: bool,
+    /// `DELETE` may be tried on it (`destructive = true`); never otherwise.
+    pub destructive: bool,
+}
+
+impl Owned {
+    /// A resource only its owner may read or change.
+    pub fn private(path: impl Into<String>) -> Owned {
+        Owned { path: path.into(), public_read: false, destructive: false }
+    }
 }
 
 /// A login request whose answer carries a token: `[identities.NAME.login]`.

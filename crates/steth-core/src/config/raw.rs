@@ -36,6 +36,7 @@ pub(crate) struct RawTarget {
     #[serde(default)]
     pub serverless: bool,
     pub timeout: Option<Spanned<String>>,
+    pub openapi: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,8 +72,26 @@ fn default_method() -> Spanned<String> {
 pub(crate) struct RawIdentity {
     #[serde(default)]
     pub headers: BTreeMap<String, Spanned<String>>,
-    pub owns: Option<Spanned<String>>,
+    pub owns: Option<Spanned<RawOwns>>,
     pub login: Option<RawLogin>,
+}
+
+/// `owns = "/orders/7"` or `owns = [{ path = "/posts/42", read = "public" }]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawOwns {
+    Path(String),
+    List(Vec<RawOwned>),
+}
+
+/// One owned resource in the list form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOwned {
+    pub path: String,
+    pub read: Option<String>,
+    #[serde(default)]
+    pub destructive: bool,
 }
 
 /// How an identity logs in by itself: `[identities.NAME.login]`.

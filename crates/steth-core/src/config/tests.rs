@@ -210,18 +210,25 @@ prefix = ""
 }
 
 #[test]
-fn bad_login_blocks_name_line_and_key() {
-    let e = err("[identities.alice.login]\npath = \"/login\"\nbody = '{\"email\": '\n");
-    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("identities.alice.login.body")));
-    assert!(e.message.contains("not valid JSON"), "{e}");
-    let e = err("[identities.alice.login]\npath = \"/login\"\nbody = '{}'\ntoken = \"token\"\n");
-    assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("identities.alice.login.token")));
-    let e = err("[identities.alice.login]\npath = \"login\"\nbody = '{}'\n");
-    assert_eq!(e.key.as_deref(), Some("identities.alice.login.path"));
-    let e = err("[identities.alice.login]\npath = \"/login\"\nbody = '{}'\nheader = \"X Key\"\n");
-    assert_eq!(e.key.as_deref(), Some("identities.alice.login.header"));
-    let e = err("[identities.alice.login]\npath = \"/login\"\n");
-    assert!(e.message.contains("missing field `body`"), "{e}");
+fn owned_resources_say_what_others_may_read() {
+    let plan = ok(r#"
+[identities.alice]
+headers = { Authorization = "Bearer a" }
+owns = [{ path = "/posts/42", read = "public" }, { path = "/drafts/7", destructive = true }]
+[identities.bob]
+headers = { Authorization = "Bearer b" }
+owns = "/orders/1"
+"#);
+    assert_eq!(
+        plan.identities["alice"].owns,
+        vec![
+            Owned { path: "/posts/42".into(), public_read: true, destructive: false },
+            Owned { path: "/drafts/7".into(), public_read: false, destructive: true },
+        ]
+    );
+    assert_eq!(plan.identities["bob"].owns, vec![Owned::private("/orders/1")]);
+    let e = err("[identities.alice]\nowns = [{ path = \"/p\", read = \"world\" }]\n");
+    assert!(e.to_string().contains("identities.alice.owns") && e.to_string().contains("`world`"), "{e}");
 }
 
 #[test]
@@ -243,13 +250,24 @@ fn probe_bounds_parse_and_are_checked() {
 }
 
 #[test]
-fn database_cores_are_a_positive_count() {
-    let plan = ok("[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\ncores = 8\n");
-    assert_eq!(plan.postgres.unwrap().cores, Some(8));
-    assert_eq!(ok("[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\n").postgres.unwrap().cores, None);
-    let e = err("[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\ncores = 0\n");
-    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("postgres.cores")));
-    assert!(e.message.contains("core count"), "{e}");
+fn a_base_url_query_and_dot_segment_values_are_refused() {
+    let e = err("[target]\nbase_url = \"http://127.0.0.1:8080/api/v1?tenant=acme\"\n");
+    assert!(e.to_string().contains("target.base_url") && e.to_string().contains("query string"), "{e}");
+    let e = err(
+        "[target]\nbase_url = \"http://h:1\"\n[[endpoints]]\npath = \"/products/{id}\"\nparams.id = [\"1\", \"..\"]\n",
+    );
+    assert!(e.to_string().contains("dot segment"), "{e}");
+}
+
+#[test]
+fn one_url_rule_and_one_encoding() {
+    let base: Url = "http://h:1/api/v1/".parse().unwrap();
+    assert_eq!(join_url(&base, "/products/1?x=1").as_str(), "http://h:1/api/v1/products/1?x=1");
+    assert_eq!(join_url(&"http://h:1".parse().unwrap(), "/a").as_str(), "http://h:1/a");
+    let mut e = Endpoint::new("GET", "/s/{q}");
+    e.params.insert("q".into(), ParamValues::List(vec!["a b/c?d".into()]));
+    assert_eq!(e.path_for(0), "/s/a%20b%2Fc%3Fd");
+    assert_eq!(join_url(&base, &e.path_for(0)).path(), "/api/v1/s/a%20b%2Fc%3Fd");
 }
 
 mod properties {

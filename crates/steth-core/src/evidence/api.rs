@@ -71,8 +71,21 @@ pub struct AuthProbe {
 /// Bad input sent to each write endpoint (6.6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputProbe {
-    /// Malformed JSON, wrong types, missing fields and an oversized field, per endpoint.
+    /// Malformed JSON, an empty object, and every leaf of the configured body (enveloped ones
+    /// included) with the wrong type, missing, empty or overlong, per endpoint. A 2xx here may
+    /// be leniency (an optional field, a coerced type).
     pub exchanges: Vec<Exchange>,
+    /// Bodies that violate the endpoint's request schema from `[target] openapi` (a required
+    /// field removed, a bad `format`, a length, a bound or an `enum` broken): a 2xx is wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_violations: Vec<Exchange>,
+    /// Where the schema came from, or why there was none for some endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// List endpoints asked for `limit=0`, `limit=-1` and `offset=-1`: any answer but a 5xx is
+    /// fine (one such request crashed a tested service with a database error).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pagination_edges: Vec<Exchange>,
 }
 
 /// Identity A reading and changing a resource identity B owns (6.2).
@@ -94,8 +107,12 @@ pub struct AuthzAttempt {
     pub owner: String,
     /// Method and path, e.g. `PATCH /orders/1`.
     pub request: String,
-    /// Whether the request tries to change the resource (`PATCH` with `{}`) rather than read it.
+    /// Whether the request tries to change the resource (a write method the path offers, with
+    /// the owner's own representation) rather than read it.
     pub change: bool,
+    /// What a change sent, e.g. "the owner's representation (312 bytes)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<String>,
     /// The status the owner gets reading its own resource (the control: the resource exists
     /// and the owner's credentials work).
     pub control_status: Option<u16>,
@@ -131,6 +148,10 @@ pub struct BurstProbe {
     /// `Retry-After`, `RateLimit-*` and `X-RateLimit-*` headers seen (on the 429, else the last
     /// answer), names lowercased.
     pub limit_headers: Vec<(String, String)>,
+    /// What each request sent, in words (never a credential), e.g. "the configured login body
+    /// with `password` replaced by a wrong one".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_body: Option<String>,
 }
 
 /// Requests carrying a W3C `traceparent` (5.1).
@@ -200,8 +221,14 @@ pub struct ListPage {
     /// `results`, `records` (else the first array field); None when not JSON.
     pub items: Option<u64>,
     /// What leads to the next page: a body field such as `next_cursor` (present even when
-    /// null on the last page) or a `Link: rel="next"` header; None when nothing does.
+    /// null on the last page), a `Link: rel="next"` header, or `offset`/`page` when asking for
+    /// the next offset or page returned the next items; None when nothing does.
     pub next: Option<String>,
+    /// Whether more items exist after this page: a non-null next field, `has_more`, a `Link`
+    /// next (true) or a null next field, `has_more: false` (false); None when the page does not
+    /// say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more: Option<bool>,
     /// Why the page could not be read, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

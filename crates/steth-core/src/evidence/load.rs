@@ -169,6 +169,13 @@ pub struct EndpointLoad {
     pub kind: EndpointKind,
     /// The endpoint's own p99 budget, when configured.
     pub p99_budget_ms: Option<f64>,
+    /// The identity it authenticates as, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Whether that identity logs in by itself (`[identities.NAME.login]`) rather than sending
+    /// configured headers: it decides which config key a 401 storm points to.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identity_logs_in: bool,
     /// Phases in the order they ran.
     pub phases: Vec<PhaseResult>,
 }
@@ -210,7 +217,7 @@ pub struct PhaseResult {
     pub model: String,
     /// Target arrival rate.
     pub target_rate: Option<f64>,
-    /// Achieved rate.
+    /// Successful (2xx) answers per second: failed requests are not throughput.
     pub achieved_rate: f64,
     /// Whether the schedule could not be kept.
     pub behind_schedule: bool,
@@ -225,8 +232,14 @@ pub struct PhaseResult {
     pub statuses: BTreeMap<u16, u64>,
     /// Requests without a response by class: connect, timeout, reset, protocol.
     pub errors: BTreeMap<String, u64>,
-    /// Latency from the intended send time.
+    /// Latency from the intended send time; a timed-out request counts at its timeout.
     pub latency: Percentiles,
+    /// Timed-out requests counted in `latency` at their timeout (censored).
+    #[serde(default)]
+    pub censored: u64,
+    /// Where the first redirect answer pointed (query removed), when the phase saw one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<String>,
     /// Mean TCP connect time.
     pub connect_mean_ms: f64,
     /// Mean TLS handshake time, on HTTPS.
@@ -243,6 +256,50 @@ pub struct PhaseResult {
     pub http_version: String,
     /// Why the phase ended, when it did not complete: "aborted: ..." or "interrupted".
     pub stopped: Option<String>,
+}
+
+impl PhaseResult {
+    /// Requests by outcome class.
+    pub fn classes(&self) -> StatusClasses {
+        let class = |lo: u16| self.statuses.range(lo..lo + 100).map(|(_, n)| n).sum::<u64>();
+        let timeout = self.errors.get("timeout").copied().unwrap_or(0);
+        StatusClasses {
+            success: class(200),
+            redirect: class(300),
+            client_error: class(400),
+            server_error: class(500),
+            timeout,
+            no_answer: self.errors.values().sum::<u64>() - timeout,
+        }
+    }
+}
+
+/// A phase's requests by outcome class, as the endpoint table shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusClasses {
+    /// 2xx answers.
+    #[serde(rename = "2xx")]
+    pub success: u64,
+    /// 3xx answers.
+    #[serde(rename = "3xx")]
+    pub redirect: u64,
+    /// 4xx answers.
+    #[serde(rename = "4xx")]
+    pub client_error: u64,
+    /// 5xx answers.
+    #[serde(rename = "5xx")]
+    pub server_error: u64,
+    /// Requests without a complete answer in time.
+    pub timeout: u64,
+    /// Requests without an answer for another reason: refused, reset, not HTTP.
+    pub no_answer: u64,
+}
+
+impl StatusClasses {
+    /// Every request.
+    pub fn total(&self) -> u64 {
+        self.success + self.redirect + self.client_error + self.server_error + self.timeout + self.no_answer
+    }
 }
 
 /// Status codes as JSON object keys. Evidence sits inside internally tagged slots, whose

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 use steth_collect::Session;
 use steth_core::catalog;
-use steth_core::config::{self, Plan, PostgresTarget, Secret, Target};
+use steth_core::config::{self, Plan, PostgresTarget, RedisTarget, Secret, Target};
 use steth_core::evidence::{Evidence, SlotState};
 use steth_core::policy::Selection;
 use steth_core::report::{Report, Run, SourceState};
@@ -28,7 +28,7 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
     }
     let mut plan = load_plan(&args)?;
     plan.policy.selection = selection(&args)?;
-    if catalog::items().all(|i| !plan.policy.selection.includes(i)) {
+    if catalog::items().chain(catalog::extended_items()).all(|i| !plan.policy.selection.includes(i)) {
         return Err(Failure::usage("the selection leaves no item to audit"));
     }
     if args.dry_run {
@@ -96,6 +96,20 @@ pub fn finish(report: &Report, fail_under: Option<f64>) -> Result<Exit, Failure>
         let why: Vec<String> = configured.iter().map(|s| format!("{}: {}", s.name, s.detail)).collect();
         return Err(Failure::could_not_run(format!("no evidence source could be used ({})", why.join("; "))));
     }
+    // The HTTP target is the service under audit: other sources working does not make an
+    // unreachable service (reset, garbage, no answer) a successful audit.
+    if let Some(http) = configured.iter().find(|s| s.name == "http" && s.state == SlotState::Failed) {
+        return Err(Failure::could_not_run(format!("the HTTP target could not be audited: {}", http.detail)));
+    }
+    if let Some(load) = &report.load
+        && !load.endpoints.is_empty()
+        && load.endpoints.iter().all(|e| e.classes.success == 0)
+    {
+        return Err(Failure::could_not_run(format!(
+            "every load request failed: no endpoint got a 2xx answer ({})",
+            load.endpoints.iter().filter_map(|e| e.cause.as_deref()).next().unwrap_or("see the endpoint table")
+        )));
+    }
     match (fail_under, report.total.percent) {
         (Some(min), Some(p)) if p < min => {
             eprintln!("score {p:.0} % is below --fail-under {min:.0} %");
@@ -125,7 +139,7 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
     }
     let mut plan = if path.exists() {
         config::load(path).map_err(|e| Failure::usage(format!("invalid config: {e}")))?
-    } else if args.target.is_some() || args.postgres.is_some() {
+    } else if args.target.is_some() || args.postgres.is_some() || args.redis.is_some() {
         Plan { cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() }
     } else {
         return Err(Failure::usage(format!(
@@ -135,6 +149,11 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
     };
     if let Some(target) = &args.target {
         let url = parse_url(target, "--target", &["http", "https"])?;
+        if url.query().is_some() {
+            return Err(Failure::usage(
+                "--target has a query string; endpoint paths are appended to the base path, so put the parameter in each endpoint's `path`",
+            ));
+        }
         match &mut plan.target {
             Some(t) => t.base_url = url,
             None => plan.target = Some(Target { base_url: url, serverless: false, timeout: Duration::from_secs(10) }),
@@ -162,6 +181,24 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
                 })
             }
         }
+    }
+    if let Some(redis) = &args.redis {
+        let url = parse_url(redis, "--redis", &["redis", "rediss"])?;
+        match &mut plan.redis {
+            Some(r) => r.url = Secret::new(url.to_string()),
+            None => plan.redis = Some(RedisTarget::new(Secret::new(url.to_string()), None)),
+        }
+    }
+    if plan.target.is_none()
+        && plan.postgres.is_none()
+        && plan.redis.is_none()
+        && plan.metrics.is_none()
+        && plan.source.is_none()
+    {
+        return Err(Failure::usage(
+            "nothing to audit: the config names no [target], [postgres], [redis], [metrics] or [source] \
+             (or pass --target, --postgres, --redis)",
+        ));
     }
     Ok(plan)
 }

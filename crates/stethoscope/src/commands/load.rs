@@ -90,6 +90,12 @@ pub fn run(args: LoadArgs) -> Result<Exit, Failure> {
         }
         _ => render(&report, w),
     })?;
+    if report.requests > 0 && report.successes == 0 {
+        if !args.quiet {
+            eprintln!("error: none of the {} requests got a successful (2xx) answer", report.requests);
+        }
+        return Ok(Exit::CouldNotRun);
+    }
     Ok(match report.stop {
         _ if crate::interrupt::happened() => Exit::Interrupted,
         StopReason::Aborted(_) => Exit::CouldNotRun,
@@ -144,13 +150,13 @@ fn render(r: &PhaseReport, w: &mut dyn Write) -> std::io::Result<()> {
     match r.target_rate {
         Some(rate) => writeln!(
             w,
-            "  target {rate:.1} req/s, achieved {:.1} req/s{} (up to {} connections; largest schedule lag {})",
+            "  target {rate:.1} req/s, achieved {:.1} successful answers/s{} (up to {} connections; largest schedule lag {})",
             r.achieved_rate,
             if r.behind_schedule { " — BEHIND SCHEDULE" } else { "" },
             r.connections,
             ms(r.max_schedule_lag_ms)
         )?,
-        None => writeln!(w, "  {} connections, {:.1} req/s", r.connections, r.achieved_rate)?,
+        None => writeln!(w, "  {} connections, {:.1} successful answers/s", r.connections, r.achieved_rate)?,
     }
     writeln!(
         w,
@@ -168,7 +174,20 @@ fn render(r: &PhaseReport, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(w, "  interrupted: the figures cover what ran")?;
     }
     writeln!(w)?;
-    percentiles(w, &r.latency)?;
+    if r.successes < r.requests {
+        writeln!(w, "  {} of {} requests got a 2xx answer", r.successes, r.requests)?;
+    }
+    if r.censored > 0 {
+        writeln!(w, "  {} timed-out requests are counted at their timeout (censored), not as fast", r.censored)?;
+    }
+    if let Some(location) = &r.redirect {
+        writeln!(w, "  redirected to {location}")?;
+    }
+    if r.latency.count == 0 {
+        writeln!(w, "No answer: there is no latency to report")?;
+    } else {
+        percentiles(w, &r.latency)?;
+    }
     writeln!(w)?;
     if let Some(h) = &r.histogram {
         histogram(w, h)?;

@@ -17,7 +17,10 @@ declare_item! {
     /// ## How it is measured
     /// Source: **load**. The per-endpoint load phases of 1.1 and 1.2 are reused, and batch
     /// endpoints count too: stethoscope counts the endpoints whose coordinated-omission-corrected
-    /// p99 at the normal rate reaches 1 s and lists them in the report. Any endpoint over the limit is a `fail`. The allowed count
+    /// p99 at the normal rate reaches 1 s and lists them in the report; timed-out requests count
+    /// at their timeout, and an endpoint whose phase is not mostly 2xx makes the item `error`
+    /// (as in 1.1). Its per-endpoint verdicts also mark p99s of 2 s or more as work for a queue
+    /// (8.5) in the endpoint table. Any endpoint over the limit is a `fail`. The allowed count
     /// can be overridden (it is a whole number), for example while a known slow endpoint is being
     /// reworked:
     ///
@@ -44,29 +47,54 @@ declare_item! {
     }
 }
 
-use super::normal_load::{ms, normal_phases, row};
+use super::normal_load::{failed_row, ms, normal_phases, row, unmeasured};
+use crate::outcome::{EndpointVerdict, Status};
 
 /// The p99 no endpoint may reach under normal load.
 const SLOW_MS: f64 = 1000.0;
 
+/// From this p99 on, the row says the work belongs in a queue (8.5's default bound).
+const LONG_RUNNING_MS: f64 = 2000.0;
+
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let rows = normal_phases(evidence, None)?;
     let allowed = threshold.limit_count();
-    let slow: Vec<String> =
-        rows.iter().filter(|(_, p)| p.latency.p99_ms >= SLOW_MS).map(|(e, p)| row(e, p, "< 1 s", "✗")).collect();
-    let worst = rows
-        .iter()
-        .map(|(e, p)| (p.latency.p99_ms, e.name.as_str()))
-        .fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
+    let mut slow = Vec::new();
+    let mut verdicts = Vec::new();
+    let mut worst = (0.0, "");
+    for r in &rows {
+        let Ok(p) = &r.phase else {
+            verdicts.push(failed_row(r, SLOW_MS));
+            continue;
+        };
+        let p99 = p.latency.p99_ms;
+        let status = if p99 >= SLOW_MS { Status::Fail } else { Status::Pass };
+        if status == Status::Fail {
+            slow.push(row(r.endpoint, p, "< 1 s", "✗"));
+        }
+        verdicts.push(EndpointVerdict {
+            endpoint: r.endpoint.name.clone(),
+            status,
+            target_ms: SLOW_MS,
+            cause: None,
+            long_running: p99 >= LONG_RUNNING_MS,
+        });
+        if p99 > worst.0 {
+            worst = (p99, r.endpoint.name.as_str());
+        }
+    }
+    if let Some(error) = unmeasured(&rows, &verdicts) {
+        return Ok(error);
+    }
     let measured = format!("{} endpoint(s) with p99 ≥ 1 s; worst p99 {} ({})", slow.len(), ms(worst.0), worst.1);
     let summary = format!("{} endpoint(s) under normal load", rows.len());
-    if slow.len() as u64 > allowed {
-        Ok(Outcome::fail(measured, format!("{} of {summary} have a p99 of 1 s or more", slow.len()))
-            .with_findings(slow)
-            .with_excess(worst.0 / SLOW_MS))
+    let outcome = if slow.len() as u64 > allowed {
+        Outcome::fail(measured, format!("{} of {summary} have a p99 of 1 s or more", slow.len()))
+            .with_excess(worst.0 / SLOW_MS)
     } else {
-        Ok(Outcome::pass(measured, format!("{summary}, none at 1 s or more")).with_findings(slow))
-    }
+        Outcome::pass(measured, format!("{summary}, none at 1 s or more"))
+    };
+    Ok(outcome.with_findings(slow).with_endpoints(verdicts))
 }
 
 #[cfg(test)]

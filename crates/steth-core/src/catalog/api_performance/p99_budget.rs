@@ -1,40 +1,57 @@
 //! The check 1.1 and 1.2 share: every endpoint of a kind keeps its p99 under its budget.
 
-use super::normal_load::{ms, normal_phases, row};
+use super::normal_load::{failed_row, ms, normal_phases, row, unmeasured};
 use crate::catalog::Verdict;
 use crate::evidence::Evidence;
-use crate::outcome::Outcome;
+use crate::outcome::{EndpointVerdict, Outcome, Status};
 use crate::threshold::Threshold;
 
 /// Within this share of the budget, a passing p99 is reported as a warning.
 const NEAR: f64 = 0.9;
 
 /// Evaluates the p99 of every normal-load phase of `kind` against its budget (the endpoint's
-/// own `p99_budget`, else the threshold).
+/// own `p99_budget`, else the threshold). An endpoint whose phase is no latency measurement
+/// (mostly non-2xx answers, stopped early) makes the item `error`, naming the cause.
 pub(super) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::evidence::EndpointKind) -> Verdict {
     let rows = normal_phases(evidence, Some(kind))?;
     let default_ms = threshold.limit_ms();
     let mut findings = Vec::new();
+    let mut verdicts = Vec::new();
     let (mut over, mut near) = (0, 0);
     let mut worst: Option<(f64, &str, f64)> = None;
-    for (e, p) in &rows {
+    for r in &rows {
+        let e = r.endpoint;
         let budget = e.p99_budget_ms.unwrap_or(default_ms);
+        let Ok(p) = &r.phase else {
+            verdicts.push(failed_row(r, budget));
+            continue;
+        };
         let p99 = p.latency.p99_ms;
-        let verdict = if p99 >= budget {
+        let status = if p99 >= budget {
             over += 1;
-            "✗"
+            Status::Fail
         } else if p99 >= budget * NEAR {
             near += 1;
-            "⚠"
+            Status::Warn
         } else {
-            "✓"
+            Status::Pass
         };
-        findings.push(row(e, p, &format!("< {}", ms(budget)), verdict));
+        findings.push(row(e, p, &format!("< {}", ms(budget)), status.symbol()));
+        verdicts.push(EndpointVerdict {
+            endpoint: e.name.clone(),
+            status,
+            target_ms: budget,
+            cause: None,
+            long_running: false,
+        });
         if worst.is_none_or(|(ratio, _, _)| p99 / budget > ratio) {
             worst = Some((p99 / budget, e.name.as_str(), p99));
         }
     }
-    let (ratio, name, p99) = worst.expect("normal_phases returns at least one row");
+    if let Some(error) = unmeasured(&rows, &verdicts) {
+        return Ok(error);
+    }
+    let (ratio, name, p99) = worst.expect("every row was measured and there is at least one");
     let measured = format!("worst p99 {} ({name})", ms(p99));
     let summary = format!("{} {kind} endpoint(s) under normal load", rows.len());
     let outcome = if over > 0 {
@@ -44,5 +61,5 @@ pub(super) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::
     } else {
         Outcome::pass(measured, format!("all {summary} within budget"))
     };
-    Ok(outcome.with_findings(findings))
+    Ok(outcome.with_findings(findings).with_endpoints(verdicts))
 }

@@ -21,7 +21,12 @@ declare_item! {
     /// load generator down. A short baseline phase runs first; the normal-load phase decides.
     /// The p99 of each endpoint is compared with its own `p99_budget` when the endpoint has one,
     /// else with the threshold; a p99 within 10 % of it (180–199 ms by default) is a `warn`. A
-    /// phase stopped by a safety bound makes the item `error`. Override in `stethoscope.toml`:
+    /// request that times out counts at its timeout, never as fast. A phase is a latency
+    /// measurement only when at least 90 % of its requests got a 2xx: a 401 storm (a wrong
+    /// `prefix`), a 422 on the configured body, redirects (an `http://` URL to an https-only
+    /// service) or timeouts make the item `error`, naming the cause and the config key to check,
+    /// as does a phase stopped by a safety bound (or early, when its first 20 answers all
+    /// fail). Override in `stethoscope.toml`:
     ///
     /// ```toml
     /// [thresholds]

@@ -47,7 +47,7 @@ declare_item! {
     }
 }
 
-use super::normal_load::{ms, normal_phases};
+use super::normal_load::{ms, normal_phases, unmeasured};
 
 /// Below this p99 a tail is immaterial: a 0.4 ms median against a 3 ms p99 on loopback is
 /// scheduling noise, not a tail users feel, and must not fail the item.
@@ -59,7 +59,8 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let mut findings = Vec::new();
     let (mut over, mut near) = (0, 0);
     let mut worst: Option<(f64, &str)> = None;
-    for (e, p) in &rows {
+    for r in &rows {
+        let (e, Ok(p)) = (r.endpoint, &r.phase) else { continue };
         let ratio = p.latency.p99_ms / p.latency.p50_ms.max(0.001);
         let material = p.latency.p99_ms >= MATERIAL_P99_MS;
         let verdict = if !material {
@@ -82,6 +83,9 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         if material && worst.is_none_or(|(r, _)| ratio > r) {
             worst = Some((ratio, e.name.as_str()));
         }
+    }
+    if let Some(error) = unmeasured(&rows, &[]) {
+        return Ok(error);
     }
     let summary = format!("{} endpoint(s) under normal load", rows.len());
     let Some((ratio, name)) = worst else {

@@ -20,8 +20,12 @@ declare_item! {
     ///   `?limit=1000000&per_page=1000000&page_size=1000000`, reads the body up to the read cap
     ///   (`[probes] max_response`, default 4 MiB) and counts the items. A 400/422 (the size
     ///   refused) or at most the threshold's items (default 1000) passes; more items, or a body
-    ///   over the read cap (the download stops there), fails. A collection smaller than the
-    ///   threshold cannot show a missing cap and passes.
+    ///   over the read cap (the download stops there), fails. The default page of the same
+    ///   endpoint decides the rest: when the huge request returns the whole data set (its next
+    ///   field is null, or `has_more` false) and that is more items than the default page, no
+    ///   cap exists and the item fails (`limit=1000000` giving 31 items where the default page
+    ///   is 20); a data set that fits in one default page cannot show a cap, so the item is not
+    ///   assessed, never passed.
     ///
     /// ## How to fix
     /// Clamp the requested size on the server and document the maximum (e.g. `maximum: 100` in the
@@ -54,8 +58,13 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         return Err(Outcome::not_assessed("no list endpoint is configured (`list = true`)"));
     }
     let cap = threshold.limit_count();
+    // The default page of the same endpoint (8.7's probe, same order): its size tells a cap
+    // from a whole, small data set.
+    let defaults = evidence.http.get()?.pagination.data().map(|p| p.pages.as_slice()).unwrap_or_default();
     let (mut capped, mut uncapped, mut unclear) = (Vec::new(), Vec::new(), Vec::new());
-    for p in &probe.pages {
+    for (i, p) in probe.pages.iter().enumerate() {
+        let default = defaults.get(i).filter(|d| d.status.is_some_and(|s| (200..300).contains(&s)));
+        let default_items = default.and_then(|d| d.items);
         match (p.status, p.items) {
             (Some(400 | 422), _) => capped.push(format!("{} refused", p.request)),
             (Some(s), _) if (200..300).contains(&s) && p.truncated => {
@@ -63,6 +72,26 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
             }
             (Some(s), Some(n)) if (200..300).contains(&s) && n > cap => {
                 uncapped.push(format!("{}: {n} items in {}", p.request, format_bytes(p.bytes)))
+            }
+            // The whole data set came back although the default page said more items follow:
+            // more than the default page means no cap at all. (A default page that already
+            // held everything cannot tell, and a write elsewhere may have added an item since.)
+            (Some(s), Some(n)) if (200..300).contains(&s) && p.more == Some(false) => match default_items {
+                Some(d) if n > d && default.is_some_and(|d| d.more == Some(true)) => {
+                    uncapped.push(format!("{}: all {n} items where the default page is {d}: no cap", p.request))
+                }
+                _ => unclear.push(format!(
+                    "{}: the whole data set ({n} items) fits in one default page, so it cannot show a cap",
+                    p.request
+                )),
+            },
+            (Some(s), Some(n))
+                if (200..300).contains(&s) && p.more.is_none() && default.is_some_and(|d| d.more == Some(false)) =>
+            {
+                unclear.push(format!(
+                    "{}: {n} items, and the default page already held the whole data set: a cap cannot show",
+                    p.request
+                ))
             }
             (Some(s), Some(n)) if (200..300).contains(&s) => capped.push(format!("{}: {n} items", p.request)),
             (Some(s), _) => unclear.push(format!("{} → {s}", p.request)),
@@ -103,6 +132,26 @@ mod tests {
     fn capped_or_refused_passes() {
         expect(&BOUNDED_RESPONSES, &probe(vec![page(Some(200), Some(100), Some("next_cursor"), false)]), Status::Pass);
         expect(&BOUNDED_RESPONSES, &probe(vec![page(Some(400), None, None, false)]), Status::Pass);
+    }
+
+    #[test]
+    fn more_than_the_default_page_with_nothing_left_is_no_cap() {
+        let mut h = http(false);
+        h.pagination =
+            Slot::collected(ListProbe { pages: vec![page(Some(200), Some(20), Some("next_cursor"), false)] });
+        h.huge_pages = Slot::collected(ListProbe {
+            pages: vec![page(Some(200), Some(31), Some("`next_cursor` (null: the last page)"), false)],
+        });
+        let o = expect(&BOUNDED_RESPONSES, &with_http(h.clone()), Status::Fail);
+        assert!(o.findings[0].contains("all 31 items where the default page is 20"), "{:?}", o.findings);
+        h.pagination = Slot::collected(ListProbe {
+            pages: vec![page(Some(200), Some(7), Some("`next` (null: the last page)"), false)],
+        });
+        h.huge_pages = Slot::collected(ListProbe {
+            pages: vec![page(Some(200), Some(7), Some("`next` (null: the last page)"), false)],
+        });
+        let o = expect(&BOUNDED_RESPONSES, &with_http(h), Status::NotAssessed);
+        assert!(o.evidence.contains("cannot show a cap"), "{}", o.evidence);
     }
 
     #[test]

@@ -21,11 +21,14 @@ declare_item! {
     ///   read cap (`[probes] max_response`, default 4 MiB) and looks for a way to the next page:
     ///   a `Link` header with `rel="next"`, or a body field such as `next_cursor`, `cursor`,
     ///   `next`, `next_page`, `offset`, `page`, `has_more` or `links.next` (present even when
-    ///   null on the last page). A bare array or an object without such a field fails. A body
-    ///   over the read cap, or no answer, is an error: the page could not be examined.
+    ///   null on the last page). Without one, `limit`/`offset` and `page`/`per_page`
+    ///   pagination still counts: stethoscope asks for `offset=N` (N the items of the first
+    ///   page), then `page=2`, and either paginates when it returns other items than the first
+    ///   page. A list with none of these fails. A body over the read cap, or no answer, is an
+    ///   error: the page could not be examined.
     ///
-    /// One request per list endpoint. The share of list endpoints that paginate is compared
-    /// with the threshold.
+    /// One to three requests per list endpoint. The share of list endpoints that paginate is
+    /// compared with the threshold.
     ///
     /// ## How to fix
     /// Prefer keyset (cursor) pagination for large or growing tables:
@@ -107,6 +110,7 @@ pub(super) fn page(
         truncated,
         items,
         next: next.map(String::from),
+        more: next.map(|n| !n.contains("null")),
         error: status.is_none().then(|| "timed out".into()),
     }
 }

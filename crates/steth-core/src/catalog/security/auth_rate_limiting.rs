@@ -17,11 +17,17 @@ declare_item! {
     ///
     /// ## How it is measured
     /// - **http**: after every other probe, stethoscope sends a bounded series of login
-    ///   attempts to the first endpoint marked `login = true` (its configured body, else
-    ///   deliberately wrong credentials), one after another: up to 20 within 60 s (`[probes]
-    ///   login_attempts`, `login_window`). It stops at the first 429 and counts the attempts
-    ///   answered before it: within the threshold passes, later or never fails.
-    ///   `Retry-After` and `RateLimit-*` headers are noted.
+    ///   attempts to the first endpoint marked `login = true` — its configured body with the
+    ///   password field replaced by a wrong one (so the attempts really fail; the report says
+    ///   what was sent), else made-up credentials — one after another: up to 20 within 60 s
+    ///   (`[probes] login_attempts`, `login_window`). It stops at the first 429 and counts the
+    ///   attempts answered before it: within the threshold passes, later or never fails.
+    ///   `Retry-After` and `RateLimit-*` headers are noted. Attempts that succeeded (no failed
+    ///   login was exercised) or were mostly answered 5xx make the item `error`, not a verdict.
+    ///
+    /// **Account lockout**: these are real failed logins for the configured account; a service
+    /// that locks an account after N failures will lock it. Point the login endpoint at a
+    /// dedicated test account.
     ///
     /// Attempts made earlier in the same audit (identities logging in, input validation) count
     /// against the same limit, so the 429 may come sooner than the limit itself. Use a
@@ -68,6 +74,24 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
             b.last_error.as_deref().unwrap_or("nothing was sent")
         )));
     }
+    let answered: u32 = b.statuses.iter().map(|(_, n)| n).sum();
+    let class =
+        |lo: u16| -> u32 { b.statuses.iter().filter(|(s, _)| (lo..lo + 100).contains(s)).map(|(_, n)| n).sum() };
+    let sent = b.sent_body.as_deref().map_or(String::new(), |s| format!(" (each sent {s})"));
+    if b.first_429_after.is_none() && class(500) * 2 >= answered.max(1) {
+        return Err(Outcome::error(format!(
+            "{} of {answered} login attempts at {} were answered 5xx: failures, not a rate limit{sent}",
+            class(500),
+            b.request
+        )));
+    }
+    if b.first_429_after.is_none() && class(200) > 0 {
+        return Err(Outcome::error(format!(
+            "{} of {answered} login attempts at {} succeeded, so no failed login was exercised{sent}",
+            class(200),
+            b.request
+        )));
+    }
     let limit = threshold.limit_count();
     match b.first_429_after {
         Some(n) if u64::from(n) <= limit => {
@@ -80,7 +104,10 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         .with_excess(f64::from(n) / limit.max(1) as f64)),
         None => Ok(Outcome::fail(
             format!("no 429 in {} attempts", b.sent),
-            format!("{} answered {} failed logins in {} ms without limiting them", b.request, b.sent, b.elapsed_ms),
+            format!(
+                "{} answered {} failed logins in {} ms without limiting them{sent}",
+                b.request, b.sent, b.elapsed_ms
+            ),
         )
         .with_findings(b.statuses.iter().map(|(s, n)| format!("{n} × {s}")))
         .with_excess(f64::from(b.sent) / limit.max(1) as f64)),
@@ -94,8 +121,20 @@ mod tests {
     use crate::evidence::{BurstProbe, Slot};
     use crate::outcome::Status;
 
+    /// Failed logins: every answer before the 429 is a 401.
     fn burst(sent: u32, first_429_after: Option<u32>, errors: u32) -> BurstProbe {
-        crate::catalog::testing::burst("POST /login", sent, first_429_after, errors)
+        let mut b = crate::catalog::testing::burst("POST /login", sent, first_429_after, errors);
+        b.statuses = b.statuses.iter().map(|(_, n)| (401, *n)).collect();
+        b
+    }
+
+    #[test]
+    fn successful_logins_are_not_failed_logins() {
+        let mut b = burst(20, None, 0);
+        b.statuses = vec![(200, 20)];
+        b.sent_body = Some("the configured login body".into());
+        let o = expect(&AUTH_RATE_LIMITING, &with(b), Status::Error);
+        assert!(o.evidence.contains("20 of 20 login attempts") && o.evidence.contains("succeeded"), "{}", o.evidence);
     }
 
     fn with(b: BurstProbe) -> Evidence {

@@ -18,16 +18,26 @@ declare_item! {
     ///
     /// ## How it is measured
     /// - **http**: for every pair of configured identities (A, B) where B names a resource it
-    ///   `owns` (e.g. `owns = "/orders/1001"`), B first reads it (the control: the resource
-    ///   exists and B's credentials work), then A reads it (`GET`) and tries to change it
-    ///   (`PATCH` with `{}`, which changes nothing even when allowed). Each of A's attempts must
-    ///   be refused with 403 or 404 (405 counts as refused for the change); a 2xx fails. A
-    ///   401 (A's credentials refused), a failed control or another answer leaves the attempt
-    ///   unclear. Identities can log in themselves (`[identities.NAME.login]`).
+    ///   `owns`, B first reads it (the control: the resource exists and B's credentials work,
+    ///   and its answer is B's current representation), then A reads it (`GET`) and tries each
+    ///   write method the path really offers — taken from the configured endpoints whose path
+    ///   template matches it, else from the `Allow` header of an `OPTIONS` — sending B's own
+    ///   representation back unchanged, so a wrongly accepted change changes nothing. Each of
+    ///   A's attempts must be refused with 403 or 404; a 2xx fails. A 405 means the method is
+    ///   not offered, never that authorization refused it: it leaves the attempt unclear, as do
+    ///   a 401 (A's credentials refused), a failed control or another answer. `DELETE` is
+    ///   never sent unless the resource says `destructive = true`. Many APIs make a resource
+    ///   public to read and owner-only to change (an article, a review): say so and only the
+    ///   changes are judged:
+    ///
+    /// ```toml
+    /// [identities.alice]
+    /// owns = [{ path = "/posts/42", read = "public" }]   # or owns = "/orders/1001" (private)
+    /// ```
     ///
     /// With fewer than two identities, or none owning a resource, the item is not assessed.
-    /// Three requests per pair, no body read, each bounded by the target timeout; use
-    /// dedicated test accounts, since a failing service will accept the change.
+    /// A few requests per pair, each bounded by the target timeout; use dedicated test
+    /// accounts, since a failing service will accept the change.
     ///
     /// ## How to fix
     /// Scope every query by the caller's identity, taken from the session and never from the
@@ -87,7 +97,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     }
     let (mut breached, mut refused, mut unclear) = (Vec::new(), 0usize, Vec::new());
     for a in &probe.attempts {
-        let refusal = matches!(a.status, Some(403 | 404)) || (a.change && a.status == Some(405));
+        let refusal = matches!(a.status, Some(403 | 404));
         if !is_ok(a.control_status) {
             let control = a.control_status.map_or_else(|| "no answer".into(), |s| s.to_string());
             unclear.push(format!("{}: the owner's own read answered {control}", describe(a)));
@@ -95,6 +105,8 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
             breached.push(describe(a));
         } else if refusal {
             refused += 1;
+        } else if a.status == Some(405) {
+            unclear.push(format!("{}: the method is not offered, which proves no authorization", describe(a)));
         } else {
             unclear.push(describe(a));
         }
@@ -134,6 +146,7 @@ mod tests {
             owner: "bob".into(),
             request: format!("{} /orders/1", if change { "PATCH" } else { "GET" }),
             change,
+            sent: None,
             control_status: control,
             status,
             error: status.is_none().then(|| "timed out".into()),
@@ -165,6 +178,15 @@ mod tests {
         expect(&DATA_AUTHORIZATION, &e, Status::Warn);
         let e = probe(vec![attempt(false, Some(404), Some(404))]);
         expect(&DATA_AUTHORIZATION, &e, Status::NotAssessed);
+    }
+
+    #[test]
+    fn a_405_is_not_a_refusal() {
+        let e = probe(vec![attempt(true, Some(200), Some(405))]);
+        let o = expect(&DATA_AUTHORIZATION, &e, Status::NotAssessed);
+        assert!(o.evidence.contains("not offered"), "{}", o.evidence);
+        let e = probe(vec![attempt(false, Some(200), Some(404)), attempt(true, Some(200), Some(405))]);
+        expect(&DATA_AUTHORIZATION, &e, Status::Warn);
     }
 
     #[test]

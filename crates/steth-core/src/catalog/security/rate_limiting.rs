@@ -76,6 +76,14 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
             b.last_error.as_deref().unwrap_or("nothing was sent")
         )));
     }
+    let answered: u32 = b.statuses.iter().map(|(_, n)| n).sum();
+    let server_errors: u32 = b.statuses.iter().filter(|(s, _)| *s >= 500).map(|(_, n)| n).sum();
+    if b.first_429_after.is_none() && server_errors * 2 >= answered.max(1) {
+        return Err(Outcome::error(format!(
+            "{server_errors} of {answered} answers to the burst at {} were 5xx: it met failures, not a rate limit",
+            b.request
+        )));
+    }
     match b.first_429_after {
         Some(n) => Ok(Outcome::pass(
             format!("429 after {n} requests"),
@@ -105,6 +113,14 @@ mod tests {
         let mut h = http(false);
         h.rate_limit = Slot::collected(b);
         with_http(h)
+    }
+
+    #[test]
+    fn a_burst_answered_with_500s_is_an_error_not_a_verdict() {
+        let mut b = burst(200, None, 0);
+        b.statuses = vec![(500, 200)];
+        let o = expect(&RATE_LIMITING, &with(b), Status::Error);
+        assert!(o.evidence.contains("200 of 200 answers"), "{}", o.evidence);
     }
 
     #[test]
