@@ -21,6 +21,8 @@ pub struct Needs {
     pub redis: bool,
     /// The service's Prometheus metrics, scraped around the load phases.
     pub metrics: bool,
+    /// The repository's files and git history.
+    pub source: bool,
 }
 
 /// What the caller adds to an audit's run: observers around load phases, live load progress,
@@ -110,10 +112,13 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     let target = plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default();
     let db = plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default();
     let cache = plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default();
-    let (http, pg, redis) = tokio::join!(
+    let repository = plan.source.as_ref().map(|s| s.path.display().to_string()).unwrap_or_default();
+    // The repository needs no target: it is read while the probes and catalog reads run.
+    let (http, pg, redis, source) = tokio::join!(
         bounded("http", target.clone(), needs.http, progress, crate::http::collect(plan)),
         bounded("pg", db, needs.pg, progress, crate::pg::collect(plan)),
         bounded("redis", cache.clone(), needs.redis, progress, crate::redis::collect(plan)),
+        bounded("source", repository, needs.source, progress, crate::source::collect(plan, COLLECTOR_BOUND)),
     );
     let redis_observer = crate::redis::RedisObserver::connect(plan, &redis).await;
     let metrics_observer = match needs.metrics {
@@ -160,7 +165,7 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         None if !needs.metrics => Slot::unavailable("no selected check needs it"),
         None => Slot::unavailable("no [metrics] url in the config: add [metrics] url = \"http://…/metrics\""),
     };
-    Evidence { http, pg, load, redis, metrics }
+    Evidence { http, pg, load, redis, metrics, source }
 }
 
 /// The rate-limit bursts (6.3, 6.4) trip the target's limiter for stethoscope's address, so

@@ -9,5 +9,6 @@ pub mod load;
 pub mod metrics;
 pub mod pg;
 pub mod redis;
+pub mod source;
 
 pub use audit::{Needs, Progress, Session, Silent, collect, collect_with};

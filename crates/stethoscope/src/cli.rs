@@ -113,6 +113,9 @@ pub struct AuditArgs {
     /// PostgreSQL URL of the service's database (overrides [postgres] url).
     #[arg(long, value_name = "URL")]
     pub postgres: Option<String>,
+    /// The service's repository: a git work tree, or a plain directory (overrides [source] path).
+    #[arg(long, value_name = "PATH")]
+    pub source: Option<PathBuf>,
     /// Skip the load phases (items 1.1–1.4 are then not assessed).
     #[arg(long)]
     pub no_load: bool,

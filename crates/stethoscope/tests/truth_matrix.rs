@@ -51,7 +51,7 @@ async fn audit(postgres: &str, defects: &[Defect]) -> BTreeMap<&'static str, (St
     assert!(shop.database_ready() && shop.redis_ready(), "{:?}", shop.startup_warnings());
     let mut plan = support::shop_plan(&shop);
     support::shop_redis::with_redis(&mut plan, &server.url(), &name);
-    let needs = Needs { http: true, pg: true, load: true, redis: true, metrics: true };
+    let needs = Needs { http: true, pg: true, load: true, redis: true, metrics: true, source: true };
     let evidence = steth_collect::collect(&plan, needs, &Silent).await;
     shop.shutdown().await;
     drop(server);

@@ -23,7 +23,7 @@ pub struct Plan {
     /// The service's Prometheus endpoint.
     pub metrics: Option<MetricsTarget>,
     /// The service's source repository.
-    pub source: Option<PathBuf>,
+    pub source: Option<super::SourcePlan>,
     /// Health paths to try.
     pub health: HealthPaths,
     /// The foreign origin CORS probes send.

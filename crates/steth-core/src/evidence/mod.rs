@@ -8,7 +8,9 @@ mod load;
 mod metrics;
 mod pg;
 mod redis;
+mod repo;
 mod slot;
+mod source;
 
 pub use api::{
     AuthProbe, AuthzAttempt, AuthzProbe, BodyLimitAttempt, BodyLimitProbe, BurstProbe, Exchange, InputProbe, ListPage,
@@ -31,7 +33,9 @@ pub use redis::{
     CacheWindow, KeySample, KeyShape, Namespace, NegativeProbe, PrefixCount, RedisCounters, RedisEvidence, RedisMemory,
     StampedeProbe, StatementCount, hit_rate,
 };
+pub use repo::RepoEvidence;
 pub use slot::Slot;
+pub use source::{Redacted, SecretFinding, SecretScan, SourceEvidence};
 
 use serde::{Deserialize, Serialize};
 
@@ -51,4 +55,7 @@ pub struct Evidence {
     /// The service's Prometheus metrics around each load phase.
     #[serde(default)]
     pub metrics: Slot<MetricsEvidence>,
+    /// The repository's files and git history.
+    #[serde(default)]
+    pub source: Slot<SourceEvidence>,
 }

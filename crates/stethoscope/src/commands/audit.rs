@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 use steth_collect::{Needs, Session};
 use steth_core::catalog::{self, Source};
-use steth_core::config::{self, Plan, PostgresTarget, Secret, Target};
+use steth_core::config::{self, Plan, PostgresTarget, Secret, SourcePlan, Target};
 use steth_core::evidence::{Evidence, Slot};
 use steth_core::policy::{Policy, Selection};
 use steth_core::report::{Report, Run, SourceState};
@@ -59,7 +59,7 @@ pub fn finish(report: &Report, fail_under: Option<f64>) -> Result<Exit, Failure>
 fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
     let mut plan = if args.config.exists() {
         config::load(&args.config).map_err(|e| Failure::usage(format!("invalid config: {e}")))?
-    } else if args.target.is_some() || args.postgres.is_some() {
+    } else if args.target.is_some() || args.postgres.is_some() || args.source.is_some() {
         Plan { cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() }
     } else {
         return Err(Failure::usage(format!(
@@ -81,6 +81,15 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
         && let Some(redis) = &mut plan.redis
     {
         redis.active = true;
+    }
+    if let Some(path) = &args.source {
+        if !path.is_dir() {
+            return Err(Failure::usage(format!("--source `{}` is not a directory", path.display())));
+        }
+        match &mut plan.source {
+            Some(s) => s.path = path.clone(),
+            None => plan.source = Some(SourcePlan::new(path.clone())),
+        }
     }
     if let Some(pg) = &args.postgres {
         let url = parse_url(pg, "--postgres", &["postgres", "postgresql"])?;
@@ -148,6 +157,7 @@ fn needs(policy: &Policy) -> Needs {
         load: uses(Source::Load),
         redis: uses(Source::Redis),
         metrics: uses(Source::Metrics),
+        source: uses(Source::Source),
     }
 }
 
@@ -227,6 +237,11 @@ pub fn audit(
                 "metrics",
                 &evidence.metrics,
                 plan.metrics.as_ref().map(|m| config::redact_url(m.url.as_str())).unwrap_or_default(),
+            ),
+            describe(
+                "source",
+                &evidence.source,
+                plan.source.as_ref().map(|s| s.path.display().to_string()).unwrap_or_default(),
             ),
             describe(
                 "load",
