@@ -93,7 +93,7 @@ Examples:
 /// Flags shared by commands that render a report.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Output format: terminal, json or markdown.
+    /// Output format: terminal, json, markdown or sarif (findings with a file location).
     #[arg(long, default_value = "terminal", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to FILE (atomically) instead of stdout.

@@ -45,5 +45,5 @@ pub fn emit(out: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::R
 /// Parses a `--format` value.
 pub fn format(name: &str) -> Result<Format, Failure> {
     Format::parse(name)
-        .ok_or_else(|| Failure::usage(format!("unknown format `{name}`; expected terminal, json or markdown")))
+        .ok_or_else(|| Failure::usage(format!("unknown format `{name}`; expected terminal, json, markdown or sarif")))
 }
