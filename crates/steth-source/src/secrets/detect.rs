@@ -159,7 +159,7 @@ fn is_dotenv(path: &str) -> bool {
 /// UUID, an integrity string or a public value.
 fn accepted(rule: &Rule, name: &[u8], value: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(value) else { return false };
-    if is_placeholder(text) || EXAMPLES.contains(&text) {
+    if is_placeholder(text, rule.free_form) || EXAMPLES.contains(&text) {
         return false;
     }
     let lower_name = String::from_utf8_lossy(name).to_ascii_lowercase();
@@ -193,7 +193,7 @@ const EXAMPLES: &[&str] = &[
 ];
 
 /// Words and shapes that mark a value as a stand-in for a real one.
-fn is_placeholder(value: &str) -> bool {
+fn is_placeholder(value: &str, free_form: bool) -> bool {
     let lower = value.to_ascii_lowercase();
     const WORDS: [&str; 22] = [
         "example",
@@ -231,13 +231,19 @@ fn is_placeholder(value: &str) -> bool {
         || EXACT.contains(&lower.as_str())
         || lower.starts_with("${")
         || lower.starts_with("$(")
-        || lower.starts_with('$') && lower[1..].bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+        || value.starts_with('$') && value[1..].bytes().all(|b| b.is_ascii_alphanumeric() || b"_{}".contains(&b))
+        || value.starts_with('{') && value.ends_with('}')
+        || value.starts_with('%')
         || value.contains("{{")
         || value.contains("%(")
         || value.starts_with('<')
         || value.ends_with('>')
         || value.starts_with("YOUR")
-        || value.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()) && value.contains('_')
+        // SCREAMING_SNAKE or SCREAMING-KEBAB: a name standing in for a value (`YOUR_API_KEY`,
+        // a test's `PG-PASSWORD-S2` marker).
+        || free_form
+            && value.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-' || b.is_ascii_digit())
+            && value.contains(['_', '-'])
         || distinct <= 3
 }
 

@@ -36,10 +36,13 @@ pub(crate) struct Rule {
     pub files: Files,
     /// Lines after the keyword's line a match may reach (private-key blocks, `.netrc`).
     pub lines_after: usize,
+    /// The value is free-form (a password in a URL, a generic assignment) rather than a
+    /// vendor's format, so a value shaped like a name (`YOUR_KEY`, `PG-PASSWORD-2`) is a stand-in.
+    pub free_form: bool,
 }
 
 const fn rule(id: &'static str, title: &'static str, keywords: &'static [&'static str], pattern: &'static str) -> Rule {
-    Rule { id, title, keywords, pattern, gate: Gate::Format, files: Files::All, lines_after: 0 }
+    Rule { id, title, keywords, pattern, gate: Gate::Format, files: Files::All, lines_after: 0, free_form: false }
 }
 
 /// Every rule, in report order.
@@ -196,6 +199,7 @@ pub(crate) const RULES: &[Rule] = &[
     ),
     Rule {
         lines_after: 3,
+        free_form: true,
         ..rule(
             "netrc-password",
             ".netrc credentials",
@@ -203,26 +207,36 @@ pub(crate) const RULES: &[Rule] = &[
             r"(?m:^)[ \t]*machine\s+[A-Za-z0-9.\-]+\s+login\s+\S+\s+password\s+(?P<s>[^\s'\x22]{4,})",
         )
     },
-    rule(
-        "database-url-password",
-        "Database URL with an inline password",
-        &["://"],
-        r"\b(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|oracle|clickhouse|cockroachdb|couchdb|jdbc:[a-z]+)://[A-Za-z0-9_.%\-]+:(?P<s>[^\s:/@'\x22`]{3,})@[A-Za-z0-9_.\-\[]",
-    ),
-    rule(
-        "broker-url-password",
-        "Broker or cache URL with an inline password",
-        &["://"],
-        r"\b(?i:redis|rediss|amqps?|nats|kafka|mqtt|stomp|memcached)://[A-Za-z0-9_.%\-]*:(?P<s>[^\s:/@'\x22`]{3,})@[A-Za-z0-9_.\-\[]",
-    ),
-    rule(
-        "url-credentials",
-        "Password in an HTTP or FTP URL",
-        &["://"],
-        r"\b(?i:https?|ftps?|sftp|smtps?)://[A-Za-z0-9_.%\-]+:(?P<s>[^\s:/@'\x22`]{3,})@[A-Za-z0-9_.\-\[]",
-    ),
+    Rule {
+        free_form: true,
+        ..rule(
+            "database-url-password",
+            "Database URL with an inline password",
+            &["://"],
+            r"\b(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|oracle|clickhouse|cockroachdb|couchdb|jdbc:[a-z]+)://[A-Za-z0-9_.%\-]+:(?P<s>[^\s:/@'\x22`]{3,})@[A-Za-z0-9_.\-\[]",
+        )
+    },
+    Rule {
+        free_form: true,
+        ..rule(
+            "broker-url-password",
+            "Broker or cache URL with an inline password",
+            &["://"],
+            r"\b(?i:redis|rediss|amqps?|nats|kafka|mqtt|stomp|memcached)://[A-Za-z0-9_.%\-]*:(?P<s>[^\s:/@'\x22`]{3,})@[A-Za-z0-9_.\-\[]",
+        )
+    },
+    Rule {
+        free_form: true,
+        ..rule(
+            "url-credentials",
+            "Password in an HTTP or FTP URL",
+            &["://"],
+            r"\b(?i:https?|ftps?|sftp|smtps?)://[A-Za-z0-9_.%\-]+:(?P<s>[^\s:/@'\x22`]{3,})@[A-Za-z0-9_.\-\[]",
+        )
+    },
     Rule {
         files: Files::DotEnv,
+        free_form: true,
         ..rule(
             "dotenv-secret",
             "Secret in a committed .env file",
@@ -232,6 +246,7 @@ pub(crate) const RULES: &[Rule] = &[
     },
     Rule {
         gate: Gate::Entropy(3.3),
+        free_form: true,
         ..rule(
             "generic-secret-assignment",
             "Credential assigned in code or config",
@@ -257,6 +272,7 @@ pub(crate) const RULES: &[Rule] = &[
     },
     Rule {
         gate: Gate::Entropy(3.6),
+        free_form: true,
         ..rule(
             "generic-secret-unquoted",
             "Credential assigned unquoted in config",
