@@ -179,7 +179,8 @@ def main():
     s = Stream(fi.stdin)
     planted = []
     files_per_commit = 2
-    kib = max(1, TARGET_MB * 1024 // (COMMITS * files_per_commit))
+    # Main commits add two blobs, side commits one (4 in every 25 commits): 1.84 a commit.
+    kib = max(1.0, TARGET_MB * 1024 / (COMMITS * 1.84))
     paths = [f"src/{d}/{w}_{i}.py" for d in ("api", "core", "jobs", "web") for w in WORDS for i in range(8)]
     # Where the secrets go: commit numbers spread over the history.
     plant_at = {n: MAKERS[i % len(MAKERS)] for i, n in enumerate(range(137, COMMITS, max(1, COMMITS // 26)))}

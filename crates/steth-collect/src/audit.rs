@@ -4,26 +4,11 @@
 use crate::load::{PhaseObserver, PhaseProgress};
 use std::future::Future;
 use std::time::{Duration, Instant};
+use steth_core::catalog::Source;
 use steth_core::config::Plan;
-use steth_core::evidence::{Evidence, HttpEvidence, Slot};
+use steth_core::evidence::{AnySlot, Evidence, HttpEvidence, Slot, SlotState};
+pub use steth_core::policy::Needs;
 use tokio::sync::watch;
-
-/// Which evidence sources the selected checks need.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Needs {
-    /// HTTP probes.
-    pub http: bool,
-    /// PostgreSQL.
-    pub pg: bool,
-    /// Load phases.
-    pub load: bool,
-    /// Redis.
-    pub redis: bool,
-    /// The service's Prometheus metrics, scraped around the load phases.
-    pub metrics: bool,
-    /// The repository's files and git history.
-    pub source: bool,
-}
 
 /// What the caller adds to an audit's run: observers around load phases, live load progress,
 /// and a stop signal (Ctrl-C).
@@ -49,8 +34,8 @@ impl Default for Session<'_> {
 pub trait Progress: Sync {
     /// A collector started.
     fn started(&self, source: &str, detail: &str);
-    /// A collector finished, with how long it took and a one-word state.
-    fn finished(&self, source: &str, state: &str, took: Duration);
+    /// A collector finished, with how long it took and what it gathered.
+    fn finished(&self, source: &str, state: SlotState, took: Duration);
 }
 
 /// Progress that goes nowhere.
@@ -58,7 +43,7 @@ pub struct Silent;
 
 impl Progress for Silent {
     fn started(&self, _: &str, _: &str) {}
-    fn finished(&self, _: &str, _: &str, _: Duration) {}
+    fn finished(&self, _: &str, _: SlotState, _: Duration) {}
 }
 
 /// The hard time bound of one collector.
@@ -91,12 +76,7 @@ async fn bounded_for<T>(
         Ok(slot) => slot,
         Err(_) => Slot::failed(format!("{name} collector timed out after {} s", bound.as_secs())),
     };
-    let state = match &slot {
-        Slot::Collected { .. } => "collected",
-        Slot::Unavailable { .. } => "unavailable",
-        Slot::Failed { .. } => "failed",
-    };
-    progress.finished(name, state, start.elapsed());
+    progress.finished(name, slot.state(), start.elapsed());
     slot
 }
 
@@ -109,19 +89,23 @@ pub async fn collect(plan: &Plan, needs: Needs, progress: &dyn Progress) -> Evid
 /// each endpoint's load phases with the observers' snapshots around them, so nothing else
 /// disturbs the measurements or the counters.
 pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, session: Session<'_>) -> Evidence {
-    let target = plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default();
-    let db = plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default();
-    let cache = plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default();
-    let repository = plan.source.as_ref().map(|s| s.path.display().to_string()).unwrap_or_default();
-    // The repository needs no target: it is read while the probes and catalog reads run.
+    let at = |source: Source| plan.location(source).unwrap_or_default();
+    let wants = |source: Source| needs.contains(source);
     let (http, pg, redis, source) = tokio::join!(
-        bounded("http", target.clone(), needs.http, progress, crate::http::collect(plan)),
-        bounded("pg", db, needs.pg, progress, crate::pg::collect(plan)),
-        bounded("redis", cache.clone(), needs.redis, progress, crate::redis::collect(plan)),
-        bounded("source", repository, needs.source, progress, crate::source::collect(plan, COLLECTOR_BOUND)),
+        bounded("http", at(Source::Http), wants(Source::Http), progress, crate::http::collect(plan)),
+        bounded("pg", at(Source::Pg), wants(Source::Pg), progress, crate::pg::collect(plan)),
+        bounded("redis", at(Source::Redis), wants(Source::Redis), progress, crate::redis::collect(plan)),
+        // The repository needs no target: it is read while the probes and catalog reads run.
+        bounded(
+            "source",
+            at(Source::Source),
+            wants(Source::Source),
+            progress,
+            crate::source::collect(plan, COLLECTOR_BOUND)
+        ),
     );
     let redis_observer = crate::redis::RedisObserver::connect(plan, &redis).await;
-    let metrics_observer = match needs.metrics {
+    let metrics_observer = match wants(Source::Metrics) {
         true => crate::metrics::MetricsObserver::connect(plan).await,
         false => None,
     };
@@ -138,11 +122,10 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         .chain(redis_observer.as_ref().map(|o| o as &dyn PhaseObserver))
         .chain(metrics_observer.as_ref().map(|o| o as &dyn PhaseObserver))
         .collect();
-    let detail = format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate);
     let load = bounded_for(
         "load",
-        detail,
-        needs.load,
+        at(Source::Load),
+        wants(Source::Load),
         progress,
         load_bound(plan),
         crate::load::run(plan, &observers, session.load_progress.clone(), session.stop.clone()),
@@ -155,14 +138,14 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     // Redis last before the bursts: final counters, then the active probes, then the key
     // sample, whose TTL and TYPE calls would count as keyspace hits.
     let redis = match redis_observer {
-        Some(observer) => bounded("redis keys", cache, true, progress, observer.finish(plan, redis)).await,
+        Some(observer) => bounded("redis keys", at(Source::Redis), true, progress, observer.finish(plan, redis)).await,
         None => redis,
     };
     let mut http = http;
     run_bursts(plan, progress, &mut http).await;
     let metrics = match metrics_observer {
         Some(observer) => observer.finish(),
-        None if !needs.metrics => Slot::unavailable("no selected check needs it"),
+        None if !wants(Source::Metrics) => Slot::unavailable("no selected check needs it"),
         None => Slot::unavailable("no [metrics] url in the config: add [metrics] url = \"http://…/metrics\""),
     };
     Evidence { http, pg, load, redis, metrics, source }
@@ -172,7 +155,7 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
 /// they run after every other collector; their evidence joins the HTTP evidence.
 async fn run_bursts(plan: &Plan, progress: &dyn Progress, http: &mut Slot<HttpEvidence>) {
     let Slot::Collected { data } = http else { return };
-    let target = plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default();
+    let target = plan.location(Source::Http).unwrap_or_default();
     let work = async { Slot::collected(crate::http::collect_bursts(plan).await) };
     match bounded("http bursts", target, true, progress, work).await {
         Slot::Collected { data: bursts } => {

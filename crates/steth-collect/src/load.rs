@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use steth_core::config::{Endpoint, LoadPlan, ParamValues, Plan};
-use steth_core::evidence::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult, Slot};
+use steth_core::evidence::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, Phase, PhaseResult, Slot};
 use steth_load::{
     AbortRules, Control, Model, PhaseReport, PhaseSpec, RequestTemplate, Snapshot, StopReason, Target, Values,
 };
@@ -22,7 +22,7 @@ pub struct PhaseInfo {
     /// The endpoint's display name.
     pub endpoint: String,
     /// baseline, normal, stress or soak.
-    pub phase: &'static str,
+    pub phase: Phase,
 }
 
 /// A collector that snapshots its counters around each load phase (PostgreSQL statement
@@ -92,7 +92,7 @@ fn percentiles(l: &steth_load::LatencySummary) -> Percentiles {
 }
 
 /// The engine's report as evidence.
-pub fn result(phase: &str, r: &PhaseReport) -> PhaseResult {
+pub fn result(phase: Phase, r: &PhaseReport) -> PhaseResult {
     let mut errors = BTreeMap::new();
     for (name, n) in [
         ("connect", r.errors.connect),
@@ -105,7 +105,7 @@ pub fn result(phase: &str, r: &PhaseReport) -> PhaseResult {
         }
     }
     PhaseResult {
-        phase: phase.to_string(),
+        phase,
         model: r.model.clone(),
         target_rate: r.target_rate,
         achieved_rate: r.achieved_rate,
@@ -132,13 +132,14 @@ pub fn result(phase: &str, r: &PhaseReport) -> PhaseResult {
 }
 
 /// The phases each endpoint goes through, with their rates and durations.
-fn phases(load: &LoadPlan) -> Vec<(&'static str, f64, Duration)> {
-    let mut out = vec![("baseline", load.baseline_rate, load.baseline_duration), ("normal", load.rate, load.duration)];
+fn phases(load: &LoadPlan) -> Vec<(Phase, f64, Duration)> {
+    let mut out =
+        vec![(Phase::Baseline, load.baseline_rate, load.baseline_duration), (Phase::Normal, load.rate, load.duration)];
     if let Some(factor) = load.stress {
-        out.push(("stress", load.rate * factor, load.duration));
+        out.push((Phase::Stress, load.rate * factor, load.duration));
     }
     if let Some(soak) = load.soak {
-        out.push(("soak", load.rate, soak));
+        out.push((Phase::Soak, load.rate, soak));
     }
     out
 }
@@ -226,7 +227,7 @@ pub async fn run(
             name: endpoint.name.clone(),
             method: endpoint.method.clone(),
             path: endpoint.path.clone(),
-            kind: endpoint.kind.word().to_string(),
+            kind: endpoint.kind,
             p99_budget_ms: endpoint.p99_budget.map(|d| d.as_secs_f64() * 1000.0),
             phases: results,
         });

@@ -104,7 +104,7 @@ async fn observers_see_every_phase_of_every_endpoint_in_order() {
     );
     let Slot::Collected { data } = slot else { panic!("load evidence: {slot:?}") };
     assert_eq!(data.endpoints.len(), 2);
-    let normal = data.endpoints[0].phase("normal").unwrap();
+    let normal = data.endpoints[0].phase(steth_core::evidence::Phase::Normal).unwrap();
     assert!((40..=60).contains(&normal.requests), "{} requests at 50 req/s for 1 s", normal.requests);
     assert!(normal.latency.p50_ms >= 2.0 && normal.latency.p50_ms < 20.0, "{:?}", normal.latency);
     assert_eq!(normal.model, "open");

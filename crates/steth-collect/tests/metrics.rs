@@ -149,13 +149,21 @@ async fn each_phase_gets_its_histogram_delta_and_2_1_reads_it() {
     let observed = |endpoint: &str| h.windows.iter().filter(|w| w.endpoint == endpoint).map(|w| w.count).sum::<u64>();
     assert_eq!(observed("GET /fast"), requests["/fast"]);
     assert_eq!(observed("GET /slow"), 2 * requests["/slow"]);
-    let slow = h.windows.iter().find(|w| w.endpoint == "GET /slow" && w.phase == "normal").expect("slow window");
+    let slow = h
+        .windows
+        .iter()
+        .find(|w| w.endpoint == "GET /slow" && w.phase == steth_core::evidence::Phase::Normal)
+        .expect("slow window");
     assert_eq!(slow.buckets.iter().map(|b| b.le_ms).collect::<Vec<_>>(), vec![10.0, 50.0, 100.0, 250.0]);
     assert_eq!(slow.buckets[2].count * 2, slow.count, "half the queries are 200 ms");
     assert!((slow.sum_ms - slow.count as f64 / 2.0 * 204.0).abs() < 1.0, "{}", slow.sum_ms);
 
     // The restart reset the counters inside GET /restart's first window.
-    let restart = h.windows.iter().find(|w| w.endpoint == "GET /restart" && w.phase == "baseline").expect("window");
+    let restart = h
+        .windows
+        .iter()
+        .find(|w| w.endpoint == "GET /restart" && w.phase == steth_core::evidence::Phase::Baseline)
+        .expect("window");
     assert!(restart.incomplete.as_deref().is_some_and(|w| w.contains("went back")), "{restart:?}");
 
     let item = catalog::find("2.1").expect("2.1");

@@ -190,7 +190,11 @@ async fn a_pg_monitor_role_gets_reasons_not_silence() {
     let p = plan(&as_monitor);
     let evidence = steth_collect::pg::collect(&p).await;
     let observer = steth_collect::pg::PgObserver::connect(&p).await.expect("a postgres target");
-    let info = steth_collect::load::PhaseInfo { index: 0, endpoint: "GET /t".into(), phase: "normal" };
+    let info = steth_collect::load::PhaseInfo {
+        index: 0,
+        endpoint: "GET /t".into(),
+        phase: steth_core::evidence::Phase::Normal,
+    };
     let result: steth_core::evidence::PhaseResult = serde_json::from_value(serde_json::json!({
         "phase": "normal", "model": "open", "target_rate": 10.0, "achieved_rate": 10.0,
         "behind_schedule": false, "measured_secs": 1.0, "requests": 10, "failures": 0,

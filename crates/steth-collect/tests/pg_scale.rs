@@ -67,7 +67,7 @@ async fn catalog_and_statement_snapshots_at_scale() {
     assert_eq!(schema.foreign_keys.len(), 2 * TABLES);
 
     let observer = steth_collect::pg::PgObserver::connect(&p).await.expect("a target");
-    let info = PhaseInfo { index: 0, endpoint: "GET /scale".into(), phase: "normal" };
+    let info = PhaseInfo { index: 0, endpoint: "GET /scale".into(), phase: steth_core::evidence::Phase::Normal };
     let result: steth_core::evidence::PhaseResult = serde_json::from_value(serde_json::json!({
         "phase": "normal", "model": "open", "target_rate": 1.0, "achieved_rate": 1.0,
         "behind_schedule": false, "measured_secs": 1.0, "requests": 1, "failures": 0,

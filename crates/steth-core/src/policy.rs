@@ -1,7 +1,7 @@
 //! Policy: which items run, with which thresholds, and what the config attests or rules out.
 //! Applying it to the evidence gives each item's outcome.
 
-use crate::catalog::{self, Item};
+use crate::catalog::{self, Item, Source};
 use crate::evidence::Evidence;
 use crate::outcome::{Outcome, Status};
 use crate::section::Section;
@@ -29,6 +29,31 @@ impl Selection {
     /// Whether every item is included.
     pub fn is_everything(&self) -> bool {
         self.only.is_none() && self.skip.is_empty() && self.sections.is_none()
+    }
+}
+
+/// Which evidence sources an audit collects: those the selected, measurable items declare.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    bits: u16,
+}
+
+impl Needs {
+    /// Every source.
+    pub fn all() -> Needs {
+        Source::ALL.into_iter().fold(Needs::default(), Needs::with)
+    }
+    /// These needs and one source more.
+    pub fn with(self, source: Source) -> Needs {
+        Needs { bits: self.bits | 1 << source as u16 }
+    }
+    /// These needs without a source.
+    pub fn without(self, source: Source) -> Needs {
+        Needs { bits: self.bits & !(1 << source as u16) }
+    }
+    /// Whether the source is needed.
+    pub fn contains(self, source: Source) -> bool {
+        self.bits & 1 << source as u16 != 0
     }
 }
 
@@ -60,6 +85,16 @@ impl Policy {
     /// The threshold used for an item.
     pub fn threshold(&self, item: &Item) -> Threshold {
         self.thresholds.get(item.id).cloned().unwrap_or_else(|| item.default_threshold.clone())
+    }
+
+    /// The sources the selected items read: only items that are implemented and not declared
+    /// n/a count, so `--only 6.8` collects the HTTP probes and nothing else.
+    pub fn needs(&self) -> Needs {
+        catalog::items()
+            .chain(catalog::extended_items())
+            .filter(|i| self.selection.includes(i) && i.is_implemented() && !self.na.contains_key(i.id))
+            .flat_map(|i| i.sources.iter().copied())
+            .fold(Needs::default(), Needs::with)
     }
 
     /// Assesses the extended items (beyond the 71) with the same thresholds and declarations;
@@ -115,6 +150,21 @@ mod tests {
         let status: Vec<(&str, Status)> = out.iter().map(|a| (a.item.id, a.outcome.status)).collect();
         assert_eq!(status, vec![("2.2", Status::NotAssessed), ("4.10", Status::Na), ("7.6", Status::Attested)]);
         assert!(out[2].outcome.evidence.contains("Argo"));
+    }
+
+    #[test]
+    fn needs_follow_the_selected_items_sources() {
+        let mut policy = Policy::default();
+        policy.selection.only = Some(vec!["6.8".into()]);
+        let needs = policy.needs();
+        assert!(needs.contains(Source::Http));
+        assert!(!needs.contains(Source::Pg) && !needs.contains(Source::Load) && !needs.contains(Source::Metrics));
+        policy.selection.only = Some(vec!["4.2".into()]);
+        assert!(policy.needs().contains(Source::Metrics), "4.2 falls back on the service's histogram");
+        policy.na.insert("4.2".into(), "no database".into());
+        assert_eq!(policy.needs(), Needs::default());
+        assert!(Source::ALL.iter().all(|s| Needs::all().contains(*s)));
+        assert!(!Needs::all().without(Source::Pg).contains(Source::Pg));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Its JSON form is a public, versioned API (`schema/report.schema.json`).
 
 use crate::catalog::{self, Severity};
+use crate::evidence::Phase;
 use crate::evidence::{Evidence, LoadSettings};
 use crate::outcome::Status;
 use crate::policy::Assessed;
@@ -142,9 +143,27 @@ pub struct SourceState {
     /// Source name: http, pg, redis, ...
     pub name: String,
     /// collected, unavailable or failed.
-    pub state: String,
+    pub state: crate::evidence::SlotState,
     /// Where it pointed (redacted) or why it could not be used.
     pub detail: String,
+}
+
+impl SourceState {
+    /// The state of every source that has a slot, in `Source::ALL` order: where it pointed when
+    /// collected, otherwise why not.
+    pub fn all(evidence: &crate::evidence::Evidence, plan: &crate::config::Plan) -> Vec<SourceState> {
+        crate::catalog::Source::ALL
+            .into_iter()
+            .filter_map(|source| {
+                let slot = evidence.slot(source)?;
+                let detail = match slot.detail() {
+                    Some(why) => why.to_string(),
+                    None => plan.location(source).unwrap_or_default(),
+                };
+                Some(SourceState { name: source.name().into(), state: slot.state(), detail })
+            })
+            .collect()
+    }
 }
 
 /// One item's verdict as reported.
@@ -330,8 +349,8 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
         .endpoints
         .iter()
         .filter_map(|e| {
-            let p = e.phase("normal").or_else(|| e.phases.last())?;
-            let target_ms = e.p99_budget_ms.unwrap_or_else(|| kind_target_ms(&e.kind, assessed));
+            let p = e.phase(Phase::Normal).or_else(|| e.phases.last())?;
+            let target_ms = e.p99_budget_ms.unwrap_or_else(|| kind_target_ms(e.kind.word(), assessed));
             let p99 = p.latency.p99_ms;
             let status = if p99 >= target_ms {
                 Status::Fail
@@ -343,7 +362,7 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
             Some(EndpointRow {
                 name: e.name.clone(),
                 method: e.method.clone(),
-                kind: e.kind.clone(),
+                kind: e.kind.word().to_string(),
                 p50_ms: p.latency.p50_ms,
                 p95_ms: p.latency.p95_ms,
                 p99_ms: p99,

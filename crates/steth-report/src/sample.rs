@@ -1,6 +1,7 @@
 //! The one sample report every renderer test draws, covering every outcome kind.
 
 use steth_core::catalog;
+use steth_core::evidence::SlotState;
 use steth_core::evidence::{EndpointLoad, Evidence, LoadEvidence, LoadSettings, Percentiles, PhaseResult, Slot};
 use steth_core::outcome::Outcome;
 use steth_core::policy::Assessed;
@@ -42,10 +43,10 @@ pub fn sample() -> Report {
         config: Some("stethoscope.toml".into()),
         selection: Some("--only 1.1,1.4,2.2,2.5,2.6,3.1,4.10,6.8,6.9,7.6".into()),
         sources: vec![
-            SourceState { name: "http".into(), state: "collected".into(), detail: "http://127.0.0.1:8080/".into() },
+            SourceState { name: "http".into(), state: SlotState::Collected, detail: "http://127.0.0.1:8080/".into() },
             SourceState {
                 name: "pg".into(),
-                state: "collected".into(),
+                state: SlotState::Collected,
                 detail: "postgresql://shop:***@127.0.0.1:5432/shop".into(),
             },
         ],
@@ -68,7 +69,7 @@ pub fn sample() -> Report {
 
 fn phase(p50: f64, p95: f64, p99: f64, failures: u64) -> PhaseResult {
     PhaseResult {
-        phase: "normal".into(),
+        phase: steth_core::evidence::Phase::Normal,
         model: "open".into(),
         target_rate: Some(20.0),
         achieved_rate: 20.0,
@@ -104,7 +105,7 @@ fn load_evidence() -> Evidence {
         name: name.into(),
         method: name.split(' ').next().unwrap_or_default().into(),
         path: name.split(' ').nth(1).unwrap_or_default().into(),
-        kind: kind.into(),
+        kind: steth_core::evidence::EndpointKind::parse(kind).expect("an endpoint kind"),
         p99_budget_ms: None,
         phases: vec![p],
     };

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 use steth_collect::Progress;
+use steth_core::evidence::SlotState;
 
 /// Prints collector progress to stderr.
 pub struct Lines {
@@ -16,11 +17,11 @@ impl Progress for Lines {
             eprintln!("  … {source:<6} {detail}");
         }
     }
-    fn finished(&self, source: &str, state: &str, took: Duration) {
+    fn finished(&self, source: &str, state: SlotState, took: Duration) {
         if !self.quiet {
             eprintln!(
                 "  {} {source:<6} {state} in {:.1} s",
-                if state == "collected" { "✓" } else { "!" },
+                if state == SlotState::Collected { "✓" } else { "!" },
                 took.as_secs_f64()
             );
         }

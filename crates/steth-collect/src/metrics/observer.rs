@@ -36,7 +36,7 @@ struct Reading {
 struct State {
     /// The family and its unit, once known.
     family: Result<(String, DurationUnit), String>,
-    open: Option<(String, &'static str, Result<Reading, String>)>,
+    open: Option<(String, steth_core::evidence::Phase, Result<Reading, String>)>,
     windows: Vec<HistogramWindow>,
     /// Every family seen in any scrape.
     families: BTreeMap<String, Shape>,
@@ -348,7 +348,7 @@ impl PhaseObserver for MetricsObserver {
                     };
                     RequestWindow {
                         endpoint: endpoint.clone(),
-                        phase: phase.to_string(),
+                        phase,
                         method: method.clone(),
                         route: route.clone(),
                         sent,
@@ -382,7 +382,6 @@ impl PhaseObserver for MetricsObserver {
                 Ok((buckets, count, sum_ms)) => (buckets, count, sum_ms, None),
                 Err(why) => (Vec::new(), 0, 0.0, Some(why)),
             };
-            let phase = phase.to_string();
             state.windows.push(HistogramWindow { endpoint, phase, buckets, count, sum_ms, incomplete });
         })
     }

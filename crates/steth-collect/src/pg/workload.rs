@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use steth_core::config::Plan;
 use steth_core::evidence::{
-    PgActivity, PgWorkload, PhaseResult, PhaseWindow, Slot, StatementDelta, StatementPlan, StatementWindow, TableScans,
+    PgActivity, PgWorkload, Phase, PhaseResult, PhaseWindow, Slot, StatementDelta, StatementPlan, StatementWindow,
+    TableScans, in_phase,
 };
 use tokio::sync::Mutex;
 use tokio_postgres::Client;
@@ -68,7 +69,7 @@ struct Snapshot {
 
 struct State {
     session: Result<Session, String>,
-    open: Option<(String, &'static str, Snapshot)>,
+    open: Option<(String, Phase, Snapshot)>,
     windows: Vec<PhaseWindow>,
     sessions: SessionLog,
 }
@@ -313,7 +314,7 @@ const MAX_PLANS: usize = 100;
 async fn plan_frequent(client: &Client, windows: &[PhaseWindow]) -> Slot<Vec<StatementPlan>> {
     let mut seen: HashMap<&str, (u64, u64)> = HashMap::new();
     let mut secs = 0.0;
-    for w in windows.iter().filter(|w| w.phase == "normal") {
+    for w in in_phase(windows, Phase::Normal) {
         let window = match w.statements.data() {
             Some(window) => window,
             None => return Slot::unavailable("no statement counters were read under normal load"),
@@ -371,7 +372,7 @@ impl PhaseObserver for PgObserver {
             let warmup = result.target_rate.unwrap_or(result.achieved_rate) * self.warmup.as_secs_f64();
             let window = PhaseWindow {
                 endpoint,
-                phase: phase.to_string(),
+                phase,
                 requests: result.requests + warmup.round() as u64,
                 secs: after.at.duration_since(before.at).as_secs_f64(),
                 statements: both(&before.statements, &after.statements, |b, a| {

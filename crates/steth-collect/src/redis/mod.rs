@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use redis::aio::MultiplexedConnection;
 use std::time::Duration;
 use steth_core::config::{Plan, RedisTarget};
-use steth_core::evidence::{CacheWindow, PhaseResult, RedisCounters, RedisEvidence, RedisMemory, Slot};
+use steth_core::evidence::{CacheWindow, EndpointKind, PhaseResult, RedisCounters, RedisEvidence, RedisMemory, Slot};
 use tokio::sync::Mutex;
 
 /// How long a connection attempt and each command may take.
@@ -94,7 +94,7 @@ async fn memory(conn: &mut MultiplexedConnection, info_text: &str) -> Slot<Redis
 }
 
 struct Windows {
-    open: Option<(String, &'static str, RedisCounters)>,
+    open: Option<(String, steth_core::evidence::Phase, RedisCounters)>,
     windows: Vec<CacheWindow>,
     error: Option<String>,
 }
@@ -102,7 +102,7 @@ struct Windows {
 /// Snapshots `INFO stats` around every load phase, then finishes the evidence.
 pub struct RedisObserver {
     conn: Mutex<MultiplexedConnection>,
-    kinds: Vec<&'static str>,
+    kinds: Vec<EndpointKind>,
     state: Mutex<Windows>,
 }
 
@@ -113,7 +113,7 @@ impl RedisObserver {
         let conn = connect(target).await.ok()?;
         Some(RedisObserver {
             conn: Mutex::new(conn),
-            kinds: plan.endpoints.iter().map(|e| e.kind.word()).collect(),
+            kinds: plan.endpoints.iter().map(|e| e.kind).collect(),
             state: Mutex::new(Windows { open: None, windows: Vec::new(), error: None }),
         })
     }
@@ -221,8 +221,8 @@ impl PhaseObserver for RedisObserver {
             match read {
                 Ok(after) => state.windows.push(CacheWindow {
                     endpoint,
-                    kind: self.kinds.get(info.index).copied().unwrap_or("read").to_string(),
-                    phase: phase.to_string(),
+                    kind: self.kinds.get(info.index).copied().unwrap_or(EndpointKind::Read),
+                    phase,
                     requests: result.requests,
                     hits: after.keyspace_hits.saturating_sub(before.keyspace_hits),
                     misses: after.keyspace_misses.saturating_sub(before.keyspace_misses),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub type Verdict = Result<Outcome, Outcome>;
 
 /// Where an item's evidence comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The built-in load engine.
@@ -33,6 +33,18 @@ pub enum Source {
 }
 
 impl Source {
+    /// Every source, in the order the report lists them.
+    pub const ALL: [Source; 8] = [
+        Source::Http,
+        Source::Pg,
+        Source::Redis,
+        Source::Metrics,
+        Source::Load,
+        Source::Source,
+        Source::Service,
+        Source::Config,
+    ];
+
     /// The source's name as printed.
     pub fn name(self) -> &'static str {
         match self {

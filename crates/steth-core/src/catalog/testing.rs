@@ -1,6 +1,7 @@
 //! The one evidence builder and assertion helper the item tests share.
 
 use super::Item;
+use crate::evidence::Phase;
 use crate::evidence::{Evidence, HttpEvidence, PgEvidence, PgSchema, PgSettings, PgWorkload, PhaseWindow, Slot};
 use crate::outcome::{Outcome, Status};
 use crate::threshold::Threshold;
@@ -54,7 +55,7 @@ pub fn pg() -> PgEvidence {
 pub fn window(endpoint: &str, phase: &str, requests: u64) -> PhaseWindow {
     PhaseWindow {
         endpoint: endpoint.into(),
-        phase: phase.into(),
+        phase: crate::evidence::Phase::parse(phase).expect("a phase word"),
         requests,
         secs: 2.0,
         statements: Slot::collected(Default::default()),
@@ -97,7 +98,7 @@ pub fn with_pg(pg: PgEvidence) -> Evidence {
 pub fn histogram_window(endpoint: &str, buckets: &[(f64, u64)], count: u64) -> crate::evidence::HistogramWindow {
     crate::evidence::HistogramWindow {
         endpoint: endpoint.into(),
-        phase: "normal".into(),
+        phase: Phase::Normal,
         buckets: buckets.iter().map(|&(le_ms, count)| crate::evidence::Bucket { le_ms, count }).collect(),
         count,
         sum_ms: count as f64 * 10.0,
@@ -127,6 +128,10 @@ pub fn expect(item: &Item, evidence: &Evidence, status: Status) -> Outcome {
 pub fn expect_with(item: &Item, evidence: &Evidence, threshold: &Threshold, status: Status) -> Outcome {
     let outcome = item.assess(evidence, threshold);
     assert_eq!(outcome.status, status, "{} gave {:?}", item.id, outcome);
+    // An item sees only the sources it declares: with every other slot blanked, the verdict
+    // must not move, or `--only` would not collect what the item reads.
+    let declared = item.assess(&evidence.only(item.sources), threshold);
+    assert_eq!(declared, outcome, "{} reads evidence of a source it does not declare ({:?})", item.id, item.sources);
     outcome
 }
 
@@ -149,10 +154,10 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
             name: name.to_string(),
             method: name.split(' ').next().unwrap_or("GET").to_string(),
             path: name.split(' ').nth(1).unwrap_or("/").to_string(),
-            kind: kind.to_string(),
+            kind: crate::evidence::EndpointKind::parse(kind).expect("an endpoint kind"),
             p99_budget_ms: None,
             phases: vec![PhaseResult {
-                phase: "normal".into(),
+                phase: Phase::Normal,
                 model: "open".into(),
                 target_rate: Some(20.0),
                 achieved_rate: 20.0,
@@ -295,7 +300,7 @@ pub fn request_window(endpoint: &str, sent: u64, counted: f64) -> crate::evidenc
     let (method, route) = endpoint.split_once(' ').unwrap_or(("GET", endpoint));
     crate::evidence::RequestWindow {
         endpoint: endpoint.into(),
-        phase: "normal".into(),
+        phase: Phase::Normal,
         method: method.into(),
         route: route.into(),
         sent,

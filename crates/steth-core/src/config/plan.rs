@@ -36,6 +36,23 @@ pub struct Plan {
     pub policy: Policy,
 }
 
+impl Plan {
+    /// Where a source points, redacted for printing; `None` when the config does not name it.
+    pub fn location(&self, source: crate::catalog::Source) -> Option<String> {
+        use crate::catalog::Source;
+        match source {
+            Source::Http => self.target.as_ref().map(|t| redact_url(t.base_url.as_str())),
+            Source::Pg => self.postgres.as_ref().map(|p| p.url.redacted()),
+            Source::Redis => self.redis.as_ref().map(|r| r.url.redacted()),
+            Source::Metrics => self.metrics.as_ref().map(|m| redact_url(m.url.as_str())),
+            Source::Load => (!self.endpoints.is_empty())
+                .then(|| format!("{} endpoint(s) at {} req/s", self.endpoints.len(), self.load.rate)),
+            Source::Source => self.source.as_ref().map(|s| s.path.display().to_string()),
+            Source::Service | Source::Config => None,
+        }
+    }
+}
+
 /// The HTTP target.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -47,27 +64,7 @@ pub struct Target {
     pub timeout: Duration,
 }
 
-/// Whether an endpoint reads or writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndpointKind {
-    /// Reads data (GET, HEAD by default).
-    Read,
-    /// Changes data.
-    Write,
-    /// Bulk work.
-    Batch,
-}
-
-impl EndpointKind {
-    /// The kind's config word.
-    pub fn word(self) -> &'static str {
-        match self {
-            EndpointKind::Read => "read",
-            EndpointKind::Write => "write",
-            EndpointKind::Batch => "batch",
-        }
-    }
-}
+pub use crate::evidence::EndpointKind;
 
 /// One hot endpoint.
 #[derive(Debug, Clone)]

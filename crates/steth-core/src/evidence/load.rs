@@ -4,6 +4,110 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A load phase: the key every per-phase window carries beside its endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// A low rate, to see the endpoint without contention.
+    Baseline,
+    /// The configured rate: what the latency items judge.
+    Normal,
+    /// The normal rate times the stress factor.
+    Stress,
+    /// The normal rate held for the soak duration.
+    Soak,
+}
+
+impl Phase {
+    /// Every phase, in the order an endpoint runs them.
+    pub const ALL: [Phase; 4] = [Phase::Baseline, Phase::Normal, Phase::Stress, Phase::Soak];
+
+    /// The phase a word names.
+    pub fn parse(word: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.word() == word)
+    }
+
+    /// The phase's word, as serialised and printed.
+    pub fn word(self) -> &'static str {
+        match self {
+            Phase::Baseline => "baseline",
+            Phase::Normal => "normal",
+            Phase::Stress => "stress",
+            Phase::Soak => "soak",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.word())
+    }
+}
+
+/// Whether an endpoint reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointKind {
+    /// Reads data (GET, HEAD by default).
+    Read,
+    /// Changes data.
+    Write,
+    /// Bulk work.
+    Batch,
+}
+
+impl EndpointKind {
+    /// The kind a config word names.
+    pub fn parse(word: &str) -> Option<EndpointKind> {
+        [EndpointKind::Read, EndpointKind::Write, EndpointKind::Batch].into_iter().find(|k| k.word() == word)
+    }
+
+    /// The kind's config word.
+    pub fn word(self) -> &'static str {
+        match self {
+            EndpointKind::Read => "read",
+            EndpointKind::Write => "write",
+            EndpointKind::Batch => "batch",
+        }
+    }
+}
+
+impl std::fmt::Display for EndpointKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.word())
+    }
+}
+
+/// What every per-phase window shares: the endpoint it measured and the phase. The load
+/// results, PostgreSQL windows, Redis windows and the metrics windows all carry this key, so
+/// checks select them the same way (`in_phase`).
+pub trait Windowed {
+    /// The endpoint's display name.
+    fn endpoint(&self) -> &str;
+    /// The phase.
+    fn phase(&self) -> Phase;
+}
+
+/// The windows of one phase, in order.
+pub fn in_phase<W: Windowed>(windows: &[W], phase: Phase) -> impl Iterator<Item = &W> {
+    windows.iter().filter(move |w| w.phase() == phase)
+}
+
+/// Implements `Windowed` for window types whose key is their `endpoint` and `phase` fields.
+macro_rules! windowed {
+    ($($t:ty),*) => {$(
+        impl $crate::evidence::Windowed for $t {
+            fn endpoint(&self) -> &str {
+                &self.endpoint
+            }
+            fn phase(&self) -> $crate::evidence::Phase {
+                self.phase
+            }
+        }
+    )*};
+}
+pub(crate) use windowed;
+
 /// The load phases of an audit.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoadEvidence {
@@ -42,7 +146,7 @@ pub struct EndpointLoad {
     /// Path template.
     pub path: String,
     /// read, write or batch.
-    pub kind: String,
+    pub kind: EndpointKind,
     /// The endpoint's own p99 budget, when configured.
     pub p99_budget_ms: Option<f64>,
     /// Phases in the order they ran.
@@ -50,9 +154,9 @@ pub struct EndpointLoad {
 }
 
 impl EndpointLoad {
-    /// The phase of a kind, when it ran.
-    pub fn phase(&self, kind: &str) -> Option<&PhaseResult> {
-        self.phases.iter().find(|p| p.phase == kind)
+    /// The phase's result, when it ran.
+    pub fn phase(&self, phase: Phase) -> Option<&PhaseResult> {
+        self.phases.iter().find(|p| p.phase == phase)
     }
 }
 
@@ -81,7 +185,7 @@ pub struct Percentiles {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhaseResult {
     /// baseline, normal, stress or soak.
-    pub phase: String,
+    pub phase: Phase,
     /// open or closed.
     pub model: String,
     /// Target arrival rate.

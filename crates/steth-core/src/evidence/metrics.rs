@@ -55,7 +55,7 @@ pub struct RequestWindow {
     /// The endpoint's display name.
     pub endpoint: String,
     /// baseline, normal, stress or soak.
-    pub phase: String,
+    pub phase: crate::evidence::Phase,
     /// The endpoint's method, uppercase.
     pub method: String,
     /// The endpoint's path template.
@@ -91,7 +91,7 @@ pub struct HistogramWindow {
     /// The endpoint's display name.
     pub endpoint: String,
     /// baseline, normal, stress or soak.
-    pub phase: String,
+    pub phase: crate::evidence::Phase,
     /// Finite buckets in ascending bound order, with cumulative counts observed in the window.
     pub buckets: Vec<Bucket>,
     /// Observations in the window (the `+Inf` bucket's delta).
@@ -142,7 +142,7 @@ impl std::fmt::Display for Quantile {
 
 impl QueryHistogram {
     /// The window of one endpoint's phase, if its deltas can be trusted.
-    pub fn complete_window(&self, endpoint: &str, phase: &str) -> Option<&HistogramWindow> {
+    pub fn complete_window(&self, endpoint: &str, phase: crate::evidence::Phase) -> Option<&HistogramWindow> {
         self.windows.iter().find(|w| w.endpoint == endpoint && w.phase == phase && w.incomplete.is_none())
     }
 }
@@ -283,7 +283,7 @@ mod tests {
     fn windows_pool_per_bound_only_when_their_bounds_match() {
         let window = |b: &[(f64, u64)], count| HistogramWindow {
             endpoint: "GET /a".into(),
-            phase: "normal".into(),
+            phase: crate::evidence::Phase::Normal,
             buckets: buckets(b),
             count,
             sum_ms: 0.0,
@@ -301,3 +301,5 @@ mod tests {
         assert_eq!(quantile(&b, 100, 0.5), Some(Quantile::At(50.0 / 6.0)));
     }
 }
+
+crate::evidence::load::windowed!(RequestWindow, HistogramWindow);

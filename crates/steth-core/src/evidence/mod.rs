@@ -18,7 +18,9 @@ pub use api::{
 };
 pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
-pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult};
+pub use load::{
+    EndpointKind, EndpointLoad, LoadEvidence, LoadSettings, Percentiles, Phase, PhaseResult, Windowed, in_phase,
+};
 pub use metrics::{
     Bucket, HistogramWindow, MAX_LABEL_VALUES, METHOD_LABELS, MetricFamily, MetricsEvidence, Quantile, QueryHistogram,
     ROUTE_LABELS, RequestCounting, RequestWindow, STATUS_LABELS, is_request_counter, mentions_requests, name_words,
@@ -34,9 +36,10 @@ pub use redis::{
     StampedeProbe, StatementCount, hit_rate,
 };
 pub use repo::RepoEvidence;
-pub use slot::Slot;
+pub use slot::{AnySlot, Slot, SlotState};
 pub use source::{Redacted, SecretFinding, SecretScan, SourceEvidence};
 
+use crate::catalog::Source;
 use serde::{Deserialize, Serialize};
 
 /// Everything the collectors gathered in one audit, one slot per evidence source.
@@ -58,4 +61,51 @@ pub struct Evidence {
     /// The repository's files and git history.
     #[serde(default)]
     pub source: Slot<SourceEvidence>,
+}
+
+impl Evidence {
+    /// The slot a source fills; `None` for sources that have no slot of their own (the service
+    /// process is not controlled yet; the config is read, not collected). This match is the one
+    /// place that ties a `Source` to its slot.
+    pub fn slot(&self, source: Source) -> Option<&dyn AnySlot> {
+        match source {
+            Source::Http => Some(&self.http),
+            Source::Pg => Some(&self.pg),
+            Source::Load => Some(&self.load),
+            Source::Redis => Some(&self.redis),
+            Source::Metrics => Some(&self.metrics),
+            Source::Source => Some(&self.source),
+            Source::Service | Source::Config => None,
+        }
+    }
+
+    /// The slot a source fills, to change it.
+    pub fn slot_mut(&mut self, source: Source) -> Option<&mut dyn AnySlot> {
+        match source {
+            Source::Http => Some(&mut self.http),
+            Source::Pg => Some(&mut self.pg),
+            Source::Load => Some(&mut self.load),
+            Source::Redis => Some(&mut self.redis),
+            Source::Metrics => Some(&mut self.metrics),
+            Source::Source => Some(&mut self.source),
+            Source::Service | Source::Config => None,
+        }
+    }
+
+    /// Whether a source's evidence was gathered; `None` for sources without a slot.
+    pub fn state(&self, source: Source) -> Option<SlotState> {
+        self.slot(source).map(|s| s.state())
+    }
+
+    /// The same evidence with every slot of a source outside `keep` made unavailable: what an
+    /// item that declares only `keep` may look at.
+    pub fn only(&self, keep: &[Source]) -> Evidence {
+        let mut out = self.clone();
+        for source in Source::ALL.into_iter().filter(|s| !keep.contains(s)) {
+            if let Some(slot) = out.slot_mut(source) {
+                slot.blank("blanked: not a declared source");
+            }
+        }
+        out
+    }
 }

@@ -192,7 +192,7 @@ pub struct PhaseWindow {
     /// The endpoint's display name (`GET /orders`).
     pub endpoint: String,
     /// baseline, normal, stress or soak.
-    pub phase: String,
+    pub phase: crate::evidence::Phase,
     /// Requests sent in the window, warm-up included.
     pub requests: u64,
     /// Seconds between the two snapshots.
@@ -360,3 +360,5 @@ pub fn setting_millis(value: &str) -> Option<i64> {
     };
     Some((n * factor).round() as i64)
 }
+
+crate::evidence::load::windowed!(PhaseWindow);

@@ -66,9 +66,9 @@ pub struct CacheWindow {
     /// The endpoint's display name.
     pub endpoint: String,
     /// read, write or batch.
-    pub kind: String,
+    pub kind: crate::evidence::EndpointKind,
     /// baseline, normal, stress or soak.
-    pub phase: String,
+    pub phase: crate::evidence::Phase,
     /// Requests the phase sent.
     pub requests: u64,
     /// `keyspace_hits` delta.
@@ -183,3 +183,5 @@ pub fn hit_rate(hits: u64, misses: u64) -> Option<f64> {
     let lookups = hits + misses;
     (lookups > 0).then(|| 100.0 * hits as f64 / lookups as f64)
 }
+
+crate::evidence::load::windowed!(CacheWindow);

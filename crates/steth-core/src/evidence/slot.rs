@@ -24,6 +24,67 @@ pub enum Slot<T> {
     },
 }
 
+/// Whether a slot's evidence was gathered, without the evidence: what progress lines, the
+/// report's source table and the exit code look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotState {
+    /// Gathered.
+    Collected,
+    /// Not gathered, for a reason that is not a failure.
+    Unavailable,
+    /// The source failed.
+    Failed,
+}
+
+impl SlotState {
+    /// The state's word, as serialised.
+    pub fn word(self) -> &'static str {
+        match self {
+            SlotState::Collected => "collected",
+            SlotState::Unavailable => "unavailable",
+            SlotState::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for SlotState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.word())
+    }
+}
+
+/// What every slot can say about itself whatever its evidence type, so the sources can be
+/// walked as a list (`Evidence::slot`).
+pub trait AnySlot {
+    /// Whether the evidence was gathered.
+    fn state(&self) -> SlotState;
+    /// The reason it is unavailable or the error it failed with.
+    fn detail(&self) -> Option<&str>;
+    /// Drops the evidence: the slot becomes unavailable for `reason`.
+    fn blank(&mut self, reason: &str);
+}
+
+impl<T> AnySlot for Slot<T> {
+    fn state(&self) -> SlotState {
+        match self {
+            Slot::Collected { .. } => SlotState::Collected,
+            Slot::Unavailable { .. } => SlotState::Unavailable,
+            Slot::Failed { .. } => SlotState::Failed,
+        }
+    }
+    fn detail(&self) -> Option<&str> {
+        match self {
+            Slot::Collected { .. } => None,
+            Slot::Unavailable { reason } => Some(reason),
+            Slot::Failed { error } => Some(error),
+        }
+    }
+    fn blank(&mut self, reason: &str) {
+        *self = Slot::unavailable(reason);
+    }
+}
+
 impl<T> Default for Slot<T> {
     fn default() -> Self {
         Slot::Unavailable { reason: "not configured".into() }

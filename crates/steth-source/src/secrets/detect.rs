@@ -107,7 +107,8 @@ impl Detector {
             let Some(secret) = caps.name("s").or_else(|| caps.get(0)) else { continue };
             let name = caps.name("name").map(|m| m.as_bytes()).unwrap_or_default();
             let value = secret.as_bytes();
-            if accepted(r, name, value) {
+            let loopback = caps.name("host").is_some_and(|h| is_loopback(h.as_bytes()));
+            if !loopback && accepted(r, name, value) {
                 let offset = start + secret.start();
                 if !hits.iter().any(|h| h.offset == offset && h.rule == rule) {
                     hits.push(Hit { rule, offset, value: value.to_vec() });
@@ -143,6 +144,12 @@ fn window(blob: &[u8], start: usize, end: usize, rule: &Rule) -> (usize, usize) 
         }
     }
     (from, to.max(end))
+}
+
+/// A URL's host on this machine: credentials of a local development or test service.
+fn is_loopback(host: &[u8]) -> bool {
+    let host = host.to_ascii_lowercase();
+    host == b"localhost" || host.starts_with(b"127.") || host == b"[::1]" || host == b"0.0.0.0"
 }
 
 /// Whether a file is a committed `.env` file rather than its documented template.

@@ -45,6 +45,32 @@ const fn rule(id: &'static str, title: &'static str, keywords: &'static [&'stati
     Rule { id, title, keywords, pattern, gate: Gate::Format, files: Files::All, lines_after: 0, free_form: false }
 }
 
+/// The name of a generic assignment: a key that says it holds a credential (a macro, so
+/// `concat!` can build both generic patterns from it).
+macro_rules! secret_name {
+    () => {
+        r"(?P<name>(?i:[a-z0-9_.\-]{0,40}?(?:password|passwd|passphrase|pwd|secret|token|api[_\-.]?key|access[_\-.]?key|auth[_\-.]?key|private[_\-.]?key|client[_\-.]?secret|credentials?)[a-z0-9_.\-]{0,20}))"
+    };
+}
+
+/// The keywords of the generic rules: words [`secret_name`] contains.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_key",
+    "accesskey",
+    "auth_key",
+    "private_key",
+    "credential",
+];
+
 /// Every rule, in report order.
 pub(crate) const RULES: &[Rule] = &[
     rule(
@@ -213,7 +239,7 @@ pub(crate) const RULES: &[Rule] = &[
             "database-url-password",
             "Database URL with an inline password",
             &["://"],
-            r"\b(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|oracle|clickhouse|cockroachdb|couchdb|jdbc:[a-z]+)://[A-Za-z0-9_.%\-]+:(?P<s>[^\s:/@'\x22`]{3,})@[A-Za-z0-9_.\-\[]",
+            r"\b(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|oracle|clickhouse|cockroachdb|couchdb|jdbc:[a-z]+)://[A-Za-z0-9_.%\-]+:(?P<s>[^\s:/@'\x22`]{3,})@(?P<host>[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\])",
         )
     },
     Rule {
@@ -222,7 +248,7 @@ pub(crate) const RULES: &[Rule] = &[
             "broker-url-password",
             "Broker or cache URL with an inline password",
             &["://"],
-            r"\b(?i:redis|rediss|amqps?|nats|kafka|mqtt|stomp|memcached)://[A-Za-z0-9_.%\-]*:(?P<s>[^\s:/@'\x22`]{3,})@[A-Za-z0-9_.\-\[]",
+            r"\b(?i:redis|rediss|amqps?|nats|kafka|mqtt|stomp|memcached)://[A-Za-z0-9_.%\-]*:(?P<s>[^\s:/@'\x22`]{3,})@(?P<host>[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\])",
         )
     },
     Rule {
@@ -231,7 +257,7 @@ pub(crate) const RULES: &[Rule] = &[
             "url-credentials",
             "Password in an HTTP or FTP URL",
             &["://"],
-            r"\b(?i:https?|ftps?|sftp|smtps?)://[A-Za-z0-9_.%\-]+:(?P<s>[^\s:/@'\x22`]{3,})@[A-Za-z0-9_.\-\[]",
+            r"\b(?i:https?|ftps?|sftp|smtps?)://[A-Za-z0-9_.%\-]+:(?P<s>[^\s:/@'\x22`]{3,})@(?P<host>[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\])",
         )
     },
     Rule {
@@ -250,24 +276,12 @@ pub(crate) const RULES: &[Rule] = &[
         ..rule(
             "generic-secret-assignment",
             "Credential assigned in code or config",
-            &[
-                "password",
-                "passwd",
-                "passphrase",
-                "pwd",
-                "secret",
-                "token",
-                "api_key",
-                "apikey",
-                "api-key",
-                "access_key",
-                "accesskey",
-                "auth_key",
-                "private_key",
-                "credential",
-            ],
+            SECRET_WORDS,
             // A quoted value after `=`, `:`, `=>`, `:=`; the name optionally quoted (JSON, YAML).
-            r#"(?P<name>(?i:[a-z0-9_.\-]{0,40}?(?:password|passwd|passphrase|pwd|secret|token|api[_\-.]?key|access[_\-.]?key|auth[_\-.]?key|private[_\-.]?key|client[_\-.]?secret|credentials?)[a-z0-9_.\-]{0,20}))['"]?\s*(?:=|:|=>|:=|==)\s*[@rbf]?['"`](?P<s>[^'"`\s\\\[\](){}<>,;]{8,200})['"`]"#,
+            concat!(
+                secret_name!(),
+                r#"['"]?\s*(?:=|:|=>|:=|==)\s*[@rbf]?['"`](?P<s>[^'"`\s\\\[\](){}<>,;]{8,200})['"`]"#
+            ),
         )
     },
     Rule {
@@ -276,21 +290,12 @@ pub(crate) const RULES: &[Rule] = &[
         ..rule(
             "generic-secret-unquoted",
             "Credential assigned unquoted in config",
-            &[
-                "password",
-                "passwd",
-                "passphrase",
-                "secret",
-                "token",
-                "api_key",
-                "apikey",
-                "api-key",
-                "access_key",
-                "accesskey",
-                "private_key",
-                "credential",
-            ],
-            r#"(?m:^)[ \t\-]*(?P<name>(?i:[a-z0-9_.\-]{0,40}?(?:password|passwd|passphrase|secret|token|api[_\-.]?key|access[_\-.]?key|private[_\-.]?key|client[_\-.]?secret|credentials?)[a-z0-9_.\-]{0,20}))[ \t]*(?:=|:)[ \t]*(?P<s>[A-Za-z0-9_\-+/=!@#%^&*~]{12,200})[ \t]*\r?(?:$|#)"#,
+            SECRET_WORDS,
+            concat!(
+                r"(?m:^)[ \t\-]*",
+                secret_name!(),
+                r#"[ \t]*(?:=|:)[ \t]*(?P<s>[A-Za-z0-9_\-+/=!@#%^&*~]{12,200})[ \t]*\r?(?:$|#)"#
+            ),
         )
     },
 ];

@@ -6,11 +6,11 @@ use crate::output;
 use crate::progress::{Lines, LoadBar};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
-use steth_collect::{Needs, Session};
-use steth_core::catalog::{self, Source};
+use steth_collect::Session;
+use steth_core::catalog;
 use steth_core::config::{self, Plan, PostgresTarget, Secret, SourcePlan, Target};
-use steth_core::evidence::{Evidence, Slot};
-use steth_core::policy::{Policy, Selection};
+use steth_core::evidence::{Evidence, SlotState};
+use steth_core::policy::Selection;
 use steth_core::report::{Report, Run, SourceState};
 use steth_core::section::Section;
 use url::Url;
@@ -38,8 +38,9 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
 
 /// The exit code for a finished audit.
 pub fn finish(report: &Report, fail_under: Option<f64>) -> Result<Exit, Failure> {
-    let configured: Vec<&SourceState> = report.run.sources.iter().filter(|s| s.state != "unavailable").collect();
-    if !configured.is_empty() && configured.iter().all(|s| s.state == "failed") {
+    let configured: Vec<&SourceState> =
+        report.run.sources.iter().filter(|s| s.state != SlotState::Unavailable).collect();
+    if !configured.is_empty() && configured.iter().all(|s| s.state == SlotState::Failed) {
         let why: Vec<String> = configured.iter().map(|s| format!("{}: {}", s.name, s.detail)).collect();
         return Err(Failure::could_not_run(format!("no evidence source could be used ({})", why.join("; "))));
     }
@@ -145,31 +146,6 @@ fn selection(args: &AuditArgs) -> Result<Selection, Failure> {
     })
 }
 
-/// Which collectors the selected, measurable items need.
-fn needs(policy: &Policy) -> Needs {
-    let selected: Vec<&catalog::Item> = catalog::items()
-        .filter(|i| policy.selection.includes(i) && i.is_implemented() && !policy.na.contains_key(i.id))
-        .collect();
-    let uses = |s: Source| selected.iter().any(|i| i.sources.contains(&s));
-    Needs {
-        http: uses(Source::Http),
-        pg: uses(Source::Pg),
-        load: uses(Source::Load),
-        redis: uses(Source::Redis),
-        metrics: uses(Source::Metrics),
-        source: uses(Source::Source),
-    }
-}
-
-fn describe<T>(name: &str, slot: &Slot<T>, target: String) -> SourceState {
-    let (state, detail) = match slot {
-        Slot::Collected { .. } => ("collected", target),
-        Slot::Unavailable { reason } => ("unavailable", reason.clone()),
-        Slot::Failed { error } => ("failed", error.clone()),
-    };
-    SourceState { name: name.into(), state: state.into(), detail }
-}
-
 fn selection_label(selection: &Selection) -> Option<String> {
     if selection.is_everything() {
         return None;
@@ -214,7 +190,7 @@ pub fn audit(
         });
         let bar = LoadBar::new(quiet);
         let session = Session { observers: Vec::new(), load_progress: bar.callback(), stop };
-        let evidence = steth_collect::collect_with(plan, needs(&plan.policy), &Lines { quiet }, session).await;
+        let evidence = steth_collect::collect_with(plan, plan.policy.needs(), &Lines { quiet }, session).await;
         bar.finish();
         interrupt.abort();
         evidence
@@ -229,26 +205,7 @@ pub fn audit(
         target: plan.target.as_ref().map(|t| config::redact_url(t.base_url.as_str())),
         config,
         selection: selection_label(&plan.policy.selection),
-        sources: vec![
-            describe("http", &evidence.http, plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default()),
-            describe("pg", &evidence.pg, plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default()),
-            describe("redis", &evidence.redis, plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default()),
-            describe(
-                "metrics",
-                &evidence.metrics,
-                plan.metrics.as_ref().map(|m| config::redact_url(m.url.as_str())).unwrap_or_default(),
-            ),
-            describe(
-                "source",
-                &evidence.source,
-                plan.source.as_ref().map(|s| s.path.display().to_string()).unwrap_or_default(),
-            ),
-            describe(
-                "load",
-                &evidence.load,
-                format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate),
-            ),
-        ],
+        sources: SourceState::all(&evidence, plan),
     };
     let extended = plan.policy.assess_extended(&evidence);
     Ok(Report::build(run, &assessed, Some(evidence)).with_extended(&extended))

@@ -1,15 +1,15 @@
 //! What the section's latency checks share: each endpoint's normal-load phase, and how its
 //! latencies are printed.
 
-use crate::evidence::{EndpointLoad, Evidence, PhaseResult};
+use crate::evidence::{EndpointKind, EndpointLoad, Evidence, Phase, PhaseResult};
 use crate::outcome::Outcome;
 
 /// The normal-load phases of the endpoints of a kind (all kinds with `None`), or the outcome
 /// to report without them.
-pub(super) fn normal_phases<'a>(
-    evidence: &'a Evidence,
-    kind: Option<&str>,
-) -> Result<Vec<(&'a EndpointLoad, &'a PhaseResult)>, Outcome> {
+pub(super) fn normal_phases(
+    evidence: &Evidence,
+    kind: Option<EndpointKind>,
+) -> Result<Vec<(&EndpointLoad, &PhaseResult)>, Outcome> {
     let load = evidence.load.get()?;
     let endpoints: Vec<&EndpointLoad> = load.endpoints.iter().filter(|e| kind.is_none_or(|k| e.kind == k)).collect();
     if endpoints.is_empty() {
@@ -18,7 +18,7 @@ pub(super) fn normal_phases<'a>(
     }
     let mut rows = Vec::new();
     for e in endpoints {
-        match e.phase("normal") {
+        match e.phase(Phase::Normal) {
             Some(p) if p.stopped.is_none() => rows.push((e, p)),
             Some(p) => {
                 let why = p.stopped.as_deref().unwrap_or_default();

@@ -11,7 +11,7 @@ const NEAR: f64 = 0.9;
 
 /// Evaluates the p99 of every normal-load phase of `kind` against its budget (the endpoint's
 /// own `p99_budget`, else the threshold).
-pub(super) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: &str) -> Verdict {
+pub(super) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::evidence::EndpointKind) -> Verdict {
     let rows = normal_phases(evidence, Some(kind))?;
     let default_ms = threshold.duration().map_or(f64::INFINITY, |d| d.as_secs_f64() * 1000.0);
     let mut findings = Vec::new();

@@ -47,7 +47,7 @@ declare_item! {
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    super::p99_budget::evaluate(evidence, threshold, "read")
+    super::p99_budget::evaluate(evidence, threshold, crate::evidence::EndpointKind::Read)
 }
 
 #[cfg(test)]

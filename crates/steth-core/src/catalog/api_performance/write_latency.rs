@@ -48,7 +48,7 @@ declare_item! {
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    super::p99_budget::evaluate(evidence, threshold, "write")
+    super::p99_budget::evaluate(evidence, threshold, crate::evidence::EndpointKind::Write)
 }
 
 #[cfg(test)]

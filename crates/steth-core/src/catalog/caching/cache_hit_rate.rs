@@ -1,6 +1,7 @@
 //! 3.1 cache-hit-rate: cache hit rate on hot read paths.
 
 use crate::catalog::prelude::*;
+use crate::evidence::EndpointKind;
 use crate::evidence::{RedisEvidence, hit_rate};
 use std::collections::BTreeMap;
 
@@ -52,7 +53,8 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let redis = evidence.redis.get()?;
     let limit = threshold.number().unwrap_or(80.0);
     let mut per_endpoint: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for w in redis.phases.data().into_iter().flatten().filter(|w| w.kind == "read" && w.hits + w.misses > 0) {
+    for w in redis.phases.data().into_iter().flatten().filter(|w| w.kind == EndpointKind::Read && w.hits + w.misses > 0)
+    {
         let e = per_endpoint.entry(w.endpoint.as_str()).or_default();
         e.0 += w.hits;
         e.1 += w.misses;
@@ -122,8 +124,8 @@ mod tests {
     fn window(endpoint: &str, kind: &str, hits: u64, misses: u64) -> CacheWindow {
         CacheWindow {
             endpoint: endpoint.into(),
-            kind: kind.into(),
-            phase: "normal".into(),
+            kind: crate::evidence::EndpointKind::parse(kind).expect("an endpoint kind"),
+            phase: crate::evidence::Phase::Normal,
             requests: hits + misses,
             hits,
             misses,

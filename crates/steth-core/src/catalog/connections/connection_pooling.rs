@@ -1,6 +1,7 @@
 //! 4.1 connection-pooling: connection pool in use.
 
 use crate::catalog::prelude::*;
+use crate::evidence::{Phase, in_phase};
 
 declare_item! {
     /// ## What it checks
@@ -53,7 +54,7 @@ const PER_REQUEST_LIMIT: f64 = 0.5;
 fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let workload = evidence.pg.get()?.workload.get()?;
     let mut rates = Vec::new();
-    for w in workload.windows.iter().filter(|w| w.phase == "normal" && w.requests > 0) {
+    for w in in_phase(&workload.windows, Phase::Normal).filter(|w| w.requests > 0) {
         let opened = *w.new_sessions.get()?;
         rates.push((w.endpoint.as_str(), opened, opened as f64 / w.requests as f64));
     }

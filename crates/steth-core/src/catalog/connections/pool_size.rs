@@ -1,6 +1,7 @@
 //! 4.2 pool-size: pool size follows the formula.
 
 use crate::catalog::prelude::*;
+use crate::evidence::Phase;
 
 declare_item! {
     /// ## What it checks
@@ -62,7 +63,7 @@ declare_item! {
         title: "Pool size follows the formula",
         section: ConnectionManagement,
         threshold: Threshold::requires("0.5× to 2× of the recommended size"),
-        sources: [Pg, Load],
+        sources: [Pg, Load, Metrics],
         severity: Medium,
         evaluate: Some(evaluate),
     }
@@ -79,7 +80,7 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let histogram = evidence.metrics.data().and_then(|m| m.query_histogram.data());
     let mut busiest: Option<Demand<'_>> = None;
     let mut method = "pg_stat_statements";
-    for w in workload.windows.iter().filter(|w| w.phase != "baseline" && w.requests > 0 && w.secs > 0.0) {
+    for w in workload.windows.iter().filter(|w| w.phase != Phase::Baseline && w.requests > 0 && w.secs > 0.0) {
         // Statement time from pg_stat_statements, or else the service's own query-duration
         // histogram over the same phase (its sum and count).
         let (db_ms, calls) = match (&w.statements, histogram) {
@@ -88,7 +89,7 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
                 data.statements.iter().map(|s| s.calls).sum::<u64>(),
             ),
             (statements, Some(h)) => {
-                let Some(hw) = h.complete_window(&w.endpoint, &w.phase) else {
+                let Some(hw) = h.complete_window(&w.endpoint, w.phase) else {
                     statements.get()?;
                     continue;
                 };
@@ -262,7 +263,7 @@ mod tests {
         // 400 queries of 250 ms in the 10 s window: 10 busy, × 1.3 = 13.
         let window = HistogramWindow {
             endpoint: "GET /a".into(),
-            phase: "normal".into(),
+            phase: Phase::Normal,
             buckets: Vec::new(),
             count: 400,
             sum_ms: 100_000.0,

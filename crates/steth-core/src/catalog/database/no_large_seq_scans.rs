@@ -1,6 +1,7 @@
 //! 2.3 no-large-seq-scans: no sequential scans on large tables in hot paths.
 
 use crate::catalog::prelude::*;
+use crate::evidence::{Phase, in_phase};
 
 declare_item! {
     /// ## What it checks
@@ -79,7 +80,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let mut late = Vec::new();
     // Tables whose sequential scans an earlier endpoint's own statements explain.
     let mut explained_before: Vec<(&str, &str)> = Vec::new();
-    for w in workload.windows.iter().filter(|w| w.phase == "normal" && w.requests > 0) {
+    for w in in_phase(&workload.windows, Phase::Normal).filter(|w| w.requests > 0) {
         endpoints += 1;
         let ran: Vec<&str> =
             w.statements.data().map_or(Vec::new(), |s| s.statements.iter().map(|s| s.query.as_str()).collect());
@@ -270,7 +271,7 @@ mod tests {
     #[test]
     fn other_phases_do_not_count() {
         let mut w = normal("GET /a", vec![scans("public.orders", 50_000, 3)]);
-        w.phase = "baseline".into();
+        w.phase = Phase::Baseline;
         expect(&NO_LARGE_SEQ_SCANS, &with_windows(vec![w]), Status::NotAssessed);
     }
 

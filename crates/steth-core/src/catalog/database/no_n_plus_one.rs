@@ -1,6 +1,7 @@
 //! 2.4 no-n-plus-one: no n+1 query patterns.
 
 use crate::catalog::prelude::*;
+use crate::evidence::{Phase, in_phase};
 
 declare_item! {
     /// ## What it checks
@@ -47,7 +48,7 @@ declare_item! {
         title: "No N+1 query patterns",
         section: Database,
         threshold: Threshold::at_most(10),
-        sources: [Pg, Load, Source],
+        sources: [Pg, Load, Metrics, Source],
         severity: High,
         evaluate: Some(evaluate),
     }
@@ -66,14 +67,14 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let limit = threshold.count().unwrap_or(10) as f64;
     let histogram = evidence.metrics.data().and_then(|m| m.query_histogram.data());
     let mut measured = Vec::new();
-    for w in workload.windows.iter().filter(|w| w.phase == "normal" && w.requests > 0) {
+    for w in in_phase(&workload.windows, Phase::Normal).filter(|w| w.requests > 0) {
         let requests = w.requests as f64;
         let window = match (&w.statements, histogram) {
             (crate::evidence::Slot::Collected { data }, _) => data,
             // Without pg_stat_statements the service's own query-duration histogram counts the
             // queries of the same phase; no statement can be named then.
             (statements, Some(h)) => {
-                let Some(hw) = h.complete_window(&w.endpoint, &w.phase) else {
+                let Some(hw) = h.complete_window(&w.endpoint, w.phase) else {
                     statements.get()?;
                     continue;
                 };
@@ -148,7 +149,7 @@ mod tests {
             configured: false,
             windows: vec![HistogramWindow {
                 endpoint: "GET /orders".into(),
-                phase: "normal".into(),
+                phase: Phase::Normal,
                 buckets: Vec::new(),
                 count,
                 sum_ms: 1.0,
@@ -209,7 +210,7 @@ mod tests {
     #[test]
     fn only_normal_phases_count() {
         let mut baseline = normal("GET /a", 1, vec![statement("SELECT 1", 100)]);
-        baseline.phase = "baseline".into();
+        baseline.phase = Phase::Baseline;
         expect(&NO_N_PLUS_ONE, &with_windows(vec![baseline]), Status::NotAssessed);
     }
 

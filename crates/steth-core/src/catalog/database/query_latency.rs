@@ -2,6 +2,7 @@
 
 use crate::catalog::prelude::*;
 use crate::evidence::{HistogramWindow, Quantile, QueryHistogram, pool, quantile};
+use crate::evidence::{Phase, in_phase};
 
 declare_item! {
     /// ## What it checks
@@ -124,7 +125,7 @@ fn statements(evidence: &Evidence) -> Result<Statements<'_>, Outcome> {
     let mut pooled: std::collections::BTreeMap<&str, Pooled<'_>> = Default::default();
     let mut windows = 0;
     let mut incomplete = Vec::new();
-    for w in workload.windows.iter().filter(|w| w.phase == "normal") {
+    for w in in_phase(&workload.windows, Phase::Normal) {
         let window = w.statements.get()?;
         windows += 1;
         if let Some(why) = &window.incomplete {
@@ -154,7 +155,7 @@ fn statements(evidence: &Evidence) -> Result<Statements<'_>, Outcome> {
 /// histogram cannot be used.
 fn histogram(evidence: &Evidence) -> Result<(&QueryHistogram, Vec<&HistogramWindow>, Vec<String>), String> {
     let h = evidence.metrics.get().and_then(|m| m.query_histogram.get()).map_err(|o| o.evidence)?;
-    let normal: Vec<&HistogramWindow> = h.windows.iter().filter(|w| w.phase == "normal").collect();
+    let normal: Vec<&HistogramWindow> = in_phase(&h.windows, Phase::Normal).collect();
     let incomplete: Vec<String> =
         normal.iter().filter_map(|w| w.incomplete.as_ref().map(|why| format!("{}: {why}", w.endpoint))).collect();
     let complete: Vec<&HistogramWindow> = normal.into_iter().filter(|w| w.incomplete.is_none()).collect();

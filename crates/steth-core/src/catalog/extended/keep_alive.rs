@@ -1,6 +1,7 @@
 //! X.4 keep-alive: connections are reused across requests.
 
 use crate::catalog::prelude::*;
+use crate::evidence::Phase;
 
 declare_item! {
     /// ## What it checks
@@ -39,7 +40,7 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let rows: Vec<(&str, f64)> = load
         .endpoints
         .iter()
-        .filter_map(|e| e.phase("normal").map(|p| (e.name.as_str(), p.requests_per_connection)))
+        .filter_map(|e| e.phase(Phase::Normal).map(|p| (e.name.as_str(), p.requests_per_connection)))
         .collect();
     let Some(&(worst_name, worst)) = rows.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else {
         return Err(Outcome::not_assessed("no normal-load phase ran"));

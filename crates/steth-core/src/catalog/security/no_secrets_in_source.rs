@@ -28,7 +28,8 @@ declare_item! {
     ///   password, committed `.env` files) plus `password|secret|token|api_key = "…"`
     ///   assignments whose value looks random (Shannon entropy). Placeholders (`changeme`,
     ///   `<your-…>`, `YOUR_…`, `xxx…`, `${VAR}`), vendors' documented example keys, hashes,
-    ///   UUIDs, integrity strings and public or publishable keys are not flagged.
+    ///   UUIDs, integrity strings, public or publishable keys and passwords in URLs to a loopback
+    ///   host (a local test service) are not flagged.
     /// - Findings under test-fixture paths (`tests/fixtures/`, `testdata/`, … or `[source]
     ///   fixtures`) are listed apart and do not fail the item. A `.stethoscope-ignore` file at the
     ///   repository's root holds one path or glob per line, or `sha256:<hex>` of an accepted value.

@@ -198,6 +198,10 @@ fn placeholders_and_vendor_examples_are_not_flagged() {
     );
     clean(".env.example", "SESSION_SECRET=replace-with-a-long-random-value\nAPI_TOKEN=abcdef123456\n");
     clean("pay.js", "Stripe('pk_live_51HqLyjWDarjtT1zdp7dcAbCdEf');\n");
+    clean(
+        "tls.rs",
+        "redis_plan(\"redis://:s3cret-pw@127.0.0.1:6379\")\nDB = 'postgres://app:Xk3p9Qw2Lm@localhost/app'\n",
+    );
     clean("fixture.rs", "format!(\"postgresql://orders:{password}@db/orders\")\nURL=\"redis://:$redis_pw@h:6379\"\n");
     clean(
         "safety.rs",
