@@ -12,6 +12,7 @@
 # Usage: bench/secrets.sh            (COMMITS=10000 MB=200 by default; BENCH_DIR keeps the files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+here=$(pwd)
 COMMITS=${COMMITS:-10000}
 MB=${MB:-200}
 work=${BENCH_DIR:-$(mktemp -d /tmp/steth-secrets.XXXX)}
@@ -32,7 +33,7 @@ blob_mb=$(git -C "$work/repo" cat-file --batch-all-objects --batch-check='%(obje
 echo "secrets: $commits commits ($merges merges), $blob_mb MiB of distinct blobs, $(wc -l < "$work/planted.jsonl") planted secrets; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # 1. stethoscope, full history.
-/usr/bin/time -f '%e %M' -o "$work/steth.time" \
+python3 bench/peak_rss.py "$work/steth.time" -- \
   "$bin" audit --source "$work/repo" --only 6.7 --quiet --format json --out "$work/steth.json"
 # 2. stethoscope, placeholders.
 "$bin" audit --source "$work/placeholders" --only 6.7 --quiet --format json --out "$work/steth-placeholders.json"
@@ -43,15 +44,15 @@ if ! command -v detect-secrets >/dev/null; then
   pip install --quiet detect-secrets >/dev/null
 fi
 ds_version=$(detect-secrets --version)
-(cd "$work/repo" && /usr/bin/time -f '%e %M' -o "$work/ds.time" \
+(cd "$work/repo" && python3 "$here/bench/peak_rss.py" "$work/ds.time" -- \
   detect-secrets scan --all-files --exclude-files '^\.git/' > "$work/ds.json")
 (cd "$work/placeholders" && detect-secrets scan --all-files > "$work/ds-placeholders.json")
 
 # 4. git log -p over every ref, grepped for the same formats (added lines and what follows a
 #    key block's first line).
 patterns='AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|glpat-[A-Za-z0-9_-]{20}|xox[baprs]-[0-9A-Za-z-]{10,}|[sr]k_live_[0-9A-Za-z]{24,}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|(postgres|postgresql|mysql|mongodb|amqps?|redis)://[^:@/ ]+:[^@/ ]+@|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|(secret|password|token|api_key)[A-Za-z_]*[[:space:]]*=[[:space:]]*.[^ ]{16,}'
-/usr/bin/time -f '%e %M' -o "$work/grep.time" \
-  bash -c "git -C '$work/repo' log -p --all --no-color | grep -E -A11 '^\\+.*($patterns)' > '$work/grep.out' || true"
+python3 bench/peak_rss.py "$work/grep.time" -- \
+  bash -c "git -C '$work/repo' log -p --all --no-color | LC_ALL=C grep -E -A11 '^\\+.*($patterns)' > '$work/grep.out' || true"
 
 python3 - "$work" "$ds_version" <<'EOF'
 import hashlib, json, sys
@@ -60,16 +61,16 @@ planted = [json.loads(l) for l in open(f"{work}/planted.jsonl")]
 def scan(path):
     return json.load(open(path))["raw_evidence"]["source"]["data"]["secrets"]["data"]
 def seconds(path):
-    wall, kib = open(path).read().split()
-    return float(wall), int(kib) / 1024
+    wall, own, children = open(path).read().split()
+    return float(wall), int(own) / 1024, int(children) / 1024
 s = scan(f"{work}/steth.json")
 fp = {f["redacted"]["fingerprint"] for f in s["findings"]}
 mine = {hashlib.sha256(p["value"].encode()).hexdigest()[:12] for p in planted}
 found = [p for p in planted if hashlib.sha256(p["value"].encode()).hexdigest()[:12] in fp]
 other = [f for f in s["findings"] if f["redacted"]["fingerprint"] not in mine]
-wall, mem = seconds(f"{work}/steth.time")
+wall, mem, git_mem = seconds(f"{work}/steth.time")
 ph = scan(f"{work}/steth-placeholders.json")
-print(f"stethoscope  full history: {wall:.1f} s, peak RSS {mem:.0f} MiB; {s['blobs']} distinct blobs, "
+print(f"stethoscope  full history: {wall:.1f} s, peak RSS {mem:.0f} MiB (its git processes: {git_mem:.0f} MiB); {s['blobs']} distinct blobs, "
       f"{s['bytes'] >> 20} MiB, {s['commits']} commits, {s['refs']} refs")
 print(f"             found {len(found)}/{len(planted)} planted, {len(other)} other finding(s); "
       f"placeholder tree: {len(ph['findings'])} finding(s)")
@@ -80,15 +81,24 @@ for f in other[:10]:
     print(f"             OTHER {f['rule']} {f['path']}:{f['line']}")
 ds = json.load(open(f"{work}/ds.json"))["results"]
 dsp = json.load(open(f"{work}/ds-placeholders.json"))["results"]
-hashed = {r["hashed_secret"] for rs in ds.values() for r in rs}
-ds_found = [p for p in planted if hashlib.sha1(p["value"].encode()).hexdigest() in hashed]
-ds_wall, ds_mem = seconds(f"{work}/ds.time")
+def in_tree(p):
+    path = p["where"].split(" ")[0]
+    try:
+        return p["value"] in open(f"{work}/repo/{path}").read()
+    except OSError:
+        return False
+tree = [p for p in planted if in_tree(p)]
+ds_found = [p for p in tree if ds.get(p["where"].split(" ")[0])]
+st_tree = [p for p in tree if p in found]
+ds_wall, ds_mem, _ = seconds(f"{work}/ds.time")
+print(f"             of the {len(tree)} planted secrets still in the working tree: found {len(st_tree)}")
 print(f"detect-secrets {ds_version} (working tree only): {ds_wall:.1f} s, peak RSS {ds_mem:.0f} MiB; "
-      f"found {len(ds_found)}/{len(planted)} planted, {sum(map(len, ds.values()))} result(s); "
+      f"a result in the file of {len(ds_found)}/{len(tree)} planted in the working tree (0/{len(planted) - len(tree)} "
+      f"of those only in history), {sum(map(len, ds.values()))} result(s); "
       f"placeholder tree: {sum(map(len, dsp.values()))} result(s)")
 g = open(f"{work}/grep.out", errors="replace").read()
 g_found = [p for p in planted if p["value"].split("\n")[1 if p["rule"] == "private-key" else 0] in g]
-g_wall, g_mem = seconds(f"{work}/grep.time")
+g_wall, _, _ = seconds(f"{work}/grep.time")
 print(f"git log -p --all | grep -E: {g_wall:.1f} s; found {len(g_found)}/{len(planted)} planted "
       f"(misses: {', '.join(sorted(set(p['where'].split(' ')[0] for p in planted if p not in g_found))) or 'none'})")
 EOF
