@@ -53,8 +53,14 @@ fn no_planted_secret_appears_in_any_output_format() {
             assert!(!output.contains(secret.as_str()) && !output.contains(&rest), "{name} shows a planted secret");
         }
     }
-    // Every switch's secret is reported, with its file, line and first commit.
+    // Every switch's secret is reported, with its file, line and first commit, in a report the
+    // public schema accepts.
     let report: Value = serde_json::from_str(&outputs[4].1).unwrap();
+    let schema: Value = serde_json::from_str(include_str!("../../../schema/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(report["raw_evidence"]["source"]["state"], "collected");
     let item = report["items"].as_array().unwrap().iter().find(|i| i["id"] == "6.7").unwrap();
     assert_eq!(item["status"], "fail");
     let findings: Vec<&str> = item["findings"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
