@@ -2,7 +2,7 @@
 //! pager, with a time bound.
 
 use crate::SourceError;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
@@ -24,6 +24,39 @@ pub(crate) fn command(dir: &Path) -> Command {
 
 /// Runs a git command to completion and returns its output; fails past the deadline.
 pub(crate) fn output(dir: &Path, args: &[&str], deadline: Instant) -> Result<Vec<u8>, SourceError> {
+    let mut out = Vec::new();
+    run(dir, args, deadline, |r| r.read_to_end(&mut out).map(drop))?;
+    Ok(out)
+}
+
+/// Runs a git command whose output is NUL-separated (`-z`) and hands each token to `each` as it
+/// arrives, so memory stays at one token whatever the output's size; fails past the deadline.
+pub(crate) fn tokens(
+    dir: &Path,
+    args: &[&str],
+    deadline: Instant,
+    mut each: impl FnMut(&[u8]),
+) -> Result<(), SourceError> {
+    run(dir, args, deadline, |r| {
+        let mut token = Vec::new();
+        loop {
+            token.clear();
+            if r.read_until(0, &mut token)? == 0 {
+                return Ok(());
+            }
+            each(token.strip_suffix(&[0]).unwrap_or(&token));
+        }
+    })
+}
+
+/// Runs a git command, `consume` reading its standard output; its standard error (bounded)
+/// becomes the error when it fails, and it is killed at the deadline.
+fn run(
+    dir: &Path,
+    args: &[&str],
+    deadline: Instant,
+    consume: impl FnOnce(&mut dyn BufRead) -> std::io::Result<()>,
+) -> Result<(), SourceError> {
     let failed = |message: String| SourceError::Git { command: args.join(" "), message };
     let mut child = command(dir)
         .args(args)
@@ -31,7 +64,7 @@ pub(crate) fn output(dir: &Path, args: &[&str], deadline: Instant) -> Result<Vec
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| failed(e.to_string()))?;
-    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let err_reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
@@ -39,8 +72,9 @@ pub(crate) fn output(dir: &Path, args: &[&str], deadline: Instant) -> Result<Vec
         buf
     });
     let watchdog = Watchdog::start(child, deadline);
-    let mut out = Vec::new();
-    let read = stdout.read_to_end(&mut out);
+    let mut reader = std::io::BufReader::with_capacity(256 << 10, stdout);
+    let read = consume(&mut reader);
+    drop(reader);
     let (status, timed_out) = watchdog.finish();
     let err = err_reader.join().unwrap_or_default();
     if timed_out {
@@ -48,7 +82,7 @@ pub(crate) fn output(dir: &Path, args: &[&str], deadline: Instant) -> Result<Vec
     }
     read.map_err(|e| failed(e.to_string()))?;
     match status {
-        Ok(s) if s.success() => Ok(out),
+        Ok(s) if s.success() => Ok(()),
         Ok(s) => Err(failed(format!("{s}: {}", String::from_utf8_lossy(&err).trim()))),
         Err(e) => Err(failed(e.to_string())),
     }

@@ -50,55 +50,52 @@ pub(crate) fn walk(root: &Path, deadline: Instant) -> Result<History, SourceErro
     let refs = git::output(root, &["for-each-ref", "--format=%(refname)"], deadline)?;
     let refs = refs.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64;
     let head = head_tree(root, deadline)?;
-    let log = git::output(
-        root,
-        &[
-            "log",
-            "--all",
-            "--date-order",
-            "--reverse",
-            "-m",
-            "--raw",
-            "--no-renames",
-            "--no-abbrev",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
-            "-z",
-            "--format=%x01%H %cI",
-        ],
-        deadline,
-    )?;
     let mut history = History { refs, head: head.iter().map(|(id, _)| id.clone()).collect(), ..History::default() };
     let mut seen: HashSet<String> = HashSet::new();
-    let mut last: Option<String> = None;
-    let mut tokens = log.split(|b| *b == 0).peekable();
-    while let Some(token) = tokens.next() {
-        let token = trim_newlines(token);
-        if let Some(header) = token.strip_prefix(b"\x01") {
-            let header = String::from_utf8_lossy(header);
-            let (id, date) = header.split_once(' ').unwrap_or((&header, ""));
-            // `-m` prints a merge once per parent: one commit.
-            if last.as_deref() != Some(id) {
-                history.commits.push(Commit { id: id.to_string(), date: date.to_string() });
-                last = Some(id.to_string());
-            }
-        } else if let Some(meta) = token.strip_prefix(b":") {
-            let Some(path) = tokens.next() else { break };
-            let meta = String::from_utf8_lossy(meta);
+    // A raw line's metadata waits for the path, the token after it.
+    let mut meta: Option<String> = None;
+    let args = [
+        "log",
+        "--all",
+        "--date-order",
+        "--reverse",
+        "-m",
+        "--raw",
+        "--no-renames",
+        "--no-abbrev",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "-z",
+        "--format=%x01%H %cI",
+    ];
+    git::tokens(root, &args, deadline, |token| {
+        if let Some(meta) = meta.take() {
             let fields: Vec<&str> = meta.split(' ').collect();
-            let [_, mode, _, id, status] = fields[..] else { continue };
+            let [_, mode, _, id, status] = fields[..] else { return };
             // Regular files only: symlinks hold a path, submodules a commit.
             let added = matches!(status.as_bytes().first(), Some(b'A' | b'M' | b'T'));
             if added && mode.starts_with("100") && seen.insert(id.to_string()) {
                 history.blobs.push(Blob {
                     id: id.to_string(),
-                    path: String::from_utf8_lossy(path).into_owned(),
+                    path: String::from_utf8_lossy(token).into_owned(),
                     commit: history.commits.len().checked_sub(1),
                 });
             }
+            return;
         }
-    }
+        let token = trim_newlines(token);
+        if let Some(header) = token.strip_prefix(b"\x01") {
+            let header = String::from_utf8_lossy(header);
+            let (id, date) = header.split_once(' ').unwrap_or((&header, ""));
+            // `-m` prints a merge once per parent: one commit.
+            if history.commits.last().is_none_or(|c| c.id != id) {
+                history.commits.push(Commit { id: id.to_string(), date: date.to_string() });
+            }
+        } else if let Some(m) = token.strip_prefix(b":") {
+            meta = Some(String::from_utf8_lossy(m).into_owned());
+        }
+    })?;
     Ok(history)
 }
 
