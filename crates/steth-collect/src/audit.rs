@@ -116,10 +116,19 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     let at = |source: Source| plan.location(source).unwrap_or_default();
     let wants = |source: Source| needs.contains(source);
     let stop = &session.stop;
-    let (http, pg, redis) = tokio::join!(
+    let (http, pg, redis, source) = tokio::join!(
         bounded("http", at(Source::Http), wants(Source::Http), progress, stop, crate::http::collect(plan)),
         bounded("pg", at(Source::Pg), wants(Source::Pg), progress, stop, crate::pg::collect(plan)),
         bounded("redis", at(Source::Redis), wants(Source::Redis), progress, stop, crate::redis::collect(plan)),
+        // The repository needs no target: it is read while the probes and catalog reads run.
+        bounded(
+            "source",
+            at(Source::Source),
+            wants(Source::Source),
+            progress,
+            stop,
+            crate::source::collect(plan, COLLECTOR_BOUND)
+        ),
     );
     let redis_observer = crate::redis::RedisObserver::connect(plan, &redis).await;
     let scrape = wants(Source::Metrics) && !*stop.borrow();
@@ -172,7 +181,7 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         None if *stop.borrow() => Slot::unavailable(INTERRUPTED),
         None => Slot::unavailable("no [metrics] url in the config: add [metrics] url = \"http://…/metrics\""),
     };
-    Evidence { http, pg, load, redis, metrics, ..Evidence::default() }
+    Evidence { http, pg, load, redis, metrics, source }
 }
 
 /// The rate-limit bursts (6.3, 6.4) trip the target's limiter for stethoscope's address, so

@@ -10,5 +10,6 @@ pub mod load;
 pub mod metrics;
 pub mod pg;
 pub mod redis;
+pub mod source;
 
 pub use audit::{Needs, Progress, Session, Silent, collect, collect_with};

@@ -201,8 +201,10 @@ mod tests {
         };
         repo.migrations =
             Slot::collected(crate::evidence::MigrationEvidence { breaking: vec![finding], ..Default::default() });
-        let evidence =
-            Evidence { source: Slot::collected(SourceEvidence { repo: Slot::collected(repo) }), ..Evidence::default() };
+        let evidence = Evidence {
+            source: Slot::collected(SourceEvidence { repo: Slot::collected(repo), ..SourceEvidence::default() }),
+            ..Evidence::default()
+        };
         let out = policy.assess(&evidence);
         let status: Vec<(&str, Status)> = out.iter().map(|a| (a.item.id, a.outcome.status)).collect();
         assert_eq!(status, vec![("7.7", Status::Fail), ("9.2", Status::Attested)]);

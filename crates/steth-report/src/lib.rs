@@ -6,6 +6,7 @@ pub mod json;
 pub mod markdown;
 #[cfg(test)]
 mod sample;
+pub mod sarif;
 pub mod terminal;
 
 /// An output format.
@@ -17,6 +18,8 @@ pub enum Format {
     Json,
     /// Markdown for a pull-request comment.
     Markdown,
+    /// SARIF 2.1.0: findings with a file location, for code scanning.
+    Sarif,
 }
 
 impl Format {
@@ -26,6 +29,7 @@ impl Format {
             "terminal" | "text" => Some(Format::Terminal),
             "json" => Some(Format::Json),
             "markdown" | "md" => Some(Format::Markdown),
+            "sarif" => Some(Format::Sarif),
             _ => None,
         }
     }
@@ -77,5 +81,6 @@ pub fn render(
         Format::Terminal => terminal::render(report, style, out),
         Format::Json => json::render(report, out),
         Format::Markdown => markdown::render(report, out),
+        Format::Sarif => sarif::render(report, out),
     }
 }

@@ -139,7 +139,7 @@ fn settings(advisories: &Path) -> RepoSettings {
 }
 
 fn evidence(repo: RepoEvidence) -> Evidence {
-    let source = SourceEvidence { repo: Slot::collected(repo) };
+    let source = SourceEvidence { repo: Slot::collected(repo), ..SourceEvidence::default() };
     Evidence { source: Slot::collected(source), ..Evidence::default() }
 }
 

@@ -93,7 +93,7 @@ Examples:
 /// Flags shared by commands that render a report.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Output format: terminal, json or markdown.
+    /// Output format: terminal, json, markdown or sarif (findings with a file location).
     #[arg(long, default_value = "terminal", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to FILE (atomically) instead of stdout.
@@ -117,6 +117,9 @@ pub struct AuditArgs {
     /// Redis URL (overrides the config, or audits Redis without one).
     #[arg(long, value_name = "URL")]
     pub redis: Option<String>,
+    /// The service's repository: a git work tree, or a plain directory (overrides [source] path).
+    #[arg(long, value_name = "PATH")]
+    pub source: Option<PathBuf>,
     /// Skip the load phases (items 1.1–1.4 are then not assessed).
     #[arg(long)]
     pub no_load: bool,

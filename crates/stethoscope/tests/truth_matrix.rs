@@ -51,6 +51,9 @@ async fn audit(postgres: &str, defects: &[Defect]) -> BTreeMap<&'static str, (St
     assert!(shop.database_ready() && shop.redis_ready(), "{:?}", shop.startup_warnings());
     let mut plan = support::shop_plan(&shop);
     support::shop_redis::with_redis(&mut plan, &server.url(), &name);
+    // The shop's repository: the healthy repository fixture (its own rows break it).
+    let repository = support::repo_fixture::RepoFixture::build(&[]);
+    plan.source = Some(steth_core::config::SourcePlan::new(repository.path()));
     let needs = Needs::all();
     let evidence = steth_collect::collect(&plan, needs, &Silent).await;
     shop.shutdown().await;
@@ -137,9 +140,13 @@ async fn truth_matrix() {
 #[test]
 fn every_measurable_item_has_a_defect_switch() {
     for item in catalog::items().filter(|i| i.is_implemented()) {
+        // Items read from the repository alone have their switches in the repository fixture,
+        // whose rows run in steth-source's tests/repo_matrix.rs.
+        let repository = item.sources == [catalog::Source::Source];
         assert!(
-            Defect::ALL.iter().any(|d| d.item() == item.id),
-            "{} {} has a collector but no defect switch in fixtures/shop",
+            Defect::ALL.iter().any(|d| d.item() == item.id)
+                || repository && support::repo_fixture::RepoDefect::ALL.iter().any(|d| d.item() == item.id),
+            "{} {} has a collector but no defect switch in fixtures/shop or the repository fixture",
             item.id,
             item.slug
         );

@@ -407,7 +407,8 @@ pub fn repo() -> crate::evidence::RepoEvidence {
 
 /// Evidence holding only the given repository evidence.
 pub fn with_repo(repo: crate::evidence::RepoEvidence) -> Evidence {
-    let source = crate::evidence::SourceEvidence { repo: Slot::collected(repo) };
+    let source =
+        crate::evidence::SourceEvidence { repo: Slot::collected(repo), ..crate::evidence::SourceEvidence::default() };
     Evidence { source: Slot::collected(source), ..Evidence::default() }
 }
 

@@ -7,6 +7,7 @@ mod plan;
 mod probes;
 mod raw;
 mod redis;
+mod source;
 
 pub use error::ConfigError;
 pub use load::LoadPlan;
@@ -15,6 +16,7 @@ pub use plan::{
     Owned, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, encode_segment, join_url,
     placeholders, redact_token, redact_url,
 };
+pub use source::{DEFAULT_FIXTURE_GLOBS, DEFAULT_MAX_BLOB_BYTES, SourcePlan};
 
 use crate::catalog;
 use crate::threshold::parse_duration;
@@ -350,7 +352,7 @@ impl Validator<'_> {
             });
         }
         if let Some(s) = &raw.source {
-            plan.source = Some(PathBuf::from(self.text(&s.path, "source.path")?));
+            plan.source = Some(self.source(s)?);
         }
         if let Some(h) = &raw.health {
             let defaults = HealthPaths::default();

@@ -23,7 +23,7 @@ pub struct Plan {
     /// The service's Prometheus endpoint.
     pub metrics: Option<MetricsTarget>,
     /// The service's source repository.
-    pub source: Option<PathBuf>,
+    pub source: Option<super::SourcePlan>,
     /// The service's OpenAPI 3 document (JSON), `[target] openapi`: request-body schemas that
     /// 6.6 violates on purpose.
     pub openapi: Option<PathBuf>,
@@ -50,7 +50,7 @@ impl Plan {
             Source::Metrics => self.metrics.as_ref().map(|m| redact_url(m.url.as_str())),
             Source::Load => (!self.endpoints.is_empty())
                 .then(|| format!("{} endpoint(s) at {} req/s", self.endpoints.len(), self.load.rate)),
-            Source::Source => self.source.as_ref().map(|p| p.display().to_string()),
+            Source::Source => self.source.as_ref().map(|s| s.path.display().to_string()),
             Source::Service | Source::Config => None,
         }
     }

@@ -173,6 +173,15 @@ pub(crate) struct RawMetrics {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSource {
     pub path: Spanned<String>,
+    pub history: Option<bool>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    pub max_blob_bytes: Option<Spanned<String>>,
+    pub fixtures: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub migrations: Vec<Spanned<String>>,
+    pub baseline: Option<Spanned<String>>,
+    pub advisories: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -373,3 +373,44 @@ fn gaps_found_in_production_use_are_refused_with_the_full_key_and_the_expected_f
         }
     }
 }
+
+#[test]
+fn the_source_table_parses_with_defaults() {
+    let plan = ok("[source]\npath = \".\"\n");
+    let s = plan.source.expect("source");
+    assert_eq!(s, SourcePlan::new("."));
+    assert!(s.history);
+    assert_eq!(s.max_blob_bytes, DEFAULT_MAX_BLOB_BYTES);
+    let plan = ok(r#"
+[source]
+path = "../svc"
+history = false
+exclude = ["vendor/**", "*.min.js"]
+max_blob_bytes = "64MiB"
+fixtures = ["spec/support/**"]
+migrations = ["db/migrate/*.rb"]
+baseline = "origin/main"
+advisories = "osv/"
+"#);
+    let s = plan.source.expect("source");
+    assert_eq!((s.history, s.max_blob_bytes), (false, 64 << 20));
+    assert_eq!(s.exclude, ["vendor/**", "*.min.js"]);
+    assert_eq!(s.fixtures, ["spec/support/**"]);
+    assert_eq!(s.migrations, ["db/migrate/*.rb"]);
+    assert_eq!(s.baseline.as_deref(), Some("origin/main"));
+    assert_eq!(s.advisories, Some(PathBuf::from("osv/")));
+}
+
+#[test]
+fn source_errors_name_line_and_key() {
+    let e = err("[source]\npath = \".\"\nexclude = [\"ok/**\", \"a[\"]\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("source.exclude")));
+    let e = err("[source]\npath = \".\"\nmax_blob_bytes = \"12\"\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("source.max_blob_bytes")));
+    let e = err("[source]\npath = \".\"\nbaseline = \"--exec=x\"\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("source.baseline")));
+    let e = err("[source]\npath = \".\"\nhistory = \"yes\"\n");
+    assert_eq!(e.line, Some(3));
+    let e = err("[source]\npath = \".\"\nmigration = []\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("source.migration")));
+}

@@ -41,7 +41,7 @@ pub use repo::{
     MigrationFinding, PracticeEvidence, RepoEvidence, Sighting, VulnerablePackage,
 };
 pub use slot::{AnySlot, Slot, SlotState};
-pub use source::SourceEvidence;
+pub use source::{Redacted, SecretFinding, SecretScan, SourceEvidence};
 
 use crate::catalog::Source;
 use serde::{Deserialize, Serialize};
@@ -62,7 +62,7 @@ pub struct Evidence {
     /// The service's Prometheus metrics around each load phase.
     #[serde(default)]
     pub metrics: Slot<MetricsEvidence>,
-    /// The repository's files and history.
+    /// The repository's files and git history.
     #[serde(default)]
     pub source: Slot<SourceEvidence>,
 }

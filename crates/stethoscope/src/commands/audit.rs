@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 use steth_collect::Session;
 use steth_core::catalog;
-use steth_core::config::{self, Plan, PostgresTarget, RedisTarget, Secret, Target};
+use steth_core::config::{self, Plan, PostgresTarget, RedisTarget, Secret, SourcePlan, Target};
 use steth_core::evidence::{Evidence, SlotState};
 use steth_core::policy::Selection;
 use steth_core::report::{Report, Run, SourceState};
@@ -139,7 +139,7 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
     }
     let mut plan = if path.exists() {
         config::load(path).map_err(|e| Failure::usage(format!("invalid config: {e}")))?
-    } else if args.target.is_some() || args.postgres.is_some() || args.redis.is_some() {
+    } else if args.target.is_some() || args.postgres.is_some() || args.redis.is_some() || args.source.is_some() {
         Plan { cors_origin: config::DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() }
     } else {
         return Err(Failure::usage(format!(
@@ -166,6 +166,15 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
         && let Some(redis) = &mut plan.redis
     {
         redis.active = true;
+    }
+    if let Some(path) = &args.source {
+        if !path.is_dir() {
+            return Err(Failure::usage(format!("--source `{}` is not a directory", path.display())));
+        }
+        match &mut plan.source {
+            Some(s) => s.path = path.clone(),
+            None => plan.source = Some(SourcePlan::new(path.clone())),
+        }
     }
     if let Some(pg) = &args.postgres {
         let url = parse_url(pg, "--postgres", &["postgres", "postgresql"])?;

@@ -3,6 +3,8 @@
 
 pub mod pg_cluster;
 pub mod redis_server;
+#[path = "../../../steth-source/tests/support/repo_fixture.rs"]
+pub mod repo_fixture;
 pub mod shop_redis;
 
 use shop::RunningShop;

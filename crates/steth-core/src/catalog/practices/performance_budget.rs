@@ -173,7 +173,10 @@ mod tests {
             data.endpoints[0].p99_budget_ms = Some(100.0);
         }
         expect(&PERFORMANCE_BUDGET, &e, Status::Pass);
-        e.source = Slot::collected(SourceEvidence { repo: Slot::collected(RepoEvidence::default()) });
+        e.source = Slot::collected(SourceEvidence {
+            repo: Slot::collected(RepoEvidence::default()),
+            ..SourceEvidence::default()
+        });
         expect(&PERFORMANCE_BUDGET, &e, Status::Pass);
         expect(&PERFORMANCE_BUDGET, &Evidence::default(), Status::NotAssessed);
     }
