@@ -37,6 +37,16 @@ pub trait PhaseObserver: Send + Sync {
 /// Receives the engine's snapshots while a phase runs.
 pub type PhaseProgress = Arc<dyn Fn(&Snapshot) + Send + Sync>;
 
+/// An endpoint's body as one probe request sends it: placeholders filled as the load phases
+/// fill them (`{seq}`, `{uuid}`, `{rand:A-B}`, parameters), the configured text otherwise.
+pub(crate) fn probe_body(plan: &Plan, endpoint: &Endpoint) -> Option<String> {
+    let configured = endpoint.body.as_ref()?.expose().to_string();
+    match template(plan, endpoint) {
+        Ok(t) => Some(String::from_utf8_lossy(&t.body_for(0)).into_owned()),
+        Err(_) => Some(configured),
+    }
+}
+
 fn template(plan: &Plan, endpoint: &Endpoint) -> Result<RequestTemplate, String> {
     let params = endpoint
         .params

@@ -9,6 +9,7 @@
 //! aborts itself when the target's error rate or latency runs away.
 #![deny(missing_docs)]
 
+pub mod body;
 mod connection;
 pub mod hdrlog;
 mod phase;

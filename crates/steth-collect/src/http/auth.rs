@@ -43,9 +43,9 @@ pub(super) async fn probe_authentication(client: &ProbeClient, plan: &Plan) -> S
         for (case, mut headers) in
             [("no credentials", Vec::new()), ("a malformed token", malformed(plan, e.identity.as_deref()))]
         {
-            let body = e.body.as_ref().map(|b| {
+            let body = crate::load::probe_body(plan, e).map(|b| {
                 headers.push(("content-type".into(), "application/json".into()));
-                reqwest::Body::from(b.expose().to_string())
+                reqwest::Body::from(b)
             });
             let (status, error) = match client.call(method(&e.method), &path, &headers, body).await {
                 Ok(response) => (Some(response.status().as_u16()), None),

@@ -156,7 +156,7 @@ async fn login_attempts(client: &ProbeClient, plan: &Plan, e: &Endpoint) -> Burs
     let method = Method::from_bytes(e.method.as_bytes()).unwrap_or(Method::POST);
     let mut tally = Tally::new(format!("{method} {path}"), max, window);
     let deadline = Instant::now() + window;
-    let body = e.body.as_ref().map_or(WRONG_CREDENTIALS.to_string(), |b| b.expose().to_string());
+    let body = crate::load::probe_body(plan, e).unwrap_or_else(|| WRONG_CREDENTIALS.to_string());
     let headers = [("content-type".to_string(), "application/json".to_string())];
     for _ in 0..max {
         if tally.done(deadline) {

@@ -54,7 +54,8 @@ pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<InputProbe>
         let mut headers = ProbeClient::credentials(plan, e.identity.as_deref());
         headers.push(("content-type".into(), "application/json".into()));
         let method = Method::from_bytes(e.method.as_bytes()).unwrap_or(Method::POST);
-        for (case, body) in bad_bodies(e.body.as_ref().map(|b| b.expose())) {
+        let configured = crate::load::probe_body(plan, e);
+        for (case, body) in bad_bodies(configured.as_deref()) {
             let (status, error) = match client.call(method.clone(), &path, &headers, Some(body.into())).await {
                 Ok(response) => (Some(response.status().as_u16()), None),
                 Err(err) => (None, Some(err)),

@@ -407,11 +407,15 @@ impl Validator<'_> {
                 ));
             }
         }
-        if let Some(unused) = params.keys().find(|p| !placeholders(&path).contains(&p.as_str())) {
+        let body_text = e.body.as_ref().map(|b| b.get_ref().as_str()).unwrap_or_default();
+        if let Some(unused) = params
+            .keys()
+            .find(|p| !placeholders(&path).contains(&p.as_str()) && !body_text.contains(&format!("{{{p}}}")))
+        {
             return Err(self.fail(
                 e.path.span(),
                 key(&format!("params.{unused}")),
-                format!("no `{{{unused}}}` placeholder in `{path}`"),
+                format!("no `{{{unused}}}` placeholder in `{path}` or the body"),
             ));
         }
         if let Some(identity) = &e.identity
