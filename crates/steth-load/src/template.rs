@@ -55,7 +55,25 @@ pub struct RequestTemplate {
     body: Bytes,
     /// The body's placeholders, when it has any, and the sequence its requests share.
     filled: Option<(Vec<crate::body::Part>, std::sync::Arc<crate::body::Counter>)>,
+    /// What to keep of each successful answer, so what the requests created can be deleted.
+    capture: Option<Capture>,
+    /// What was kept, warm-ups included, across every phase that uses this template.
+    captured: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
+
+/// What a template keeps of each 2xx answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// The `Location` header.
+    Location,
+    /// The body, up to 64 KiB.
+    Body,
+}
+
+/// Most answers a template keeps: a cleanup beyond this is left to the user.
+pub const MAX_CAPTURED: usize = 100_000;
+/// Most body bytes kept per answer.
+pub const MAX_CAPTURED_BODY: usize = 64 * 1024;
 
 /// Characters escaped in a placeholder value: everything a path segment may not hold raw.
 const SEGMENT: &percent_encoding::AsciiSet =
@@ -98,12 +116,45 @@ impl RequestTemplate {
             }
             Err(_) => None,
         };
-        Ok(RequestTemplate { method, path: path.to_string(), params, headers: parsed, body, filled })
+        Ok(RequestTemplate {
+            method,
+            path: path.to_string(),
+            params,
+            headers: parsed,
+            body,
+            filled,
+            capture: None,
+            captured: Default::default(),
+        })
     }
 
     /// The method.
     pub fn method(&self) -> &Method {
         &self.method
+    }
+
+    /// Keeps the `Location` header or the body of every 2xx answer (for a cleanup).
+    pub fn with_capture(mut self, capture: Capture) -> RequestTemplate {
+        self.capture = Some(capture);
+        self
+    }
+
+    /// What this template keeps of each answer, if anything.
+    pub fn capture(&self) -> Option<Capture> {
+        self.capture
+    }
+
+    /// Keeps one answer's capture, up to `MAX_CAPTURED`.
+    pub(crate) fn keep(&self, value: String) {
+        let mut kept = self.captured.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() < MAX_CAPTURED {
+            kept.push(value);
+        }
+    }
+
+    /// Everything kept so far, taken out.
+    pub fn take_captured(&self) -> Vec<String> {
+        std::mem::take(&mut *self.captured.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// A parameter's value for the n-th request (the path and the body get the same one).

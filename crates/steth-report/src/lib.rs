@@ -55,6 +55,15 @@ pub(crate) fn writes_lines(load: &steth_core::report::LoadSummary) -> Vec<String
                 w.warmup_requests,
                 classes.join(", ")
             ));
+            if let Some(c) = &w.cleanup {
+                lines.push(format!(
+                    "    cleanup: {} created record(s) found, {} deleted, {} not deleted{}",
+                    c.created,
+                    c.deleted,
+                    c.failed,
+                    c.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+                ));
+            }
         }
     }
     if !load.skipped_writes.is_empty() {

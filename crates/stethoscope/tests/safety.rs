@@ -491,6 +491,26 @@ fn writes_are_loaded_only_when_allowed_and_are_reported() {
     bodies.sort();
     bodies.dedup();
     assert_eq!(bodies.len(), n, "every body is distinct");
+    // A cleanup deletes every record the phases created, warm-ups included, by Location or
+    // by a JSON pointer into the answer.
+    for cleanup in ["location", "/order/id"] {
+        service.clear();
+        write(
+            dir.path(),
+            "stethoscope.toml",
+            &config("writes = true\n").replace("[load]", &format!("cleanup = \"{cleanup}\"\n\n[load]")),
+        );
+        let out = stethoscope(&["audit", "--quiet", "--only", "1.2", "--format", "json"], dir.path(), &[]);
+        assert_no_panic(&out, "audit with a cleanup");
+        let seen = service.requests();
+        let created = seen.iter().filter(|r| r.method == "POST" && r.path == "/orders").count();
+        let deleted: Vec<&str> = seen.iter().filter(|r| r.method == "DELETE").map(|r| r.path.as_str()).collect();
+        assert!(created > 0 && deleted.len() == created, "{cleanup}: {created} created, {deleted:?}");
+        assert!(deleted.iter().all(|p| p.starts_with("/orders/")), "{deleted:?}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let done = &report["load"]["writes"][0]["cleanup"];
+        assert_eq!(done["deleted"].as_u64(), Some(created as u64), "{done}");
+    }
     // A placeholder nobody defines is a config error naming the key.
     write(dir.path(), "stethoscope.toml", &config("").replace("{uuid}", "{n}"));
     let out = stethoscope(&["audit", "--quiet", "--only", "1.2"], dir.path(), &[]);

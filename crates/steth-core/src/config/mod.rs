@@ -11,9 +11,9 @@ mod redis;
 pub use error::ConfigError;
 pub use load::LoadPlan;
 pub use plan::{
-    DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget, MissingLookup,
-    ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token,
-    redact_url,
+    Cleanup, DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget,
+    MissingLookup, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders,
+    redact_token, redact_url,
 };
 
 use crate::catalog;
@@ -450,6 +450,18 @@ impl Validator<'_> {
             p99_budget,
             params,
             writes: e.writes,
+            cleanup: match &e.cleanup {
+                None => None,
+                Some(c) if c.get_ref() == "location" => Some(Cleanup::Location),
+                Some(c) if c.get_ref().starts_with('/') => Some(Cleanup::Pointer(c.get_ref().clone())),
+                Some(c) => {
+                    return Err(self.fail(
+                        c.span(),
+                        key("cleanup"),
+                        format!("`{}` is not `location` or a JSON pointer such as `/id`", c.get_ref()),
+                    ));
+                }
+            },
         })
     }
 }

@@ -99,6 +99,18 @@ pub struct Endpoint {
     /// Whether load phases may send this endpoint's requests when it changes data; `None`
     /// follows `[load] writes`.
     pub writes: Option<bool>,
+    /// How to delete what its load phases created, when set.
+    pub cleanup: Option<Cleanup>,
+}
+
+/// How an endpoint's created records are deleted after its load phases: a `DELETE` to each
+/// answer's `Location`, or to the endpoint's path plus the value at a JSON pointer of the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleanup {
+    /// `cleanup = "location"`.
+    Location,
+    /// `cleanup = "/id"`: DELETE `{path}/{value}`.
+    Pointer(String),
 }
 
 impl Endpoint {
@@ -126,6 +138,7 @@ impl Endpoint {
             p99_budget: None,
             params: BTreeMap::new(),
             writes: None,
+            cleanup: None,
         }
     }
 

@@ -60,6 +60,7 @@ pub(crate) struct RawEndpoint {
     #[serde(default)]
     pub params: BTreeMap<String, Spanned<toml::Value>>,
     pub writes: Option<bool>,
+    pub cleanup: Option<Spanned<String>>,
 }
 
 fn default_method() -> Spanned<String> {

@@ -16,7 +16,7 @@ pub use api::{
 };
 pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
-pub use load::{EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult, WritesMade};
+pub use load::{CleanupDone, EndpointLoad, LoadEvidence, LoadSettings, Percentiles, PhaseResult, WritesMade};
 pub use metrics::{
     Bucket, HistogramWindow, MAX_LABEL_VALUES, METHOD_LABELS, MetricFamily, MetricsEvidence, Quantile, QueryHistogram,
     ROUTE_LABELS, RequestCounting, RequestWindow, STATUS_LABELS, is_request_counter, mentions_requests, name_words,
