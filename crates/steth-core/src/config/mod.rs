@@ -248,6 +248,13 @@ impl Validator<'_> {
                 serverless: t.serverless,
                 timeout: self.duration(&t.timeout, "target.timeout", Duration::from_secs(10))?,
             });
+            if let Some(doc) = &t.openapi {
+                let text = self.text(doc, "target.openapi")?;
+                if text.trim().is_empty() {
+                    return Err(self.fail(doc.span(), "target.openapi", "expected a URL or a file path"));
+                }
+                plan.openapi = Some(text);
+            }
         }
         for (name, identity) in &raw.identities {
             let headers = self.headers(&identity.headers, &|h| format!("identities.{name}.headers.{h}"))?;

@@ -34,6 +34,9 @@ pub struct Plan {
     pub load: super::load::LoadPlan,
     /// Thresholds, attestations, n/a, selection.
     pub policy: Policy,
+    /// The service's OpenAPI document (`[target] openapi`, a URL or a file), kept for the
+    /// validation probes.
+    pub openapi: Option<String>,
 }
 
 /// The HTTP target.

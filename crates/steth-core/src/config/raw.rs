@@ -33,6 +33,7 @@ pub(crate) struct RawConfig {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawTarget {
     pub base_url: Spanned<String>,
+    pub openapi: Option<Spanned<String>>,
     #[serde(default)]
     pub serverless: bool,
     pub timeout: Option<Spanned<String>>,
