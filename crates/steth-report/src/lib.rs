@@ -75,6 +75,16 @@ pub(crate) fn writes_lines(load: &steth_core::report::LoadSummary) -> Vec<String
     lines
 }
 
+/// The probes' requests that may have changed data, one line per endpoint and probe.
+pub(crate) fn probe_writes_lines(writes: &[steth_core::evidence::WritesMade]) -> Vec<String> {
+    let mut lines = vec!["Requests the probes sent that may change data:".to_string()];
+    for w in writes {
+        let classes: Vec<String> = w.statuses.iter().map(|(class, n)| format!("{class} {n}")).collect();
+        lines.push(format!("  {}: {}; {}", w.endpoint, w.requests, classes.join(", ")));
+    }
+    lines
+}
+
 /// Renders a report in a format.
 pub fn render(
     report: &steth_core::report::Report,

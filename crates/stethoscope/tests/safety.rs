@@ -511,6 +511,14 @@ fn writes_are_loaded_only_when_allowed_and_are_reported() {
         let done = &report["load"]["writes"][0]["cleanup"];
         assert_eq!(done["deleted"].as_u64(), Some(created as u64), "{done}");
     }
+    // The probes' own writes are listed too.
+    let out = stethoscope(&["audit", "--quiet", "--no-load", "--only", "6.6"], dir.path(), &[]);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("Requests the probes sent that may change data")
+            && shown.contains("POST /orders (6.6 malformed JSON): 1; 2xx 1"),
+        "{shown}"
+    );
     // A placeholder nobody defines is a config error naming the key.
     write(dir.path(), "stethoscope.toml", &config("").replace("{uuid}", "{n}"));
     let out = stethoscope(&["audit", "--quiet", "--only", "1.2"], dir.path(), &[]);
