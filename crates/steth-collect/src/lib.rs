@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+mod cleanup;
 pub mod dry_run;
 pub mod http;
 pub mod load;

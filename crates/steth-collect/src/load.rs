@@ -7,12 +7,12 @@ use futures_util::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use steth_core::config::{Endpoint, LoadPlan, ParamValues, Plan};
+use steth_core::config::{Cleanup, Endpoint, LoadPlan, ParamValues, Plan};
 use steth_core::evidence::{
-    EndpointLoad, LoadEvidence, LoadSettings, Percentiles, Phase, PhaseResult, Slot, WritesMade,
+    CleanupDone, EndpointLoad, LoadEvidence, LoadSettings, Percentiles, Phase, PhaseResult, Slot, WritesMade,
 };
 use steth_load::{
-    AbortRules, Control, Model, PhaseReport, PhaseSpec, RequestTemplate, Snapshot, StopReason, Target, Values,
+    AbortRules, Capture, Control, Model, PhaseReport, PhaseSpec, RequestTemplate, Snapshot, StopReason, Target, Values,
 };
 use tokio::sync::watch;
 
@@ -38,6 +38,16 @@ pub trait PhaseObserver: Send + Sync {
 
 /// Receives the engine's snapshots while a phase runs.
 pub type PhaseProgress = Arc<dyn Fn(&Snapshot) + Send + Sync>;
+
+/// An endpoint's body as one probe request sends it: placeholders filled as the load phases
+/// fill them (`{seq}`, `{uuid}`, `{rand:A-B}`, parameters), the configured text otherwise.
+pub(crate) fn probe_body(plan: &Plan, endpoint: &Endpoint) -> Option<String> {
+    let configured = endpoint.body.as_ref()?.expose().to_string();
+    match template(plan, endpoint) {
+        Ok(t) => Some(String::from_utf8_lossy(&t.body_for(0)).into_owned()),
+        Err(_) => Some(configured),
+    }
+}
 
 fn template(plan: &Plan, endpoint: &Endpoint) -> Result<RequestTemplate, String> {
     let params = endpoint
@@ -199,9 +209,14 @@ pub async fn run(
     };
     let control = Control::new(stop.clone(), progress);
     let mut endpoints = Vec::new();
+    let mut cleanups: Vec<(String, CleanupDone)> = Vec::new();
     for (index, endpoint) in loaded {
         let template = match template(plan, endpoint) {
-            Ok(t) => Arc::new(t),
+            Ok(t) => Arc::new(match &endpoint.cleanup {
+                Some(Cleanup::Location) => t.with_capture(Capture::Location),
+                Some(Cleanup::Pointer(_)) => t.with_capture(Capture::Body),
+                None => t,
+            }),
             Err(e) => return Slot::failed(format!("{}: {e}", endpoint.name)),
         };
         let mut results = Vec::new();
@@ -231,6 +246,19 @@ pub async fn run(
                 break;
             }
         }
+        if let Some(how) = &endpoint.cleanup {
+            let captured = template.take_captured();
+            let stopped = *stop.borrow();
+            let done = match stopped {
+                true => CleanupDone {
+                    created: captured.len() as u64,
+                    note: Some("interrupted: not cleaned up".into()),
+                    ..Default::default()
+                },
+                false => crate::cleanup::run(plan, endpoint, how, captured).await,
+            };
+            cleanups.push((endpoint.name.clone(), done));
+        }
         endpoints.push(EndpointLoad {
             name: endpoint.name.clone(),
             method: endpoint.method.clone(),
@@ -249,7 +277,11 @@ pub async fn run(
     let writes = endpoints
         .iter()
         .filter(|e| !matches!(e.method.as_str(), "GET" | "HEAD" | "OPTIONS"))
-        .map(|e| writes_made(e, load.warmup.as_secs_f64()))
+        .map(|e| {
+            let mut made = writes_made(e, load.warmup.as_secs_f64());
+            made.cleanup = cleanups.iter().find(|(n, _)| *n == e.name).map(|(_, c)| c.clone());
+            made
+        })
         .collect();
     Slot::collected(LoadEvidence { settings, endpoints, skipped_writes, writes })
 }
@@ -278,5 +310,11 @@ fn writes_made(e: &EndpointLoad, warmup_secs: f64) -> WritesMade {
             *classes.entry("no answer".to_string()).or_default() += unanswered;
         }
     }
-    WritesMade { endpoint: e.name.clone(), requests, warmup_requests: warmup, statuses: classes.into_iter().collect() }
+    WritesMade {
+        endpoint: e.name.clone(),
+        requests,
+        warmup_requests: warmup,
+        statuses: classes.into_iter().collect(),
+        cleanup: None,
+    }
 }

@@ -9,6 +9,7 @@
 //! aborts itself when the target's error rate or latency runs away.
 #![deny(missing_docs)]
 
+pub mod body;
 mod connection;
 pub mod hdrlog;
 mod phase;
@@ -23,7 +24,7 @@ pub use phase::{AbortRules, Control, Model, PhaseSpec, ProgressFn, Snapshot, run
 pub use recorder::ErrorKind;
 pub use report::{ErrorCounts, Interval, LatencySummary, PhaseReport, StopReason, TimingPhase};
 pub use target::{Target, TargetError};
-pub use template::{RequestTemplate, TemplateError, Values};
+pub use template::{Capture, MAX_CAPTURED, RequestTemplate, TemplateError, Values};
 
 pub use hdrhistogram::Histogram;
 

@@ -40,6 +40,9 @@ pub enum TemplateError {
     /// A header name or value that HTTP does not allow.
     #[error("invalid header `{0}`")]
     Header(String),
+    /// A body placeholder that cannot be filled.
+    #[error("body: {0}")]
+    Body(#[from] crate::body::BodyError),
 }
 
 /// What each request of a phase looks like.
@@ -50,7 +53,27 @@ pub struct RequestTemplate {
     params: Vec<(String, Values)>,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
+    /// The body's placeholders, when it has any, and the sequence its requests share.
+    filled: Option<(Vec<crate::body::Part>, std::sync::Arc<crate::body::Counter>)>,
+    /// What to keep of each successful answer, so what the requests created can be deleted.
+    capture: Option<Capture>,
+    /// What was kept, warm-ups included, across every phase that uses this template.
+    captured: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
+
+/// What a template keeps of each 2xx answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// The `Location` header.
+    Location,
+    /// The body, up to 64 KiB.
+    Body,
+}
+
+/// Most answers a template keeps: a cleanup beyond this is left to the user.
+pub const MAX_CAPTURED: usize = 100_000;
+/// Most body bytes kept per answer.
+pub const MAX_CAPTURED_BODY: usize = 64 * 1024;
 
 /// Characters escaped in a placeholder value: everything a path segment may not hold raw.
 const SEGMENT: &percent_encoding::AsciiSet =
@@ -85,7 +108,24 @@ impl RequestTemplate {
         if !body.is_empty() && !parsed.iter().any(|(n, _)| n == hyper::header::CONTENT_TYPE) {
             parsed.push((hyper::header::CONTENT_TYPE, HeaderValue::from_static("application/json")));
         }
-        Ok(RequestTemplate { method, path: path.to_string(), params, headers: parsed, body })
+        let names: Vec<&str> = params.iter().map(|(n, _)| n.as_str()).collect();
+        let filled = match std::str::from_utf8(&body) {
+            Ok(text) => {
+                let parts = crate::body::parse(text, &names)?;
+                crate::body::has_placeholders(&parts).then(|| (parts, Default::default()))
+            }
+            Err(_) => None,
+        };
+        Ok(RequestTemplate {
+            method,
+            path: path.to_string(),
+            params,
+            headers: parsed,
+            body,
+            filled,
+            capture: None,
+            captured: Default::default(),
+        })
     }
 
     /// The method.
@@ -93,15 +133,56 @@ impl RequestTemplate {
         &self.method
     }
 
+    /// Keeps the `Location` header or the body of every 2xx answer (for a cleanup).
+    pub fn with_capture(mut self, capture: Capture) -> RequestTemplate {
+        self.capture = Some(capture);
+        self
+    }
+
+    /// What this template keeps of each answer, if anything.
+    pub fn capture(&self) -> Option<Capture> {
+        self.capture
+    }
+
+    /// Keeps one answer's capture, up to `MAX_CAPTURED`.
+    pub(crate) fn keep(&self, value: String) {
+        let mut kept = self.captured.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() < MAX_CAPTURED {
+            kept.push(value);
+        }
+    }
+
+    /// Everything kept so far, taken out.
+    pub fn take_captured(&self) -> Vec<String> {
+        std::mem::take(&mut *self.captured.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// A parameter's value for the n-th request (the path and the body get the same one).
+    fn value(&self, n: u64, name: &str) -> String {
+        self.params
+            .iter()
+            .enumerate()
+            .find(|(_, (p, _))| p == name)
+            .map(|(i, (_, values))| values.pick(spread(n.wrapping_add(i as u64 * 7919))))
+            .unwrap_or_default()
+    }
+
     /// The path of the n-th request; values are percent-encoded as path segments.
     pub fn path_for(&self, n: u64) -> String {
         let mut path = self.path.clone();
-        for (i, (name, values)) in self.params.iter().enumerate() {
-            let v = values.pick(spread(n.wrapping_add(i as u64 * 7919)));
-            let encoded = percent_encoding::utf8_percent_encode(&v, SEGMENT).to_string();
+        for (name, _) in &self.params {
+            let encoded = percent_encoding::utf8_percent_encode(&self.value(n, name), SEGMENT).to_string();
             path = path.replace(&format!("{{{name}}}"), &encoded);
         }
         path
+    }
+
+    /// The body of the n-th request: placeholders filled (each call takes the next `{seq}`).
+    pub fn body_for(&self, n: u64) -> Bytes {
+        match &self.filled {
+            Some((parts, counter)) => Bytes::from(crate::body::render(parts, counter, &|name| self.value(n, name))),
+            None => self.body.clone(),
+        }
     }
 
     /// The n-th request for a target, in origin form for HTTP/1.1 and absolute form for HTTP/2,
@@ -131,8 +212,9 @@ impl RequestTemplate {
             builder = builder.header(n, v);
             header_bytes += n.as_str().len() + v.len() + 4;
         }
-        let bytes_out = (header_bytes + self.body.len()) as u64;
-        Ok((builder.body(Full::new(self.body.clone()))?, bytes_out))
+        let body = self.body_for(n);
+        let bytes_out = (header_bytes + body.len()) as u64;
+        Ok((builder.body(Full::new(body))?, bytes_out))
     }
 }
 

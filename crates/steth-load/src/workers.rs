@@ -223,12 +223,26 @@ async fn exchange(
             .flatten();
         let head_bytes: usize =
             response.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + 17;
+        let capture = template.capture().filter(|_| (200..300).contains(&status));
+        if capture == Some(crate::template::Capture::Location)
+            && let Some(location) = response.headers().get("location").and_then(|v| v.to_str().ok())
+        {
+            template.keep(location.to_string());
+        }
+        let mut kept = Vec::new();
         let mut body = response.into_body();
         let mut bytes = head_bytes as u64;
         while let Some(frame) = body.frame().await {
             if let Some(data) = frame?.data_ref() {
                 bytes += data.len() as u64;
+                if capture == Some(crate::template::Capture::Body) {
+                    let room = crate::template::MAX_CAPTURED_BODY.saturating_sub(kept.len());
+                    kept.extend_from_slice(&data[..data.len().min(room)]);
+                }
             }
+        }
+        if capture == Some(crate::template::Capture::Body) {
+            template.keep(String::from_utf8_lossy(&kept).into_owned());
         }
         Ok::<_, hyper::Error>((status, head, bytes, timing, location))
     };

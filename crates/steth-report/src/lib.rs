@@ -59,6 +59,15 @@ pub(crate) fn writes_lines(load: &steth_core::report::LoadSummary) -> Vec<String
                 w.warmup_requests,
                 classes.join(", ")
             ));
+            if let Some(c) = &w.cleanup {
+                lines.push(format!(
+                    "    cleanup: {} created record(s) found, {} deleted, {} not deleted{}",
+                    c.created,
+                    c.deleted,
+                    c.failed,
+                    c.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+                ));
+            }
         }
     }
     if !load.skipped_writes.is_empty() {
@@ -66,6 +75,16 @@ pub(crate) fn writes_lines(load: &steth_core::report::LoadSummary) -> Vec<String
             "Not loaded, because they change data: {} (allow with `[load] writes = true` or `writes = true` on the endpoint)",
             load.skipped_writes.join(", ")
         ));
+    }
+    lines
+}
+
+/// The probes' requests that may have changed data, one line per endpoint and probe.
+pub(crate) fn probe_writes_lines(writes: &[steth_core::evidence::WritesMade]) -> Vec<String> {
+    let mut lines = vec!["Requests the probes sent that may change data:".to_string()];
+    for w in writes {
+        let classes: Vec<String> = w.statuses.iter().map(|(class, n)| format!("{class} {n}")).collect();
+        lines.push(format!("  {}: {}; {}", w.endpoint, w.requests, classes.join(", ")));
     }
     lines
 }

@@ -107,6 +107,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "\n</details>")?;
     }
+    if let Some(writes) = report.raw_evidence.as_ref().and_then(|e| e.http.data()).map(|h| &h.writes)
+        && !writes.is_empty()
+    {
+        writeln!(out, "\n```text\n{}\n```", crate::probe_writes_lines(writes).join("\n"))?;
+    }
     if let Some(load) = &report.load {
         let lines = crate::writes_lines(load);
         if !lines.is_empty() {

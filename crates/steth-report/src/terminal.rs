@@ -125,6 +125,14 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             }
         }
     }
+    if let Some(writes) = report.raw_evidence.as_ref().and_then(|e| e.http.data()).map(|h| &h.writes)
+        && !writes.is_empty()
+    {
+        writeln!(out)?;
+        for line in crate::probe_writes_lines(writes) {
+            writeln!(out, "{line}")?;
+        }
+    }
     if let Some(load) = &report.load {
         writeln!(out)?;
         writeln!(

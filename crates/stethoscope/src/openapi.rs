@@ -13,6 +13,8 @@ pub struct Spec {
     pub server: Option<String>,
     /// Operations left out, and why.
     pub warnings: Vec<String>,
+    /// Where the document came from (kept as `[target] openapi`).
+    pub source: Option<String>,
 }
 
 /// Most bytes read of a fetched document.
@@ -234,7 +236,7 @@ pub fn endpoints(doc: &Value) -> Result<Spec, String> {
         .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
         .and_then(|u| url::Url::parse(u).ok())
         .map(|u| u.to_string());
-    Ok(Spec { operations, server, warnings })
+    Ok(Spec { operations, server, warnings, source: None })
 }
 
 fn operation(doc: &Value, path: &str, item: &Value, method: &str, op: &Value) -> Result<Operation, String> {

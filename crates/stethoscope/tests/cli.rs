@@ -138,6 +138,7 @@ fn init_reads_an_openapi_file() {
         "{written}"
     );
     assert!(written.contains("method = \"POST\"") && written.contains("kind = \"write\""));
+    assert!(written.contains("openapi = \"openapi.json\""), "{written}");
 }
 
 #[test]

@@ -460,7 +460,8 @@ fn writes_are_loaded_only_when_allowed_and_are_reported() {
     let config = |writes: &str| {
         format!(
             "[target]\nbase_url = \"{}\"\ntimeout = \"2s\"\n\n[[endpoints]]\npath = \"/products\"\npublic = true\n\n\
-             [[endpoints]]\nmethod = \"POST\"\npath = \"/orders\"\nbody = '{{\"quantity\": 1}}'\n\n\
+             [[endpoints]]\nmethod = \"POST\"\npath = \"/orders\"\n\
+             body = '{{\"quantity\": {{rand:1-3}}, \"ref\": \"r{{seq}}\", \"id\": \"{{uuid}}\"}}'\n\n\
              [load]\nrate = 10.0\nduration = \"1s\"\nwarmup = \"0s\"\nbaseline_duration = \"1s\"\n{writes}",
             service.url
         )
@@ -482,6 +483,51 @@ fn writes_are_loaded_only_when_allowed_and_are_reported() {
     let shown = text(&out.stdout);
     assert!(shown.contains("Writes made by the load phases") && shown.contains("POST /orders:"), "{shown}");
     assert!(shown.contains("2xx"), "{shown}");
+    // Placeholders make every created record distinct.
+    let mut bodies: Vec<String> =
+        service.requests().into_iter().filter(|r| r.method == "POST").map(|r| r.body).collect();
+    assert!(bodies.iter().all(|b| !b.contains("{seq}") && !b.contains("{uuid}") && !b.contains("{rand")), "{bodies:?}");
+    let n = bodies.len();
+    bodies.sort();
+    bodies.dedup();
+    assert_eq!(bodies.len(), n, "every body is distinct");
+    // A cleanup deletes every record the phases created, warm-ups included, by Location or
+    // by a JSON pointer into the answer.
+    for cleanup in ["location", "/order/id"] {
+        service.clear();
+        write(
+            dir.path(),
+            "stethoscope.toml",
+            &config("writes = true\n").replace("[load]", &format!("cleanup = \"{cleanup}\"\n\n[load]")),
+        );
+        let out = stethoscope(&["audit", "--quiet", "--only", "1.2", "--format", "json"], dir.path(), &[]);
+        assert_no_panic(&out, "audit with a cleanup");
+        let seen = service.requests();
+        let created = seen.iter().filter(|r| r.method == "POST" && r.path == "/orders").count();
+        let deleted: Vec<&str> = seen.iter().filter(|r| r.method == "DELETE").map(|r| r.path.as_str()).collect();
+        assert!(created > 0 && deleted.len() == created, "{cleanup}: {created} created, {deleted:?}");
+        assert!(deleted.iter().all(|p| p.starts_with("/orders/")), "{deleted:?}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let done = &report["load"]["writes"][0]["cleanup"];
+        assert_eq!(done["deleted"].as_u64(), Some(created as u64), "{done}");
+    }
+    // The probes' own writes are listed too.
+    let out = stethoscope(&["audit", "--quiet", "--no-load", "--only", "6.6"], dir.path(), &[]);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("Requests the probes sent that may change data")
+            && shown.contains("POST /orders (6.6 malformed JSON): 1; 2xx 1"),
+        "{shown}"
+    );
+    // A placeholder nobody defines is a config error naming the key.
+    write(dir.path(), "stethoscope.toml", &config("").replace("{uuid}", "{n}"));
+    let out = stethoscope(&["audit", "--quiet", "--only", "1.2"], dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("endpoints[1].body") && text(&out.stderr).contains("unknown placeholder `{n}`"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

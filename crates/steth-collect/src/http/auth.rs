@@ -46,9 +46,9 @@ pub(super) async fn probe_authentication(client: &ProbeClient, plan: &Plan) -> S
         let mut bad = route.clone();
         bad.extend(malformed(plan, e.identity.as_deref()));
         for (case, mut headers) in [("no credentials", route), ("a malformed token", bad)] {
-            let body = e.body.as_ref().map(|b| {
+            let body = crate::load::probe_body(plan, e).map(|b| {
                 headers.push(("content-type".into(), "application/json".into()));
-                reqwest::Body::from(b.expose().to_string())
+                reqwest::Body::from(b)
             });
             let (status, error) = match client.call(method(&e.method), &path, &headers, body).await {
                 Ok(response) => (Some(response.status().as_u16()), None),

@@ -199,7 +199,7 @@ async fn login_attempts(client: &ProbeClient, plan: &Plan, e: &Endpoint) -> Burs
     let method = Method::from_bytes(e.method.as_bytes()).unwrap_or(Method::POST);
     let mut tally = Tally::new(format!("{method} {path}"), max, window);
     let deadline = Instant::now() + window;
-    let (body, sent) = failed_login(e.body.as_ref().map(|b| b.expose()));
+    let (body, sent) = failed_login(crate::load::probe_body(plan, e).as_deref());
     tally.probe.sent_body = Some(sent);
     let mut headers = Plan::route_headers(e);
     headers.push(("content-type".to_string(), "application/json".to_string()));

@@ -93,7 +93,7 @@ pub(super) async fn probe_idempotency(client: &ProbeClient, plan: &Plan) -> Slot
     let mut headers = plan.headers_for(e);
     headers.push(("content-type".into(), "application/json".into()));
     headers.push(("idempotency-key".into(), format!("stethoscope-{:016x}", random_u64())));
-    let body = e.body.as_ref().map(|b| b.expose().to_string()).unwrap_or_default();
+    let body = crate::load::probe_body(plan, e).unwrap_or_default();
     let mut answers = Vec::new();
     for _ in 0..2 {
         match client.fetch(method.clone(), &path, &headers, Some(body.clone().into()), ANSWER_CAP).await {

@@ -105,12 +105,13 @@ pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<InputProbe>
     for e in write_endpoints(plan).take(MAX_ENDPOINTS) {
         let mut headers = plan.headers_for(e);
         headers.push(("content-type".into(), "application/json".into()));
-        let configured = e.body.as_ref().map(|b| b.expose());
-        for (case, body) in bad_bodies(configured) {
+        // The body as the load sends it: placeholders such as `{seq}` filled.
+        let configured = crate::load::probe_body(plan, e);
+        for (case, body) in bad_bodies(configured.as_deref()) {
             exchanges.push(send(client, e, &headers, case, body).await);
         }
         let Some(doc) = &doc else { continue };
-        let body = configured.and_then(|b| serde_json::from_str::<Value>(b).ok());
+        let body = configured.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok());
         match (request_schema::for_endpoint(doc, e), body) {
             (Ok(schema), Some(body)) => {
                 for (case, bad) in request_schema::violations(doc, &schema, &body) {

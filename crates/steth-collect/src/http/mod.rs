@@ -84,6 +84,7 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         data.pagination_edges = edges;
     }
     let later = || Slot::unavailable("the bursts run after every other collector");
+    let writes = writes_sent(plan, &body_limit, &authentication, &authorization, &input_validation, &idempotency);
     Slot::collected(HttpEvidence {
         base_url: redact_url(target.base_url.as_str()),
         https: target.base_url.scheme() == "https",
@@ -104,7 +105,58 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         compression,
         conditional,
         idempotency,
+        writes,
     })
+}
+
+/// The probes' requests that may change data, per endpoint: answers by status class.
+fn writes_sent(
+    plan: &Plan,
+    body_limit: &Slot<steth_core::evidence::BodyLimitProbe>,
+    authentication: &Slot<steth_core::evidence::AuthProbe>,
+    authorization: &Slot<steth_core::evidence::AuthzProbe>,
+    input: &Slot<steth_core::evidence::InputProbe>,
+    idempotency: &Slot<steth_core::evidence::IdempotencyProbe>,
+) -> Vec<steth_core::evidence::WritesMade> {
+    let writes: Vec<&str> = plan.endpoints.iter().filter(|e| e.changes_data()).map(|e| e.name.as_str()).collect();
+    let mut sent: Vec<(String, Option<u16>)> = Vec::new();
+    if let Some(b) = body_limit.data() {
+        sent.extend(b.attempts.iter().map(|a| (format!("{} (1.6 oversized body)", a.request), a.status)));
+    }
+    for (probe, item) in
+        [(authentication.data().map(|a| &a.exchanges), "6.1"), (input.data().map(|i| &i.exchanges), "6.6")]
+    {
+        for x in probe.into_iter().flatten().filter(|x| writes.contains(&x.endpoint.as_str())) {
+            sent.push((format!("{} ({item} {})", x.endpoint, x.case), x.status));
+        }
+    }
+    if let Some(a) = authorization.data() {
+        sent.extend(
+            a.attempts.iter().filter(|a| a.change).map(|a| (format!("{} (6.2 as {})", a.request, a.actor), a.status)),
+        );
+    }
+    if let Some(i) = idempotency.data() {
+        let request = format!("{} (X.3 idempotency key)", i.request);
+        sent.push((request.clone(), Some(i.first_status)));
+        sent.push((request, Some(i.second_status)));
+    }
+    let mut out: Vec<steth_core::evidence::WritesMade> = Vec::new();
+    for (endpoint, status) in sent {
+        let class = status.map_or("no answer".to_string(), |s| format!("{}xx", s / 100));
+        let row = match out.iter_mut().position(|w| w.endpoint == endpoint) {
+            Some(i) => &mut out[i],
+            None => {
+                out.push(steth_core::evidence::WritesMade { endpoint, ..Default::default() });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        row.requests += 1;
+        match row.statuses.iter_mut().find(|(c, _)| *c == class) {
+            Some((_, n)) => *n += 1,
+            None => row.statuses.push((class, 1)),
+        }
+    }
+    out
 }
 
 /// Why a probe sent nothing.

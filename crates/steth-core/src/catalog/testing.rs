@@ -28,6 +28,7 @@ pub fn http(https: bool) -> HttpEvidence {
         compression: Slot::unavailable("not probed"),
         conditional: Slot::unavailable("not probed"),
         idempotency: Slot::unavailable("not probed"),
+        writes: Vec::new(),
     }
 }
 

@@ -12,9 +12,9 @@ mod source;
 pub use error::ConfigError;
 pub use load::LoadPlan;
 pub use plan::{
-    DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget, MissingLookup,
-    Owned, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, encode_segment, join_url,
-    placeholders, redact_token, redact_url,
+    Cleanup, DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget,
+    MissingLookup, Owned, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target,
+    encode_segment, join_url, placeholders, redact_token, redact_url,
 };
 pub use source::{DEFAULT_FIXTURE_GLOBS, DEFAULT_MAX_BLOB_BYTES, SourcePlan};
 
@@ -280,14 +280,18 @@ impl Validator<'_> {
                      parameter in each endpoint's `path` (or a header in `headers`)",
                 ));
             }
-            if let Some(o) = &t.openapi {
-                plan.openapi = Some(PathBuf::from(self.text(o, "target.openapi")?));
-            }
             plan.target = Some(Target {
                 base_url,
                 serverless: t.serverless,
                 timeout: self.duration(&t.timeout, "target.timeout", Duration::from_secs(10))?,
             });
+            if let Some(doc) = &t.openapi {
+                let text = self.text(doc, "target.openapi")?;
+                if text.trim().is_empty() {
+                    return Err(self.fail(doc.span(), "target.openapi", "expected a URL or a file path"));
+                }
+                plan.openapi = Some(PathBuf::from(text));
+            }
         }
         for (name, identity) in &raw.identities {
             let headers = self.headers(&identity.headers, &|h| format!("identities.{name}.headers.{h}"))?;
@@ -447,11 +451,15 @@ impl Validator<'_> {
                 ));
             }
         }
-        if let Some(unused) = params.keys().find(|p| !placeholders(&path).contains(&p.as_str())) {
+        let body_text = e.body.as_ref().map(|b| b.get_ref().as_str()).unwrap_or_default();
+        if let Some(unused) = params
+            .keys()
+            .find(|p| !placeholders(&path).contains(&p.as_str()) && !body_text.contains(&format!("{{{p}}}")))
+        {
             return Err(self.fail(
                 e.path.span(),
                 key(&format!("params.{unused}")),
-                format!("no `{{{unused}}}` placeholder in `{path}`"),
+                format!("no `{{{unused}}}` placeholder in `{path}` or the body"),
             ));
         }
         if let Some(identity) = &e.identity
@@ -486,6 +494,18 @@ impl Validator<'_> {
             p99_budget,
             params,
             writes: e.writes,
+            cleanup: match &e.cleanup {
+                None => None,
+                Some(c) if c.get_ref() == "location" => Some(Cleanup::Location),
+                Some(c) if c.get_ref().starts_with('/') => Some(Cleanup::Pointer(c.get_ref().clone())),
+                Some(c) => {
+                    return Err(self.fail(
+                        c.span(),
+                        key("cleanup"),
+                        format!("`{}` is not `location` or a JSON pointer such as `/id`", c.get_ref()),
+                    ));
+                }
+            },
         })
     }
 }

@@ -24,8 +24,8 @@ pub struct Plan {
     pub metrics: Option<MetricsTarget>,
     /// The service's source repository.
     pub source: Option<super::SourcePlan>,
-    /// The service's OpenAPI 3 document (JSON), `[target] openapi`: request-body schemas that
-    /// 6.6 violates on purpose.
+    /// The service's OpenAPI 3 document, `[target] openapi` (`init --openapi` keeps the URL or
+    /// file it read): the request-body schemas 6.6 violates on purpose, read from a JSON file.
     pub openapi: Option<PathBuf>,
     /// Health paths to try.
     pub health: HealthPaths,
@@ -99,6 +99,18 @@ pub struct Endpoint {
     /// Whether load phases may send this endpoint's requests when it changes data; `None`
     /// follows `[load] writes`.
     pub writes: Option<bool>,
+    /// How to delete what its load phases created, when set.
+    pub cleanup: Option<Cleanup>,
+}
+
+/// How an endpoint's created records are deleted after its load phases: a `DELETE` to each
+/// answer's `Location`, or to the endpoint's path plus the value at a JSON pointer of the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleanup {
+    /// `cleanup = "location"`.
+    Location,
+    /// `cleanup = "/id"`: DELETE `{path}/{value}`.
+    Pointer(String),
 }
 
 impl Plan {
@@ -146,6 +158,7 @@ impl Endpoint {
             p99_budget: None,
             params: BTreeMap::new(),
             writes: None,
+            cleanup: None,
         }
     }
 

@@ -33,10 +33,10 @@ pub(crate) struct RawConfig {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawTarget {
     pub base_url: Spanned<String>,
+    pub openapi: Option<Spanned<String>>,
     #[serde(default)]
     pub serverless: bool,
     pub timeout: Option<Spanned<String>>,
-    pub openapi: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +61,7 @@ pub(crate) struct RawEndpoint {
     #[serde(default)]
     pub params: BTreeMap<String, Spanned<toml::Value>>,
     pub writes: Option<bool>,
+    pub cleanup: Option<Spanned<String>>,
 }
 
 fn default_method() -> Spanned<String> {

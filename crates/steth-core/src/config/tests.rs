@@ -320,6 +320,14 @@ mod properties {
 }
 
 #[test]
+fn the_openapi_document_is_kept() {
+    let plan = parse("x.toml", "[target]\nbase_url = \"http://h\"\nopenapi = \"api/openapi.json\"\n", &env).unwrap();
+    assert_eq!(plan.openapi.as_deref(), Some(std::path::Path::new("api/openapi.json")));
+    let e = err("[target]\nbase_url = \"http://h\"\nopenapi = \" \"\n");
+    assert_eq!(e.key.as_deref(), Some("target.openapi"));
+}
+
+#[test]
 fn gaps_found_in_production_use_are_refused_with_the_full_key_and_the_expected_form() {
     let target = "[target]\nbase_url = \"http://127.0.0.1:8080\"\n";
     let cases: [(String, &str, &str); 10] = [

@@ -63,6 +63,10 @@ pub struct HttpEvidence {
     /// Extended: a POST repeated with the same Idempotency-Key.
     #[serde(default)]
     pub idempotency: Slot<IdempotencyProbe>,
+    /// The requests the probes sent that may change data (1.6, 6.1 to write endpoints, 6.2's
+    /// `PATCH`, 6.6, X.3), per endpoint, with answers by status class.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<super::WritesMade>,
 }
 
 /// One response's status and headers.

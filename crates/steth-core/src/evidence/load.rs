@@ -135,6 +135,23 @@ pub struct WritesMade {
     pub warmup_requests: u64,
     /// Answers by status class (`2xx`, `4xx`, …), in class order.
     pub statuses: Vec<(String, u64)>,
+    /// What the endpoint's `cleanup` deleted, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<CleanupDone>,
+}
+
+/// The deletes of one endpoint's cleanup.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CleanupDone {
+    /// Created records found (a `Location`, or a value at the pointer), warm-ups included.
+    pub created: u64,
+    /// Deletes answered 2xx (or 404: already gone).
+    pub deleted: u64,
+    /// Deletes that failed, or answers without a usable location.
+    pub failed: u64,
+    /// Why the cleanup did not run or stopped, when it did not finish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// How the phases were run.

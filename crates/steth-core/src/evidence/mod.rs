@@ -19,8 +19,8 @@ pub use api::{
 pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
 pub use load::{
-    EndpointKind, EndpointLoad, LoadEvidence, LoadSettings, Percentiles, Phase, PhaseResult, StatusClasses, Windowed,
-    WritesMade, in_phase,
+    CleanupDone, EndpointKind, EndpointLoad, LoadEvidence, LoadSettings, Percentiles, Phase, PhaseResult,
+    StatusClasses, Windowed, WritesMade, in_phase,
 };
 pub use metrics::{
     Bucket, HistogramWindow, MAX_LABEL_VALUES, METHOD_LABELS, MetricFamily, MetricsEvidence, Quantile, QueryHistogram,

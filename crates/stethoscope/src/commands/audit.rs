@@ -159,6 +159,14 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
             None => plan.target = Some(Target { base_url: url, serverless: false, timeout: Duration::from_secs(10) }),
         }
     }
+    for (n, e) in plan.endpoints.iter().enumerate() {
+        let names: Vec<&str> = e.params.keys().map(String::as_str).collect();
+        if let Some(body) = &e.body
+            && let Err(why) = steth_load::body::parse(body.expose(), &names)
+        {
+            return Err(Failure::usage(format!("invalid config: key `endpoints[{n}].body`: {why}")));
+        }
+    }
     if args.no_load {
         plan.load.enabled = false;
     }

@@ -68,7 +68,7 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
     output::emit(args.render.out.as_deref(), |w| {
         steth_report::render(&report, format, output::style(args.render.out.is_some()), w)
     })?;
-    Ok(Exit::Done)
+    Ok(if crate::interrupt::happened() { Exit::Interrupted } else { Exit::Done })
 }
 
 fn parse_defects(names: &[String]) -> Result<Vec<Defect>, Failure> {

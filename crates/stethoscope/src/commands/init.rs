@@ -134,6 +134,10 @@ fn endpoint_text(table: &toml_edit::Table) -> String {
 pub fn starter(base_url: &str, spec: Option<&Spec>) -> Result<String, String> {
     let metrics = format!("{}/metrics", base_url.trim_end_matches('/'));
     let mut text = HEADER.replacen("BASE_URL", &literal(base_url), 1).replacen("METRICS_URL", &literal(&metrics), 1);
+    if let Some(source) = spec.and_then(|s| s.source.as_deref()) {
+        let line = format!("openapi = {}   # the document the endpoints came from\n", literal(source));
+        text = text.replacen("# timeout = \"10s\"", &format!("{line}# timeout = \"10s\""), 1);
+    }
     match spec {
         None => text.push_str(EXAMPLE_ENDPOINTS),
         Some(spec) => {
@@ -188,7 +192,8 @@ pub fn run(args: InitArgs) -> Result<Exit, Failure> {
         Some(source) => {
             let doc = openapi::fetch(source)?;
             let shown = steth_core::config::redact_url(source);
-            let spec = openapi::endpoints(&doc).map_err(|e| Failure::usage(format!("{shown}: {e}")))?;
+            let mut spec = openapi::endpoints(&doc).map_err(|e| Failure::usage(format!("{shown}: {e}")))?;
+            spec.source = Some(source.clone());
             for warning in &spec.warnings {
                 eprintln!("warning: {warning}");
             }

@@ -85,6 +85,12 @@ async fn record(State(seen): State<Arc<Mutex<Vec<Seen>>>>, request: Request) -> 
             json(StatusCode::OK, format!("{{\"token\":\"{ISSUED_TOKEN}\"}}"))
         }
         ("POST", "/login") => json(StatusCode::UNAUTHORIZED, "{\"error\":\"bad credentials\"}".into()),
+        ("POST", "/orders") => {
+            let id = seen.lock().unwrap().len();
+            let mut answer = json(StatusCode::CREATED, format!("{{\"order\":{{\"id\":{id}}}}}"));
+            answer.headers_mut().insert("location", format!("/orders/{id}").parse().unwrap());
+            answer
+        }
         (_, "/metrics") => (StatusCode::OK, "db_queries_total 1\n").into_response(),
         _ => json(StatusCode::OK, "[]".into()),
     }
