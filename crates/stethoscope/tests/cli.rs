@@ -186,7 +186,7 @@ fn fail_under_exits_1_when_the_score_is_below() {
     assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("Content-Security-Policy missing"));
     let healthy = serve_with_headers(
-        "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\ncontent-security-policy: default-src 'none'\r\n",
+        "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\ncontent-security-policy: default-src 'none'\r\nreferrer-policy: no-referrer\r\n",
     );
     let target = format!("http://{healthy}");
     let out =

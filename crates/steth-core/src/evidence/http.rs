@@ -74,6 +74,9 @@ pub struct HeaderSample {
     pub status: u16,
     /// Response headers, names lowercased, in arrival order.
     pub headers: Vec<(String, String)>,
+    /// Whether the request carried an identity's credentials (its answer is private data).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub authenticated: bool,
 }
 
 impl HeaderSample {
