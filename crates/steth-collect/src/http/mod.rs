@@ -6,6 +6,7 @@ mod burst;
 mod client;
 mod correlation;
 mod cors;
+mod exposure;
 mod extended;
 mod headers;
 mod health;
@@ -71,6 +72,8 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         extended::probe_conditional(&client, plan),
         extended::probe_idempotency(&client, plan),
     );
+    let (api_docs, login_enumeration) =
+        tokio::join!(exposure::probe_docs(&client), exposure::probe_enumeration(&client, plan));
     // `limit=0`, `limit=-1`, `offset=-1` are bad input too: a 5xx there is a 6.6 finding.
     if let Slot::Collected { data } = &mut input_validation {
         data.pagination_edges = edges;
@@ -96,6 +99,8 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         compression,
         conditional,
         idempotency,
+        api_docs,
+        login_enumeration,
     })
 }
 

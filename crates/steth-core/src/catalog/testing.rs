@@ -27,6 +27,8 @@ pub fn http(https: bool) -> HttpEvidence {
         compression: Slot::unavailable("not probed"),
         conditional: Slot::unavailable("not probed"),
         idempotency: Slot::unavailable("not probed"),
+        api_docs: Slot::unavailable("not probed"),
+        login_enumeration: Slot::unavailable("not probed"),
     }
 }
 

@@ -5,7 +5,7 @@ use super::api::{
     AuthProbe, AuthzProbe, BodyLimitProbe, BurstProbe, InputProbe, ListProbe, LoginAttempt, RequestIdProbe,
     TracingProbe,
 };
-use super::extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
+use super::extended::{CompressionProbe, ConditionalProbe, DocsProbe, EnumerationProbe, IdempotencyProbe};
 use serde::{Deserialize, Serialize};
 
 /// What the HTTP probes saw.
@@ -63,6 +63,12 @@ pub struct HttpEvidence {
     /// Extended: a POST repeated with the same Idempotency-Key.
     #[serde(default)]
     pub idempotency: Slot<IdempotencyProbe>,
+    /// API documentation paths asked without credentials (X.5).
+    #[serde(default)]
+    pub api_docs: Slot<DocsProbe>,
+    /// Failed logins for an unknown user and a wrong password (X.6).
+    #[serde(default)]
+    pub login_enumeration: Slot<EnumerationProbe>,
 }
 
 /// One response's status and headers.
