@@ -133,7 +133,7 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         .chain(redis_observer.as_ref().map(|o| o as &dyn PhaseObserver))
         .chain(metrics_observer.as_ref().map(|o| o as &dyn PhaseObserver))
         .collect();
-    let detail = format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate);
+    let detail = crate::load::describe(plan);
     let load = bounded_for(
         "load",
         detail,

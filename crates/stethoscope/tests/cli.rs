@@ -106,6 +106,11 @@ fn unreachable_target_reports_errors_and_exits_3() {
     assert_eq!(item("2.2")["status"], "not_assessed");
     assert_eq!(item("2.2")["evidence"], "no [postgres] url in the config");
     assert_eq!(item("3.1")["evidence"], "no [redis] url in the config");
+    let source = |name: &str| {
+        report["run"]["sources"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap()["state"].clone()
+    };
+    assert_eq!(source("redis"), "not_configured", "a source the config never named");
+    assert_eq!(source("http"), "failed");
     assert_eq!(item("7.6")["evidence"], "no collector yet");
 }
 

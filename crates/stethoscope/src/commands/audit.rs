@@ -38,7 +38,8 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
 
 /// The exit code for a finished audit.
 pub fn finish(report: &Report, fail_under: Option<f64>) -> Result<Exit, Failure> {
-    let configured: Vec<&SourceState> = report.run.sources.iter().filter(|s| s.state != "unavailable").collect();
+    let configured: Vec<&SourceState> =
+        report.run.sources.iter().filter(|s| s.state != "unavailable" && s.state != "not_configured").collect();
     if !configured.is_empty() && configured.iter().all(|s| s.state == "failed") {
         let why: Vec<String> = configured.iter().map(|s| format!("{}: {}", s.name, s.detail)).collect();
         return Err(Failure::could_not_run(format!("no evidence source could be used ({})", why.join("; "))));
@@ -189,9 +190,11 @@ fn needs(policy: &Policy) -> Needs {
     }
 }
 
-fn describe<T>(name: &str, slot: &Slot<T>, target: String) -> SourceState {
+fn describe<T>(name: &str, slot: &Slot<T>, target: String, configured: bool) -> SourceState {
     let (state, detail) = match slot {
         Slot::Collected { .. } => ("collected", target),
+        // A source the config never named is not "unavailable": nobody asked for it.
+        Slot::Unavailable { reason } if !configured => ("not_configured", reason.clone()),
         Slot::Unavailable { reason } => ("unavailable", reason.clone()),
         Slot::Failed { error } => ("failed", error.clone()),
     };
@@ -258,18 +261,35 @@ pub fn audit(
         config,
         selection: selection_label(&plan.policy.selection),
         sources: vec![
-            describe("http", &evidence.http, plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default()),
-            describe("pg", &evidence.pg, plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default()),
-            describe("redis", &evidence.redis, plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default()),
+            describe(
+                "http",
+                &evidence.http,
+                plan.target.as_ref().map(|t| t.base_url.to_string()).unwrap_or_default(),
+                plan.target.is_some(),
+            ),
+            describe(
+                "pg",
+                &evidence.pg,
+                plan.postgres.as_ref().map(|p| p.url.redacted()).unwrap_or_default(),
+                plan.postgres.is_some(),
+            ),
+            describe(
+                "redis",
+                &evidence.redis,
+                plan.redis.as_ref().map(|r| r.url.redacted()).unwrap_or_default(),
+                plan.redis.is_some(),
+            ),
             describe(
                 "metrics",
                 &evidence.metrics,
                 plan.metrics.as_ref().map(|m| config::redact_url(m.url.as_str())).unwrap_or_default(),
+                plan.metrics.is_some(),
             ),
             describe(
                 "load",
                 &evidence.load,
-                format!("{} endpoint(s) at {} req/s", plan.endpoints.len(), plan.load.rate),
+                steth_collect::load::describe(plan),
+                plan.target.is_some() && plan.endpoints.iter().any(|e| !e.login),
             ),
         ],
     };
