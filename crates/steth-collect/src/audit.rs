@@ -154,7 +154,7 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         .collect();
     let load = bounded_for(
         "load",
-        at(Source::Load),
+        crate::load::describe(plan),
         wants(Source::Load),
         progress,
         load_bound(plan),

@@ -155,6 +155,22 @@ fn phases(load: &LoadPlan) -> Vec<(Phase, f64, Duration)> {
     out
 }
 
+/// What the load phases will run, in words for the progress line and the report: the endpoints
+/// really loaded, the phases each gets, and why login endpoints are left out.
+pub fn describe(plan: &Plan) -> String {
+    let loaded = plan.endpoints.iter().filter(|e| !e.login).count();
+    let logins = plan.endpoints.len() - loaded;
+    let names: Vec<&str> = phases(&plan.load).iter().map(|(phase, _, _)| phase.word()).collect();
+    let mut text =
+        format!("{loaded} endpoint(s) × {} phase(s) ({}) at {} req/s", names.len(), names.join(", "), plan.load.rate);
+    if logins > 0 {
+        text.push_str(&format!(
+            "; {logins} login endpoint(s) not loaded (hammering a login proves nothing and locks accounts out)"
+        ));
+    }
+    text
+}
+
 /// Runs every endpoint's phases in turn. `stop` ends the current phase and skips the rest
 /// (Ctrl-C); what ran is still reported.
 pub async fn run(

@@ -143,3 +143,38 @@ async fn delete_is_tried_only_on_destructive_resources() {
     assert_eq!(status, Status::Fail, "bob's DELETE got a 204: {why}");
     assert!(seen.requests.lock().unwrap().iter().any(|(m, who, _)| m == "DELETE" && who == "bob"));
 }
+
+/// A service that trusts any three-part token without checking its signature.
+#[tokio::test]
+async fn a_token_re_signed_with_alg_none_that_is_accepted_fails_6_1() {
+    let app = Router::new().route("/", get(|| async { "ok" })).route(
+        "/me",
+        get(|headers: HeaderMap| async move {
+            let token = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let parts = token.strip_prefix("Bearer ").map(|t| t.split('.').count()).unwrap_or(0);
+            if parts == 3 { StatusCode::OK } else { StatusCode::UNAUTHORIZED }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut plan = Plan {
+        target: Some(Target {
+            base_url: format!("http://{addr}").parse().unwrap(),
+            serverless: false,
+            timeout: Duration::from_secs(2),
+        }),
+        ..Plan::default()
+    };
+    let jwt = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLW9mLWFsaWNl";
+    let alice = Identity { headers: vec![("Authorization".into(), Secret::new(jwt))], owns: Vec::new(), login: None };
+    plan.identities.insert("alice".into(), alice);
+    let mut me = steth_core::config::Endpoint::new("GET", "/me");
+    me.identity = Some("alice".into());
+    plan.endpoints.push(me);
+    let Slot::Collected { data } = steth_collect::http::collect(&plan).await else { panic!("no HTTP evidence") };
+    let item = catalog::find("6.1").unwrap();
+    let o = item.assess(&Evidence { http: Slot::collected(data), ..Evidence::default() }, &item.default_threshold);
+    assert_eq!(o.status, Status::Fail, "{}", o.evidence);
+    assert!(o.findings.iter().any(|f| f.contains("alg none → 200")), "{:?}", o.findings);
+}

@@ -337,3 +337,11 @@ fn probes_and_the_load_engine_encode_a_value_identically() {
         assert_eq!(e.path_for(0), template.path_for(0), "{value}");
     }
 }
+
+#[test]
+fn the_progress_line_counts_the_phases_that_really_run() {
+    let plan = Plan { endpoints: vec![endpoint("/a", false), endpoint("/login", true)], ..Plan::default() };
+    let text = steth_collect::load::describe(&plan);
+    assert!(text.starts_with("1 endpoint(s) × 2 phase(s) (baseline, normal)"), "{text}");
+    assert!(text.contains("1 login endpoint(s) not loaded"), "{text}");
+}

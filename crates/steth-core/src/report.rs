@@ -2,7 +2,7 @@
 //! Its JSON form is a public, versioned API (`schema/report.schema.json`).
 
 use crate::catalog::{self, Severity};
-use crate::evidence::{Evidence, LoadSettings, Phase, StatusClasses};
+use crate::evidence::{Evidence, LoadSettings, Phase, SlotState, StatusClasses};
 use crate::outcome::{EndpointVerdict, Status};
 use crate::policy::Assessed;
 use crate::score::{self, Band, Coverage, Score, Scored};
@@ -172,11 +172,16 @@ impl SourceState {
             .into_iter()
             .filter_map(|source| {
                 let slot = evidence.slot(source)?;
+                let location = plan.location(source);
+                let state = match slot.state() {
+                    SlotState::Unavailable if location.is_none() => SlotState::NotConfigured,
+                    state => state,
+                };
                 let detail = match slot.detail() {
                     Some(why) => why.to_string(),
-                    None => plan.location(source).unwrap_or_default(),
+                    None => location.unwrap_or_default(),
                 };
-                Some(SourceState { name: source.name().into(), state: slot.state(), detail })
+                Some(SourceState { name: source.name().into(), state, detail })
             })
             .collect()
     }

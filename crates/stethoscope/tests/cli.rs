@@ -106,6 +106,11 @@ fn unreachable_target_reports_errors_and_exits_3() {
     assert_eq!(item("2.2")["status"], "not_assessed");
     assert_eq!(item("2.2")["evidence"], "no [postgres] url in the config");
     assert_eq!(item("3.1")["evidence"], "no [redis] url in the config");
+    let source = |name: &str| {
+        report["run"]["sources"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap()["state"].clone()
+    };
+    assert_eq!(source("redis"), "not_configured", "a source the config never named");
+    assert_eq!(source("http"), "failed");
     assert_eq!(item("7.6")["evidence"], "no collector yet");
 }
 
@@ -190,7 +195,7 @@ fn fail_under_exits_1_when_the_score_is_below() {
     assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("Content-Security-Policy missing"));
     let healthy = serve_with_headers(
-        "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\ncontent-security-policy: default-src 'none'\r\n",
+        "x-content-type-options: nosniff\r\nx-frame-options: DENY\r\ncontent-security-policy: default-src 'none'\r\nreferrer-policy: no-referrer\r\n",
     );
     let target = format!("http://{healthy}");
     let out =

@@ -35,7 +35,35 @@ fn malformed(plan: &Plan, identity: Option<&str>) -> Vec<(String, String)> {
     headers
 }
 
-/// Calls each non-public endpoint without credentials and with a malformed token.
+/// `{"alg":"none","typ":"JWT"}`, base64url without padding.
+const ALG_NONE_HEADER: &str = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";
+
+/// The identity's credentials with each JWT (three dot-separated parts, possibly after a
+/// scheme like `Bearer `) replaced by the same claims under an `alg: none` header and no
+/// signature; None when the identity sends no JWT. A service that accepts it verifies nothing.
+fn alg_none(plan: &Plan, identity: Option<&str>) -> Option<Vec<(String, String)>> {
+    let mut changed = false;
+    let headers = ProbeClient::credentials(plan, identity)
+        .into_iter()
+        .map(|(name, value)| {
+            let (scheme, token) = match value.rsplit_once(' ') {
+                Some((scheme, token)) => (format!("{scheme} "), token.to_string()),
+                None => (String::new(), value.clone()),
+            };
+            let parts: Vec<&str> = token.split('.').collect();
+            let jwt = parts.len() == 3 && parts[..2].iter().all(|p| p.len() > 4 && p.starts_with("ey"));
+            if !jwt {
+                return (name, value);
+            }
+            changed = true;
+            (name, format!("{scheme}{ALG_NONE_HEADER}.{}.", parts[1]))
+        })
+        .collect();
+    changed.then_some(headers)
+}
+
+/// Calls each non-public endpoint without credentials, with a malformed token and, when the
+/// identity sends a JWT, with that token re-signed with `alg: none`.
 pub(super) async fn probe_authentication(client: &ProbeClient, plan: &Plan) -> Slot<AuthProbe> {
     let mut exchanges = Vec::new();
     for e in plan.endpoints.iter().filter(|e| !e.public && !e.login).take(MAX_ENDPOINTS) {
@@ -45,7 +73,13 @@ pub(super) async fn probe_authentication(client: &ProbeClient, plan: &Plan) -> S
         let route = Plan::route_headers(e);
         let mut bad = route.clone();
         bad.extend(malformed(plan, e.identity.as_deref()));
-        for (case, mut headers) in [("no credentials", route), ("a malformed token", bad)] {
+        let mut cases = vec![("no credentials", route.clone()), ("a malformed token", bad)];
+        if let Some(unsigned) = alg_none(plan, e.identity.as_deref()) {
+            let mut headers = route;
+            headers.extend(unsigned);
+            cases.push(("the identity's token re-signed with alg none", headers));
+        }
+        for (case, mut headers) in cases {
             let body = crate::load::probe_body(plan, e).map(|b| {
                 headers.push(("content-type".into(), "application/json".into()));
                 reqwest::Body::from(b)
@@ -203,4 +237,26 @@ pub(super) async fn probe_authorization(
         }
     }
     Slot::collected(AuthzProbe { attempts, notes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steth_core::config::{Identity, Secret};
+
+    #[test]
+    fn a_jwt_is_re_signed_with_alg_none_and_other_tokens_are_left_alone() {
+        let mut plan = Plan::default();
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl";
+        let identity = |token: &str| Identity {
+            headers: vec![("Authorization".into(), Secret::new(format!("Bearer {token}")))],
+            owns: Vec::new(),
+            login: None,
+        };
+        plan.identities.insert("alice".into(), identity(jwt));
+        plan.identities.insert("bob".into(), identity("opaque-token-123"));
+        let headers = alg_none(&plan, Some("alice")).expect("alice sends a JWT");
+        assert_eq!(headers[0].1, format!("Bearer {ALG_NONE_HEADER}.eyJzdWIiOiIxMjMifQ."));
+        assert_eq!(alg_none(&plan, Some("bob")), None);
+    }
 }

@@ -184,7 +184,7 @@ fn replace_passwords(v: &mut serde_json::Value) -> bool {
 /// the attempts really fail (replaying valid credentials would log in 20 times). Without a
 /// JSON body with a password field, deliberately wrong credentials. Returns the body and what
 /// it is, in words.
-fn failed_login(configured: Option<&str>) -> (String, String) {
+pub(super) fn failed_login(configured: Option<&str>) -> (String, String) {
     if let Some(mut v) = configured.and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
         && replace_passwords(&mut v)
     {

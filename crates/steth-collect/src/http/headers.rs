@@ -12,11 +12,21 @@ pub(super) const MAX_ENDPOINTS: usize = 5;
 pub(super) async fn probe(client: &ProbeClient, plan: &Plan) -> Slot<Vec<HeaderSample>> {
     let mut samples = Vec::new();
     let mut errors = Vec::new();
+    let credentials: Vec<String> = plan
+        .identities
+        .values()
+        .flat_map(|i| i.headers.iter().map(|(n, _)| n.to_ascii_lowercase()))
+        .chain(["authorization".to_string(), "cookie".to_string()])
+        .collect();
     for (path, headers) in sample_paths(plan, MAX_ENDPOINTS) {
+        let authenticated = headers.iter().any(|(n, _)| credentials.contains(&n.to_ascii_lowercase()));
         match client.send(Method::GET, &path, &headers).await {
-            Ok(a) => {
-                samples.push(HeaderSample { request: format!("GET {path}"), status: a.status, headers: a.headers })
-            }
+            Ok(a) => samples.push(HeaderSample {
+                request: format!("GET {path}"),
+                status: a.status,
+                headers: a.headers,
+                authenticated,
+            }),
             Err(e) => errors.push(format!("GET {path}: {e}")),
         }
     }

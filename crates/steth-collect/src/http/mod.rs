@@ -6,6 +6,7 @@ mod burst;
 mod client;
 mod correlation;
 mod cors;
+mod exposure;
 mod extended;
 mod headers;
 mod health;
@@ -79,6 +80,8 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         gated(plan, &["X.2"], extended::probe_conditional(&client, plan)),
         gated(plan, &["X.3"], extended::probe_idempotency(&client, plan)),
     );
+    let (api_docs, login_enumeration) =
+        tokio::join!(exposure::probe_docs(&client), exposure::probe_enumeration(&client, plan));
     // `limit=0`, `limit=-1`, `offset=-1` are bad input too: a 5xx there is a 6.6 finding.
     if let Slot::Collected { data } = &mut input_validation {
         data.pagination_edges = edges;
@@ -106,6 +109,8 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         conditional,
         idempotency,
         writes,
+        api_docs,
+        login_enumeration,
     })
 }
 

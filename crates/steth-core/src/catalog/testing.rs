@@ -29,6 +29,8 @@ pub fn http(https: bool) -> HttpEvidence {
         conditional: Slot::unavailable("not probed"),
         idempotency: Slot::unavailable("not probed"),
         writes: Vec::new(),
+        api_docs: Slot::unavailable("not probed"),
+        login_enumeration: Slot::unavailable("not probed"),
     }
 }
 

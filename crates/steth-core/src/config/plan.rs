@@ -48,8 +48,11 @@ impl Plan {
             Source::Pg => self.postgres.as_ref().map(|p| p.url.redacted()),
             Source::Redis => self.redis.as_ref().map(|r| r.url.redacted()),
             Source::Metrics => self.metrics.as_ref().map(|m| redact_url(m.url.as_str())),
-            Source::Load => (!self.endpoints.is_empty())
-                .then(|| format!("{} endpoint(s) at {} req/s", self.endpoints.len(), self.load.rate)),
+            Source::Load => {
+                let loaded = self.endpoints.iter().filter(|e| !e.login).count();
+                (self.target.is_some() && loaded > 0)
+                    .then(|| format!("{loaded} endpoint(s) at {} req/s", self.load.rate))
+            }
             Source::Source => self.source.as_ref().map(|s| s.path.display().to_string()),
             Source::Service | Source::Config => None,
         }

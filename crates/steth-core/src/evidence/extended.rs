@@ -48,3 +48,47 @@ pub struct IdempotencyProbe {
     /// second one).
     pub same_body: bool,
 }
+
+/// Well-known API documentation paths asked without credentials (X.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocsProbe {
+    /// One answer per path tried.
+    pub answers: Vec<DocsAnswer>,
+}
+
+/// One documentation path and what it served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocsAnswer {
+    /// Method and path, e.g. `GET /docs`.
+    pub request: String,
+    /// HTTP status, or None when no answer came.
+    pub status: Option<u16>,
+    /// What in the body shows it is API documentation (`swagger-ui`, `"openapi"`, `graphiql`),
+    /// when something does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    /// Why no answer came, when none did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The login endpoint asked for an unknown user and for a known user with a wrong password
+/// (X.6): both must fail the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumerationProbe {
+    /// Method and path.
+    pub request: String,
+    /// The answer for an account that does not exist.
+    pub unknown_user: LoginAnswer,
+    /// The answer for the configured account with a wrong password.
+    pub wrong_password: LoginAnswer,
+}
+
+/// One failed login's answer, its body with digits masked (ids, timestamps) and bounded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginAnswer {
+    /// HTTP status, or None when no answer came.
+    pub status: Option<u16>,
+    /// The body's first 512 bytes as text, every digit replaced by `#`.
+    pub body: String,
+}

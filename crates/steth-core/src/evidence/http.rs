@@ -5,7 +5,7 @@ use super::api::{
     AuthProbe, AuthzProbe, BodyLimitProbe, BurstProbe, InputProbe, ListProbe, LoginAttempt, RequestIdProbe,
     TracingProbe,
 };
-use super::extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
+use super::extended::{CompressionProbe, ConditionalProbe, DocsProbe, EnumerationProbe, IdempotencyProbe};
 use serde::{Deserialize, Serialize};
 
 /// What the HTTP probes saw.
@@ -67,6 +67,12 @@ pub struct HttpEvidence {
     /// `PATCH`, 6.6, X.3), per endpoint, with answers by status class.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub writes: Vec<super::WritesMade>,
+    /// API documentation paths asked without credentials (X.5).
+    #[serde(default)]
+    pub api_docs: Slot<DocsProbe>,
+    /// Failed logins for an unknown user and a wrong password (X.6).
+    #[serde(default)]
+    pub login_enumeration: Slot<EnumerationProbe>,
 }
 
 /// One response's status and headers.
@@ -78,6 +84,9 @@ pub struct HeaderSample {
     pub status: u16,
     /// Response headers, names lowercased, in arrival order.
     pub headers: Vec<(String, String)>,
+    /// Whether the request carried an identity's credentials (its answer is private data).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub authenticated: bool,
 }
 
 impl HeaderSample {

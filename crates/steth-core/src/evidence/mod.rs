@@ -16,7 +16,9 @@ pub use api::{
     AuthProbe, AuthzAttempt, AuthzProbe, BodyLimitAttempt, BodyLimitProbe, BurstProbe, Exchange, InputProbe, ListPage,
     ListProbe, LoginAttempt, RequestIdExchange, RequestIdProbe, TraceExchange, TracingProbe,
 };
-pub use extended::{CompressionProbe, ConditionalProbe, IdempotencyProbe};
+pub use extended::{
+    CompressionProbe, ConditionalProbe, DocsAnswer, DocsProbe, EnumerationProbe, IdempotencyProbe, LoginAnswer,
+};
 pub use http::{CorsExchange, CorsProbe, HeaderSample, HealthAnswer, HealthProbe, HttpEvidence};
 pub use load::{
     CleanupDone, EndpointKind, EndpointLoad, LoadEvidence, LoadSettings, Percentiles, Phase, PhaseResult,

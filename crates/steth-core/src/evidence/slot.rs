@@ -35,6 +35,10 @@ pub enum SlotState {
     Unavailable,
     /// The source failed.
     Failed,
+    /// The config never named the source: nobody asked for it. Only the report's source table
+    /// says this (a slot itself is `Unavailable`), so a source left out is not mistaken for one
+    /// that could not be used.
+    NotConfigured,
 }
 
 impl SlotState {
@@ -44,6 +48,7 @@ impl SlotState {
             SlotState::Collected => "collected",
             SlotState::Unavailable => "unavailable",
             SlotState::Failed => "failed",
+            SlotState::NotConfigured => "not_configured",
         }
     }
 }

@@ -90,8 +90,12 @@ fn dry_run(plan: &Plan) -> Result<Exit, Failure> {
 
 /// The exit code for a finished audit.
 pub fn finish(report: &Report, fail_under: Option<f64>) -> Result<Exit, Failure> {
-    let configured: Vec<&SourceState> =
-        report.run.sources.iter().filter(|s| s.state != SlotState::Unavailable).collect();
+    let configured: Vec<&SourceState> = report
+        .run
+        .sources
+        .iter()
+        .filter(|s| !matches!(s.state, SlotState::Unavailable | SlotState::NotConfigured))
+        .collect();
     if !configured.is_empty() && configured.iter().all(|s| s.state == SlotState::Failed) {
         let why: Vec<String> = configured.iter().map(|s| format!("{}: {}", s.name, s.detail)).collect();
         return Err(Failure::could_not_run(format!("no evidence source could be used ({})", why.join("; "))));

@@ -4,6 +4,8 @@ mod compression;
 mod conditional_requests;
 mod idempotency_keys;
 mod keep_alive;
+mod login_enumeration;
+mod public_api_docs;
 
 use super::Item;
 
@@ -13,4 +15,6 @@ pub(super) static ITEMS: &[&Item] = &[
     &conditional_requests::CONDITIONAL_REQUESTS,
     &idempotency_keys::IDEMPOTENCY_KEYS,
     &keep_alive::KEEP_ALIVE,
+    &public_api_docs::PUBLIC_API_DOCS,
+    &login_enumeration::LOGIN_ENUMERATION,
 ];

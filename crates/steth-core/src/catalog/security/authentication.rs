@@ -21,11 +21,13 @@ declare_item! {
     /// - **http**: each endpoint not marked `public` (login endpoints excluded) is called twice:
     ///   once with no credentials at all (no `Authorization`, no cookie, no API key), once with a
     ///   malformed token in the header its identity authenticates with (`Authorization: Bearer
-    ///   …` when it has none). Each answer must be 401 or 403; both count as authentication
+    ///   …` when it has none), and, when its identity sends a JWT, once with that real token
+    ///   re-signed with `alg: none` (same claims, no signature): a service that accepts it
+    ///   verifies no signature. Each answer must be 401 or 403; both count as authentication
     ///   enforced, since services differ in which one they use. A 2xx serves data to anyone and
     ///   fails; any other answer (a 404, a 500) is unclear and warns.
     ///
-    /// Two requests per endpoint, no body read, each bounded by the target timeout. The share of
+    /// Two or three requests per endpoint, no body read, each bounded by the target timeout. The share of
     /// endpoints that refuse both is compared with the threshold.
     ///
     /// ## How to fix

@@ -26,7 +26,10 @@ declare_item! {
     /// stethoscope sends ordinary `GET`s to the base path and to each configured read endpoint
     /// and reads the response headers, evaluating values, not only presence: an HSTS
     /// `max-age` under 31 536 000 fails; `unsafe-inline` or `unsafe-eval` in the CSP warns; a
-    /// version number in `Server` or `X-Powered-By` warns. On a plain-HTTP target HSTS is
+    /// `Server` or `X-Powered-By` header warns, with a version or only naming the product; a
+    /// missing `Referrer-Policy` (or `unsafe-url`) warns. An answer to a request sent with an
+    /// identity's credentials must carry `Cache-Control: no-store` (or `private`), else a
+    /// shared cache may hand one user's data to another: it fails. On a plain-HTTP target HSTS is
     /// reported as not assessed ("target is not HTTPS") and the other three decide. A header
     /// missing from any sampled response fails, naming the response.
     ///
@@ -92,8 +95,33 @@ fn problems(sample: &HeaderSample, https: bool) -> Vec<(bool, String)> {
         }
     }
     for name in ["server", "x-powered-by"] {
-        if let Some(v) = sample.header(name).filter(|v| v.chars().any(|c| c.is_ascii_digit())) {
-            found.push((false, format!("{name}: `{v}` reveals a version")));
+        match sample.header(name).map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) if v.chars().any(|c| c.is_ascii_digit()) => {
+                found.push((false, format!("{name}: `{v}` reveals a version")))
+            }
+            // Even without a version, naming the product narrows the attacker's search.
+            Some(v) => found.push((false, format!("{name}: `{v}` names the product"))),
+            None => {}
+        }
+    }
+    match sample.header("referrer-policy").map(|v| v.trim().to_ascii_lowercase()) {
+        None => found.push((false, "Referrer-Policy missing".into())),
+        Some(v) if v == "unsafe-url" || v == "no-referrer-when-downgrade" => {
+            found.push((false, format!("Referrer-Policy `{v}` sends full URLs to other sites")))
+        }
+        Some(_) => {}
+    }
+    if sample.authenticated && (200..300).contains(&sample.status) {
+        let cache = sample.header("cache-control").map(str::to_ascii_lowercase);
+        let private = cache.as_deref().is_some_and(|c| c.contains("no-store") || c.contains("private"));
+        if !private {
+            let shown = cache.map_or("missing".to_string(), |c| format!("`{c}`"));
+            found.push((
+                true,
+                format!(
+                    "Cache-Control {shown} on an authenticated answer: a shared cache may keep it (no-store or private)"
+                ),
+            ));
         }
     }
     found
@@ -156,6 +184,7 @@ mod tests {
             ("x-content-type-options", "nosniff"),
             ("x-frame-options", "DENY"),
             ("content-security-policy", "default-src 'none'"),
+            ("referrer-policy", "no-referrer"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -164,7 +193,12 @@ mod tests {
 
     fn sampled(https: bool, headers: Vec<(String, String)>) -> Evidence {
         let mut h = http(https);
-        h.headers = Slot::collected(vec![HeaderSample { request: "GET /products".into(), status: 200, headers }]);
+        h.headers = Slot::collected(vec![HeaderSample {
+            request: "GET /products".into(),
+            status: 200,
+            headers,
+            authenticated: false,
+        }]);
         with_http(h)
     }
 
@@ -183,6 +217,29 @@ mod tests {
         expect(&SECURITY_HEADERS, &sampled(true, healthy()), Status::Pass);
         let o = expect(&SECURITY_HEADERS, &sampled(false, without("strict-transport-security")), Status::Pass);
         assert!(o.evidence.contains("HSTS not assessed: target is not HTTPS"));
+    }
+
+    #[test]
+    fn authenticated_answers_must_not_be_cached_and_products_are_not_named() {
+        let mut ev = sampled(true, healthy());
+        if let Slot::Collected { data } = &mut ev.http
+            && let Slot::Collected { data: samples } = &mut data.headers
+        {
+            samples[0].authenticated = true;
+        }
+        let o = expect(&SECURITY_HEADERS, &ev, Status::Fail);
+        assert!(o.findings[0].contains("Cache-Control missing on an authenticated answer"), "{:?}", o.findings);
+        if let Slot::Collected { data } = &mut ev.http
+            && let Slot::Collected { data: samples } = &mut data.headers
+        {
+            samples[0].headers.push(("cache-control".into(), "private, no-store".into()));
+        }
+        expect(&SECURITY_HEADERS, &ev, Status::Pass);
+        let mut named = healthy();
+        named.push(("server".into(), "nginx".into()));
+        let o = expect(&SECURITY_HEADERS, &sampled(true, named), Status::Warn);
+        assert!(o.findings[0].contains("`nginx` names the product"), "{:?}", o.findings);
+        expect(&SECURITY_HEADERS, &sampled(true, without("referrer-policy")), Status::Warn);
     }
 
     #[test]
@@ -216,6 +273,6 @@ mod tests {
         expect(&SECURITY_HEADERS, &sampled(true, leaky), Status::Warn);
         let mut plain = healthy();
         plain.push(("server".into(), "nginx".into()));
-        expect(&SECURITY_HEADERS, &sampled(true, plain), Status::Pass);
+        expect(&SECURITY_HEADERS, &sampled(true, plain), Status::Warn);
     }
 }
