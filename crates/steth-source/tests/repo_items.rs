@@ -2,6 +2,8 @@
 //! `steth_source::repo::collect` on real git repositories built in temporary directories: the
 //! healthy repository passes all seven, and each defect fails exactly its own item.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,39 +11,9 @@ use steth_core::catalog;
 use steth_core::evidence::{Evidence, RepoEvidence, Slot, SourceEvidence};
 use steth_core::outcome::Status;
 use steth_source::repo::{RepoSettings, collect};
+use support::repo_fixture::{CI, INIT_MIGRATION, K6, ORDERS_MIGRATION, advisories, cargo_lock, practice_files};
 
 const ITEMS: [&str; 7] = ["6.10", "7.7", "7.8", "9.1", "9.2", "9.4", "9.5"];
-
-const CI: &str = "name: ci
-on: [pull_request]
-jobs:
-  test:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      # - run: k6 run load/checkout.js  (commented out: not a run)
-      - run: cargo audit
-      - run: npx squawk-cli migrations/*.sql
-  load:
-    runs-on: ubuntu-latest
-    steps:
-      - run: make load-test
-";
-
-const K6: &str = "import http from 'k6/http';
-export const options = {
-  thresholds: { http_req_duration: ['p(99)<500'] },
-};
-export default function () { http.get(`${__ENV.BASE_URL}/products`); }
-";
-
-/// A crates.io lockfile locking `time` at `version`, next to a workspace crate.
-fn cargo_lock(version: &str) -> String {
-    format!(
-        "version = 4\n\n[[package]]\nname = \"shop\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"time\"\n\
-         version = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
-    )
-}
 
 /// The repository as files on `main`, and the files the feature branch (HEAD) adds.
 struct Fixture {
@@ -50,38 +22,18 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// The fixture repository's practice files and its first migration on `main`, an old
+    /// breaking migration there too, and the new orders migration on the branch.
     fn healthy() -> Fixture {
-        let main = [
-            (".github/workflows/ci.yml", CI.to_string()),
-            ("Makefile", "build:\n\tcargo build\n\nload-test: build\n\tk6 run load/checkout.js\n".into()),
-            ("load/checkout.js", K6.into()),
-            ("Cargo.lock", cargo_lock("0.2.23")),
-            ("package.json", "{\n  \"dependencies\": {\n    \"@openfeature/server-sdk\": \"^1.13.0\"\n  }\n}\n".into()),
-            (
-                ".github/pull_request_template.md",
-                "## Checklist\n- [ ] Please explain why\n- [ ] EXPLAIN (ANALYZE, BUFFERS) output for new queries\n".into(),
-            ),
-            (
-                "stethoscope.toml",
-                "[target]\nbase_url = \"http://127.0.0.1:8080\"\n\n[[endpoints]]\npath = \"/products\"\n\
-                 p99_budget = \"150ms\"\n\n[[endpoints]]\nmethod = \"POST\"\npath = \"/orders\"\np99_budget = \"400ms\"\n"
-                    .into(),
-            ),
-            (
-                "migrations/0001_init.sql",
-                "CREATE TABLE users (id bigint PRIMARY KEY, name text, email text);\nCREATE INDEX users_name ON users (name);\n"
-                    .into(),
-            ),
-            // Old history: a drop merged long ago is not new, so it does not count.
-            ("migrations/0002_legacy.sql", "SET lock_timeout = '3s';\nALTER TABLE users DROP COLUMN name;\n".into()),
-        ];
-        let branch = [(
-            "migrations/0003_orders.sql",
-            "SET lock_timeout = '3s';\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL);\n\
-             CREATE INDEX orders_user ON orders (user_id);\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n"
-                .to_string(),
-        )];
-        Fixture { main: main.into_iter().collect(), branch: branch.into_iter().collect() }
+        let mut main: BTreeMap<&'static str, String> = practice_files().into_iter().collect();
+        main.insert(INIT_MIGRATION.0, INIT_MIGRATION.1.into());
+        // Old history: a drop merged long ago is not new, so it does not count.
+        main.insert(
+            "migrations/0002_legacy.sql",
+            "SET lock_timeout = '3s';\nALTER TABLE users DROP COLUMN name;\n".into(),
+        );
+        let branch = [(ORDERS_MIGRATION.0, ORDERS_MIGRATION.1.to_string())].into_iter().collect();
+        Fixture { main, branch }
     }
 
     /// Writes and commits the repository: `main`, then a `feature` branch checked out.
@@ -117,21 +69,6 @@ fn git(root: &Path, args: &[&str]) {
         .status()
         .expect("git runs");
     assert!(status.success(), "git {args:?}");
-}
-
-/// An OSV directory with one advisory for `time` < 0.2.23 and a withdrawn one for every version.
-fn advisories() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("crates.io")).expect("mkdir");
-    let record = r#"{"id": "RUSTSEC-2020-0071", "summary": "Potential segfault in the time crate",
-      "affected": [{"package": {"ecosystem": "crates.io", "name": "time"},
-        "ranges": [{"type": "SEMVER", "events": [{"introduced": "0.0.0-0"}, {"fixed": "0.2.23"}]}]}]}"#;
-    let withdrawn = r#"{"id": "RUSTSEC-0000-0000", "withdrawn": "2021-01-01T00:00:00Z",
-      "affected": [{"package": {"ecosystem": "crates.io", "name": "time"},
-        "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}]}"#;
-    std::fs::write(dir.path().join("crates.io/RUSTSEC-2020-0071.json"), record).expect("write");
-    std::fs::write(dir.path().join("crates.io/RUSTSEC-0000-0000.json"), withdrawn).expect("write");
-    dir
 }
 
 fn settings(advisories: &Path) -> RepoSettings {

@@ -3,6 +3,11 @@
 //! that each break exactly one item. Each switch is a row of the repository truth matrix
 //! (`tests/repo_matrix.rs`); rows need no service and no load, and build in well under a second.
 //!
+//! The healthy repository also keeps every practice the repository items look for (a CVE scanner,
+//! a migration linter and a load test in CI, migrations that set `lock_timeout`, a flag SDK, an
+//! EXPLAIN checklist, performance budgets); `practice_files` and `advisories` are shared with
+//! `tests/repo_items.rs`, which varies them file by file.
+//!
 //! Planted secrets are generated at run time from a seed, so no file of this repository holds
 //! one; `RepoFixture::planted` lists them for the tests that check no output ever shows them.
 
@@ -31,6 +36,20 @@ pub enum RepoDefect {
     PrivateKeyInLargeBinary,
     /// A random password assigned in code, renamed to another file, then deleted.
     SecretRenamedThenDeleted,
+    /// `Cargo.lock` locks a `time` that the OSV fixture (`RepoFixture::advisories`) lists.
+    VulnerableLockfile,
+    /// A new migration renames a column old code still reads.
+    BreakingMigration,
+    /// No feature-flag SDK in any manifest.
+    NoFlagSdk,
+    /// The pull-request template does not ask for EXPLAIN output.
+    NoExplainInReview,
+    /// No CI job runs the k6 script.
+    NoLoadTestInCi,
+    /// A new migration indexes an existing table without `CONCURRENTLY`.
+    NonConcurrentIndex,
+    /// No `p99_budget` on the endpoints and no k6 threshold.
+    NoPerformanceBudget,
 }
 
 impl RepoDefect {
@@ -44,6 +63,13 @@ impl RepoDefect {
         RepoDefect::DotEnvCommitted,
         RepoDefect::PrivateKeyInLargeBinary,
         RepoDefect::SecretRenamedThenDeleted,
+        RepoDefect::VulnerableLockfile,
+        RepoDefect::BreakingMigration,
+        RepoDefect::NoFlagSdk,
+        RepoDefect::NoExplainInReview,
+        RepoDefect::NoLoadTestInCi,
+        RepoDefect::NonConcurrentIndex,
+        RepoDefect::NoPerformanceBudget,
     ];
 
     /// The switch's name (kebab-case, the vice).
@@ -57,6 +83,13 @@ impl RepoDefect {
             RepoDefect::DotEnvCommitted => "dotenv-committed",
             RepoDefect::PrivateKeyInLargeBinary => "private-key-in-large-binary",
             RepoDefect::SecretRenamedThenDeleted => "secret-renamed-then-deleted",
+            RepoDefect::VulnerableLockfile => "vulnerable-lockfile",
+            RepoDefect::BreakingMigration => "breaking-migration",
+            RepoDefect::NoFlagSdk => "no-flag-sdk",
+            RepoDefect::NoExplainInReview => "no-explain-in-review",
+            RepoDefect::NoLoadTestInCi => "no-load-test-in-ci",
+            RepoDefect::NonConcurrentIndex => "non-concurrent-index",
+            RepoDefect::NoPerformanceBudget => "no-performance-budget",
         }
     }
 
@@ -71,6 +104,13 @@ impl RepoDefect {
             | RepoDefect::DotEnvCommitted
             | RepoDefect::PrivateKeyInLargeBinary
             | RepoDefect::SecretRenamedThenDeleted => "6.7",
+            RepoDefect::VulnerableLockfile => "6.10",
+            RepoDefect::BreakingMigration => "7.7",
+            RepoDefect::NoFlagSdk => "7.8",
+            RepoDefect::NoExplainInReview => "9.1",
+            RepoDefect::NoLoadTestInCi => "9.2",
+            RepoDefect::NonConcurrentIndex => "9.4",
+            RepoDefect::NoPerformanceBudget => "9.5",
         }
     }
 
@@ -85,6 +125,7 @@ impl RepoDefect {
             RepoDefect::DotEnvCommitted => "dotenv-secret",
             RepoDefect::PrivateKeyInLargeBinary => "private-key",
             RepoDefect::SecretRenamedThenDeleted => "generic-secret-assignment",
+            _ => return None,
         })
     }
 }
@@ -92,6 +133,7 @@ impl RepoDefect {
 /// A built fixture repository; the directory goes away with it.
 pub struct RepoFixture {
     dir: tempfile::TempDir,
+    osv: tempfile::TempDir,
     /// Secret values planted by the defects, for leak tests.
     pub planted: Vec<String>,
     /// Secret values under test-fixture paths in the healthy repository (listed apart).
@@ -105,7 +147,13 @@ impl RepoFixture {
     pub fn build(defects: &[RepoDefect]) -> RepoFixture {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut repo = Repo { root: dir.path().to_path_buf(), tick: 0, commits: Vec::new() };
-        let mut fixture = RepoFixture { dir, planted: Vec::new(), fixture_secrets: Vec::new(), commits: Vec::new() };
+        let mut fixture = RepoFixture {
+            dir,
+            osv: advisories(),
+            planted: Vec::new(),
+            fixture_secrets: Vec::new(),
+            commits: Vec::new(),
+        };
         repo.git(&["init", "-q", "-b", "main"]);
         healthy(&mut repo, &mut fixture);
         for d in defects {
@@ -118,6 +166,12 @@ impl RepoFixture {
     /// The repository's work tree.
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// An offline OSV database (outside the work tree) for `[source] advisories`: it lists the
+    /// `time` that `vulnerable-lockfile` locks, not the one the healthy repository locks.
+    pub fn advisories(&self) -> &Path {
+        self.osv.path()
     }
 
     /// The commit recorded under `label`.
@@ -193,11 +247,98 @@ pub fn noise(seed: u64, n: usize, alphabet: &str) -> String {
 /// Letters and digits.
 pub const B62: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/// The CI workflow: a CVE scanner, a migration linter and (through make) a k6 load test.
+pub const CI: &str = "name: ci
+on: [pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      # - run: k6 run load/checkout.js  (commented out: not a run)
+      - run: cargo audit
+      - run: npx squawk-cli migrations/*.sql
+  load:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make load-test
+";
+
+/// A k6 script with an `http_req_duration` threshold.
+pub const K6: &str = "import http from 'k6/http';
+export const options = {
+  thresholds: { http_req_duration: ['p(99)<500'] },
+};
+export default function () { http.get(`${__ENV.BASE_URL}/products`); }
+";
+
+/// The pull-request template asking for EXPLAIN output.
+pub const PR_TEMPLATE: &str =
+    "## Checklist\n- [ ] Please explain why\n- [ ] EXPLAIN (ANALYZE, BUFFERS) output for new queries\n";
+
+/// The first migration (`lock_timeout` first: squawk wants it before any index).
+pub const INIT_MIGRATION: (&str, &str) = (
+    "migrations/0001_init.sql",
+    "SET lock_timeout = '3s';\nCREATE TABLE users (id bigint PRIMARY KEY, name text, email text);\nCREATE INDEX users_name ON users (name);\n",
+);
+
+/// A later migration: `lock_timeout` first, and `CONCURRENTLY` on the existing table.
+pub const ORDERS_MIGRATION: (&str, &str) = (
+    "migrations/0003_orders.sql",
+    "SET lock_timeout = '3s';\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL);\n\
+     CREATE INDEX orders_user ON orders (user_id);\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n",
+);
+
+/// A crates.io lockfile locking `time` at `version`, next to a workspace crate.
+pub fn cargo_lock(version: &str) -> String {
+    format!(
+        "version = 4\n\n[[package]]\nname = \"shop\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"time\"\n\
+         version = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+    )
+}
+
+/// The files that keep the practices of 6.10, 7.8, 9.1, 9.2 and 9.5 (migrations apart).
+pub fn practice_files() -> Vec<(&'static str, String)> {
+    vec![
+        (".github/workflows/ci.yml", CI.to_string()),
+        ("Makefile", "build:\n\tcargo build\n\nload-test: build\n\tk6 run load/checkout.js\n".into()),
+        ("load/checkout.js", K6.into()),
+        ("Cargo.lock", cargo_lock("0.2.23")),
+        ("package.json", "{\n  \"dependencies\": {\n    \"@openfeature/server-sdk\": \"^1.13.0\"\n  }\n}\n".into()),
+        (".github/pull_request_template.md", PR_TEMPLATE.into()),
+        (
+            "stethoscope.toml",
+            "[target]\nbase_url = \"http://127.0.0.1:8080\"\n\n[[endpoints]]\npath = \"/products\"\n\
+             p99_budget = \"150ms\"\n\n[[endpoints]]\nmethod = \"POST\"\npath = \"/orders\"\np99_budget = \"400ms\"\n"
+                .into(),
+        ),
+    ]
+}
+
+/// An OSV directory with one advisory for `time` < 0.2.23 and a withdrawn one for every version.
+pub fn advisories() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("crates.io")).expect("mkdir");
+    let record = r#"{"id": "RUSTSEC-2020-0071", "summary": "Potential segfault in the time crate",
+      "affected": [{"package": {"ecosystem": "crates.io", "name": "time"},
+        "ranges": [{"type": "SEMVER", "events": [{"introduced": "0.0.0-0"}, {"fixed": "0.2.23"}]}]}]}"#;
+    let withdrawn = r#"{"id": "RUSTSEC-0000-0000", "withdrawn": "2021-01-01T00:00:00Z",
+      "affected": [{"package": {"ecosystem": "crates.io", "name": "time"},
+        "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}]}"#;
+    std::fs::write(dir.path().join("crates.io/RUSTSEC-2020-0071.json"), record).expect("write");
+    std::fs::write(dir.path().join("crates.io/RUSTSEC-0000-0000.json"), withdrawn).expect("write");
+    dir
+}
+
 /// The healthy repository: a small service whose files are full of things a naive scanner
 /// flags — vendor example keys in the docs, placeholders in config, environment lookups,
 /// hashes, UUIDs, integrity strings, public keys — and a test key under `tests/fixtures/`
-/// (listed apart, not counted). It has a merged branch and a tag.
+/// (listed apart, not counted). It has a merged branch (which adds a migration) and a tag, and
+/// keeps every practice of `practice_files`.
 fn healthy(repo: &mut Repo, fixture: &mut RepoFixture) {
+    for (path, text) in practice_files().into_iter().chain([(INIT_MIGRATION.0, INIT_MIGRATION.1.to_string())]) {
+        repo.write(path, text);
+    }
     repo.write(
         "README.md",
         concat!(
@@ -239,6 +380,7 @@ fn healthy(repo: &mut Repo, fixture: &mut RepoFixture) {
     repo.commit("initial", "orders service");
     repo.git(&["checkout", "-q", "-b", "feature/pagination"]);
     repo.write("src/pages.py", "def page(items, size=50):\n    return items[:size]\n");
+    repo.write(ORDERS_MIGRATION.0, ORDERS_MIGRATION.1);
     repo.commit("feature", "pagination");
     repo.git(&["checkout", "-q", "main"]);
     repo.write("src/health.py", "def live():\n    return 'ok'\n");
@@ -336,6 +478,44 @@ fn plant(defect: RepoDefect, repo: &mut Repo, fixture: &mut RepoFixture) {
             repo.git(&["rm", "-q", "src/auth_old.py"]);
             repo.commit("deleted", "drop legacy auth");
             fixture.planted.push(password);
+        }
+        RepoDefect::VulnerableLockfile => {
+            repo.write("Cargo.lock", cargo_lock("0.1.40"));
+            repo.commit("vulnerable", "pin time 0.1");
+        }
+        RepoDefect::BreakingMigration => {
+            repo.write(
+                "migrations/0004_rename.sql",
+                "SET lock_timeout = '3s';\nALTER TABLE users RENAME COLUMN email TO mail;\n",
+            );
+            repo.commit("breaking", "rename users.email");
+        }
+        RepoDefect::NoFlagSdk => {
+            repo.write("package.json", "{\n  \"dependencies\": {\n    \"express\": \"^4.19.2\"\n  }\n}\n");
+            repo.commit("no-flags", "drop the flag SDK");
+        }
+        RepoDefect::NoExplainInReview => {
+            repo.write(
+                ".github/pull_request_template.md",
+                "## Checklist\n- [ ] Please explain why this change is needed\n",
+            );
+            repo.commit("no-explain", "shorter template");
+        }
+        RepoDefect::NoLoadTestInCi => {
+            repo.write(".github/workflows/ci.yml", CI.replace("      - run: make load-test\n", ""));
+            repo.commit("no-load", "ci: no load job step");
+        }
+        RepoDefect::NonConcurrentIndex => {
+            repo.write(
+                "migrations/0004_index.sql",
+                "SET lock_timeout = '3s';\nCREATE INDEX users_email2 ON users (email);\n",
+            );
+            repo.commit("index", "index users.email");
+        }
+        RepoDefect::NoPerformanceBudget => {
+            repo.write("stethoscope.toml", "[[endpoints]]\npath = \"/products\"\n");
+            repo.write("load/checkout.js", K6.replace("  thresholds: { http_req_duration: ['p(99)<500'] },\n", ""));
+            repo.commit("no-budget", "no budgets");
         }
     }
 }
