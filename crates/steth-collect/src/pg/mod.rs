@@ -5,6 +5,7 @@ mod activity;
 mod bloat;
 mod plans;
 mod pooler;
+mod replicas;
 mod scans;
 mod schema;
 mod session;
@@ -12,6 +13,7 @@ mod settings;
 mod workload;
 
 pub use plans::{explainable, generic_plan};
+pub use replicas::ReplicaObserver;
 pub use session::{APPLICATION_NAME, Session, connect, describe};
 pub use workload::{MARK, PgObserver};
 
@@ -49,6 +51,7 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
         Slot::unavailable("the service is not declared serverless")
     };
     let scan_totals = scans::read(client).await;
+    let replication = replicas::standbys(client).await;
     Slot::collected(PgEvidence {
         server_version,
         database,
@@ -64,5 +67,6 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
         pooler,
         scan_totals,
         bloat_estimate,
+        replication,
     })
 }
