@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 use steth_core::catalog::Source;
 use steth_core::config::Plan;
-use steth_core::evidence::{AnySlot, Evidence, HttpEvidence, Slot, SlotState};
+use steth_core::evidence::{AlertRules, AnySlot, Evidence, HttpEvidence, MetricsEvidence, Slot, SlotState};
 pub use steth_core::policy::Needs;
 use tokio::sync::watch;
 
@@ -144,11 +144,16 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         Slot::Collected { .. } => crate::pg::PgObserver::connect(plan).await,
         _ => None,
     };
+    let replica_observer = match &pg {
+        Slot::Collected { data } => crate::pg::ReplicaObserver::connect(plan, &data.app_role).await,
+        _ => None,
+    };
     let observers: Vec<&dyn PhaseObserver> = session
         .observers
         .iter()
         .copied()
         .chain(pg_observer.as_ref().map(|o| o as &dyn PhaseObserver))
+        .chain(replica_observer.as_ref().map(|o| o as &dyn PhaseObserver))
         .chain(redis_observer.as_ref().map(|o| o as &dyn PhaseObserver))
         .chain(metrics_observer.as_ref().map(|o| o as &dyn PhaseObserver))
         .collect();
@@ -164,6 +169,9 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     drop(observers);
     if let (Some(observer), Slot::Collected { data }) = (pg_observer, &mut pg) {
         (data.workload, data.activity, data.plans) = observer.finish().await;
+    }
+    if let (Some(observer), Slot::Collected { data }) = (replica_observer, &mut pg) {
+        observer.finish(&mut data.replication).await;
     }
     // Redis last before the bursts: final counters, then the active probes, then the key
     // sample, whose TTL and TYPE calls would count as keyspace hits.
@@ -181,7 +189,37 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         None if *stop.borrow() => Slot::unavailable(INTERRUPTED),
         None => Slot::unavailable("no [metrics] url in the config: add [metrics] url = \"http://…/metrics\""),
     };
+    let metrics = match wants(Source::Metrics) {
+        true => with_rules(metrics, crate::metrics::collect_rules(plan.metrics.as_ref()).await),
+        false => metrics,
+    };
     Evidence { http, pg, load, redis, metrics, source }
+}
+
+/// The metrics evidence with the alert rules joined; rules configured without a scrape still
+/// make the evidence, its scraped parts then unavailable (or failed) for the scrape's reason.
+fn with_rules(metrics: Slot<MetricsEvidence>, rules: Slot<AlertRules>) -> Slot<MetricsEvidence> {
+    match metrics {
+        Slot::Collected { mut data } => {
+            data.rules = rules;
+            Slot::collected(data)
+        }
+        _ if matches!(rules, Slot::Unavailable { .. }) => metrics,
+        Slot::Unavailable { reason } => Slot::collected(MetricsEvidence {
+            url: String::new(),
+            query_histogram: Slot::unavailable(reason.clone()),
+            families: Slot::unavailable(reason.clone()),
+            requests: Slot::unavailable(reason),
+            rules,
+        }),
+        Slot::Failed { error } => Slot::collected(MetricsEvidence {
+            url: String::new(),
+            query_histogram: Slot::failed(error.clone()),
+            families: Slot::failed(error.clone()),
+            requests: Slot::failed(error),
+            rules,
+        }),
+    }
 }
 
 /// The rate-limit bursts (6.3, 6.4) trip the target's limiter for stethoscope's address, so

@@ -39,6 +39,7 @@ async fn drop_db(name: &str) {
 fn plan(url: &str) -> Plan {
     Plan {
         postgres: Some(PostgresTarget {
+            replicas: Vec::new(),
             url: Secret::new(url),
             app_role: None,
             statement_timeout: Duration::from_secs(5),

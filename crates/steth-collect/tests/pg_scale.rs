@@ -20,6 +20,7 @@ async fn client(url: &str) -> tokio_postgres::Client {
 fn plan(url: &str) -> Plan {
     Plan {
         postgres: Some(PostgresTarget {
+            replicas: Vec::new(),
             url: Secret::new(url),
             app_role: None,
             statement_timeout: Duration::from_secs(30),

@@ -160,6 +160,7 @@ async fn pg(url: &str) -> Result<bool, String> {
         statement_timeout: Duration::from_secs(5),
         lock_timeout: Duration::from_secs(1),
         cores: None,
+        replicas: Vec::new(),
     };
     let session = steth_collect::pg::connect(&target).await?;
     let row = session

@@ -85,6 +85,10 @@ impl Threshold {
     pub const fn percent_at_least(p: f64) -> Threshold {
         Threshold { limit: Limit::AtLeast, value: Quantity::Percent(p) }
     }
+    /// At most a percentage.
+    pub const fn percent_at_most(p: f64) -> Threshold {
+        Threshold { limit: Limit::AtMost, value: Quantity::Percent(p) }
+    }
     /// Strictly below a percentage.
     pub const fn percent_below(p: f64) -> Threshold {
         Threshold { limit: Limit::Below, value: Quantity::Percent(p) }

@@ -103,10 +103,11 @@ impl MetricsObserver {
     /// kept and reported by [`MetricsObserver::finish`].
     pub async fn connect(plan: &Plan) -> Option<MetricsObserver> {
         let target = plan.metrics.as_ref()?;
+        let endpoint = target.url.as_ref()?;
         // Each phase waits for two scrapes: a stalling endpoint must not eat the load's time bound.
         let timeout = plan.target.as_ref().map_or(SCRAPE_TIMEOUT, |t| t.timeout.min(SCRAPE_TIMEOUT));
-        let scraper = Scraper::new(target.url.clone(), MAX_BODY, timeout);
-        let url = steth_core::config::redact_url(target.url.as_str());
+        let scraper = Scraper::new(endpoint.clone(), MAX_BODY, timeout);
+        let url = steth_core::config::redact_url(endpoint.as_str());
         let observer = Self::with_scraper(url, scraper, target.query_histogram.clone()).await;
         let routes = plan.endpoints.iter().map(|e| (e.name.clone(), e.method.clone(), e.path.clone()));
         Some(observer.for_endpoints(routes, plan.load.warmup))
@@ -191,7 +192,8 @@ impl MetricsObserver {
             }
             Some(family) => Slot::collected(RequestCounting { family, windows: state.request_windows }),
         };
-        Slot::collected(MetricsEvidence { url, query_histogram, families: Slot::collected(families), requests })
+        let families = Slot::collected(families);
+        Slot::collected(MetricsEvidence { url, query_histogram, families, requests, rules: Slot::default() })
     }
 
     /// A scrape, unless an earlier one failed during the load phases (then its error).

@@ -29,7 +29,7 @@ pub enum ScrapeError {
         status: u16,
     },
     /// The body did not end within the cap.
-    #[error("{url} sent more than {cap} bytes of metrics; stopped reading")]
+    #[error("{url} sent more than {cap} bytes; stopped reading")]
     TooLarge {
         /// The URL, credentials redacted.
         url: String,
@@ -37,7 +37,7 @@ pub enum ScrapeError {
         cap: u64,
     },
     /// The body is not UTF-8 text.
-    #[error("{url} sent metrics that are not UTF-8 text (invalid byte at offset {offset})")]
+    #[error("{url} sent a body that is not UTF-8 text (invalid byte at offset {offset})")]
     NotText {
         /// The URL, credentials redacted.
         url: String,
@@ -79,10 +79,17 @@ impl Scraper {
 
     /// Fetches and parses the metrics, keeping the samples whose name `keep` accepts.
     pub async fn scrape(&self, keep: impl Fn(&str) -> bool) -> Result<Exposition, ScrapeError> {
+        // Ask for the text format: some servers would otherwise negotiate protobuf or OpenMetrics.
+        let text = self.fetch("text/plain;version=0.0.4;q=1,*/*;q=0.1").await?;
+        let url = || self.shown.clone();
+        parse(&text, keep).map_err(|error| ScrapeError::Invalid { url: url(), error })
+    }
+
+    /// Fetches the body as text, within the byte cap and the deadline.
+    pub async fn fetch(&self, accept: &str) -> Result<String, ScrapeError> {
         let url = || self.shown.clone();
         let deadline = Instant::now() + self.timeout;
-        // Ask for the text format: some servers would otherwise negotiate protobuf or OpenMetrics.
-        let request = self.client.get(self.url.clone()).header("accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1");
+        let request = self.client.get(self.url.clone()).header("accept", accept);
         let response = match tokio::time::timeout_at(deadline, request.send()).await {
             Err(_) => {
                 let cause = format!("no answer within {:.1} s", self.timeout.as_secs_f64());
@@ -100,8 +107,7 @@ impl Scraper {
         if truncated {
             return Err(ScrapeError::TooLarge { url: url(), cap: self.cap });
         }
-        let text =
-            std::str::from_utf8(&body).map_err(|e| ScrapeError::NotText { url: url(), offset: e.valid_up_to() })?;
-        parse(text, keep).map_err(|error| ScrapeError::Invalid { url: url(), error })
+        String::from_utf8(body.to_vec())
+            .map_err(|e| ScrapeError::NotText { url: url(), offset: e.utf8_error().valid_up_to() })
     }
 }

@@ -5,6 +5,7 @@ mod activity;
 mod bloat;
 mod plans;
 mod pooler;
+mod replicas;
 mod scans;
 mod schema;
 mod session;
@@ -13,6 +14,7 @@ mod tls;
 mod workload;
 
 pub use plans::{explainable, generic_plan};
+pub use replicas::ReplicaObserver;
 pub use session::{APPLICATION_NAME, Session, connect, describe};
 pub use workload::{MARK, PgObserver};
 
@@ -50,6 +52,7 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
         Slot::unavailable("the service is not declared serverless")
     };
     let scan_totals = scans::read(client).await;
+    let replication = replicas::standbys(client).await;
     Slot::collected(PgEvidence {
         server_version,
         database,
@@ -65,5 +68,6 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
         pooler,
         scan_totals,
         bloat_estimate,
+        replication,
     })
 }

@@ -44,10 +44,9 @@ impl Counter {
             why.push("no [postgres] url for pg_stat_statements".to_string());
         }
         let name = plan.redis.as_ref().map_or("db_queries_total".to_string(), |r| r.statement_metric.clone());
-        if let Some(metrics) = &plan.metrics {
+        if let Some(url) = plan.metrics.as_ref().and_then(|m| m.url.clone()) {
             let client = http_client(plan)?;
-            let counter =
-                Counter::Metric { client, url: metrics.url.clone(), name: name.clone(), timeout: timeout(plan) };
+            let counter = Counter::Metric { client, url, name: name.clone(), timeout: timeout(plan) };
             match counter.read().await {
                 Ok(_) => return Ok(counter),
                 Err(e) => why.push(e),

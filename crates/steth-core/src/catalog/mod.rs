@@ -1,5 +1,6 @@
 //! The checklist catalog: every item declared once, in the file of its section, in report order.
 
+mod alert_rules;
 mod api_performance;
 mod caching;
 mod connections;

@@ -51,6 +51,7 @@ pub fn pg() -> PgEvidence {
         pooler: Slot::unavailable("not serverless"),
         scan_totals: Slot::unavailable("not read"),
         bloat_estimate: Slot::unavailable("not read"),
+        replication: Slot::unavailable("not read"),
     }
 }
 
@@ -118,6 +119,34 @@ pub fn with_histogram(mut evidence: Evidence, windows: Vec<crate::evidence::Hist
     let metrics = MetricsEvidence { url: "http://api.test/metrics".into(), query_histogram, ..Default::default() };
     evidence.metrics = Slot::collected(metrics);
     evidence
+}
+
+/// Evidence holding alert rules read from rule files, and the service's scraped families
+/// when `families` is given.
+pub fn with_alerts(
+    alerts: Vec<crate::evidence::AlertRule>,
+    problems: Vec<crate::evidence::RuleProblem>,
+    families: Option<&[&str]>,
+) -> Evidence {
+    use crate::evidence::{AlertRules, MetricFamily, MetricsEvidence};
+    let rules = AlertRules { read: vec!["ops/alerts.yml".into()], alerts, problems };
+    let families = match families {
+        Some(names) => Slot::collected(
+            names
+                .iter()
+                .map(|n| MetricFamily {
+                    name: n.to_string(),
+                    kind: "counter".into(),
+                    labels: Vec::new(),
+                    values: Default::default(),
+                    series: 1,
+                })
+                .collect(),
+        ),
+        None => Slot::unavailable("no [metrics] url"),
+    };
+    let metrics = MetricsEvidence { families, rules: Slot::collected(rules), ..Default::default() };
+    Evidence { metrics: Slot::collected(metrics), ..Evidence::default() }
 }
 
 /// Items that may pass without their threshold deciding, and why. Every other numeric item is
@@ -324,6 +353,7 @@ pub fn with_families(
         query_histogram: Slot::unavailable("not read"),
         families: Slot::collected(families),
         requests,
+        rules: Slot::unavailable("no rule files"),
     };
     Evidence { metrics: Slot::collected(metrics), ..Evidence::default() }
 }

@@ -326,8 +326,14 @@ impl Validator<'_> {
         }
         if let Some(p) = &raw.postgres {
             let url = self.url(&p.url, "postgres.url", &["postgres", "postgresql"])?;
+            let mut replicas = Vec::new();
+            for replica in &p.replicas {
+                let replica = self.url(replica, "postgres.replicas", &["postgres", "postgresql"])?;
+                replicas.push(Secret::new(replica.to_string()));
+            }
             plan.postgres = Some(PostgresTarget {
                 url: Secret::new(url.to_string()),
+                replicas,
                 app_role: p.app_role.clone(),
                 statement_timeout: self.duration(
                     &p.statement_timeout,
@@ -349,9 +355,25 @@ impl Validator<'_> {
             plan.redis = Some(self.redis(r, &plan)?);
         }
         if let Some(m) = &raw.metrics {
+            let base = std::path::Path::new(self.at.file).parent().unwrap_or(std::path::Path::new(""));
+            let mut rule_files = Vec::new();
+            for pattern in &m.rule_files {
+                rule_files.push(base.join(self.text(pattern, "metrics.rule_files")?));
+            }
+            let url = m.url.as_ref().map(|u| self.url(u, "metrics.url", &["http", "https"])).transpose()?;
+            let prometheus =
+                m.prometheus.as_ref().map(|u| self.url(u, "metrics.prometheus", &["http", "https"])).transpose()?;
+            if url.is_none() && prometheus.is_none() && rule_files.is_empty() {
+                return Err(self.at.error(
+                    None,
+                    Some("metrics".into()),
+                    "[metrics] needs url, rule_files or prometheus",
+                ));
+            }
             plan.metrics = Some(MetricsTarget {
-                url: self.url(&m.url, "metrics.url", &["http", "https"])?,
-                rule_files: m.rule_files.iter().map(PathBuf::from).collect(),
+                url,
+                rule_files,
+                prometheus,
                 query_histogram: m.query_histogram.as_ref().map(|h| self.histogram(h)).transpose()?,
             });
         }

@@ -47,7 +47,7 @@ impl Plan {
             Source::Http => self.target.as_ref().map(|t| redact_url(t.base_url.as_str())),
             Source::Pg => self.postgres.as_ref().map(|p| p.url.redacted()),
             Source::Redis => self.redis.as_ref().map(|r| r.url.redacted()),
-            Source::Metrics => self.metrics.as_ref().map(|m| redact_url(m.url.as_str())),
+            Source::Metrics => self.metrics.as_ref().map(MetricsTarget::location),
             Source::Load => {
                 let loaded = self.endpoints.iter().filter(|e| !e.login).count();
                 (self.target.is_some() && loaded > 0)
@@ -343,6 +343,8 @@ pub struct PostgresTarget {
     /// CPU cores of the database server, for the pool-size formula (4.2); PostgreSQL cannot
     /// report them itself.
     pub cores: Option<u32>,
+    /// Read replicas whose statements are counted during the load phases (8.4); secrets.
+    pub replicas: Vec<Secret>,
 }
 
 /// The Redis target.
@@ -411,18 +413,28 @@ impl RedisTarget {
 /// The metrics endpoint.
 #[derive(Debug, Clone)]
 pub struct MetricsTarget {
-    /// URL of the Prometheus text endpoint.
-    pub url: Url,
-    /// Alert rule files to parse.
+    /// URL of the Prometheus text endpoint; `None` when only alert rules are configured.
+    pub url: Option<Url>,
+    /// Alert rule files to parse: paths or globs, relative ones joined to the config file's
+    /// directory.
     pub rule_files: Vec<PathBuf>,
+    /// A Prometheus server whose `/api/v1/rules` lists the loaded rules.
+    pub prometheus: Option<Url>,
     /// The query-duration histogram family to read (2.1); `None` detects it.
     pub query_histogram: Option<String>,
 }
 
 impl MetricsTarget {
+    /// Where the metrics evidence comes from, credentials redacted.
+    pub fn location(&self) -> String {
+        let urls = self.url.iter().chain(&self.prometheus).map(|u| redact_url(u.as_str()));
+        let files = self.rule_files.iter().map(|p| p.display().to_string());
+        urls.chain(files).collect::<Vec<_>>().join(", ")
+    }
+
     /// A target with the query-duration histogram detected.
     pub fn new(url: Url) -> MetricsTarget {
-        MetricsTarget { url, rule_files: Vec::new(), query_histogram: None }
+        MetricsTarget { url: Some(url), rule_files: Vec::new(), prometheus: None, query_histogram: None }
     }
 }
 

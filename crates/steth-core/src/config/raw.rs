@@ -126,6 +126,8 @@ pub(crate) struct RawPostgres {
     pub statement_timeout: Option<Spanned<String>>,
     pub lock_timeout: Option<Spanned<String>>,
     pub cores: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub replicas: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,9 +166,10 @@ pub(crate) struct RawNegative {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawMetrics {
-    pub url: Spanned<String>,
+    pub url: Option<Spanned<String>>,
     #[serde(default)]
-    pub rule_files: Vec<String>,
+    pub rule_files: Vec<Spanned<String>>,
+    pub prometheus: Option<Spanned<String>>,
     pub query_histogram: Option<Spanned<String>>,
 }
 

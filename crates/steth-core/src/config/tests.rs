@@ -422,3 +422,31 @@ fn source_errors_name_line_and_key() {
     let e = err("[source]\npath = \".\"\nmigration = []\n");
     assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("source.migration")));
 }
+
+#[test]
+fn alert_rules_need_no_scrape_url_and_resolve_next_to_the_config() {
+    let text = "[metrics]\nrule_files = [\"ops/prometheus/*.yml\", \"/etc/alerts.yml\"]\nprometheus = \"http://127.0.0.1:9090\"\n";
+    let plan = parse("deploy/stethoscope.toml", text, &env).unwrap_or_else(|e| panic!("{e}"));
+    let metrics = plan.metrics.as_ref().expect("metrics target");
+    assert!(metrics.url.is_none());
+    let files: Vec<String> = metrics.rule_files.iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(files, ["deploy/ops/prometheus/*.yml", "/etc/alerts.yml"]);
+    assert_eq!(metrics.prometheus.as_ref().map(|u| u.as_str()), Some("http://127.0.0.1:9090/"));
+    let e = err("[metrics]\nquery_histogram = \"db_query_duration_seconds\"\n");
+    assert!(e.message.contains("needs url, rule_files or prometheus"), "{e}");
+    let e = err("[metrics]\nprometheus = \"ftp://prom:9090\"\n");
+    assert_eq!(e.key.as_deref(), Some("metrics.prometheus"));
+}
+
+#[test]
+fn replica_urls_are_secrets_and_checked() {
+    let plan =
+        ok("[postgres]\nurl = \"postgres://app@db/shop\"\nreplicas = [\"postgres://app:hunter2@replica/shop\"]\n");
+    let replicas = &plan.postgres.as_ref().expect("postgres").replicas;
+    assert_eq!(replicas.len(), 1);
+    assert!(!format!("{replicas:?}").contains("hunter2"));
+    assert!(!replicas[0].redacted().contains("hunter2"));
+    let e = err("[postgres]\nurl = \"postgres://app@db/shop\"\nreplicas = [\"mysql://root:hunter2@db/shop\"]\n");
+    assert_eq!(e.key.as_deref(), Some("postgres.replicas"));
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+}

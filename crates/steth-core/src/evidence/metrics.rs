@@ -19,6 +19,9 @@ pub struct MetricsEvidence {
     /// The request counter's growth around each load phase (5.2).
     #[serde(default)]
     pub requests: Slot<RequestCounting>,
+    /// The alerting rules of `[metrics] rule_files` and `[metrics] prometheus` (5.5, 5.6).
+    #[serde(default)]
+    pub rules: Slot<super::AlertRules>,
 }
 
 /// One metric family as the scrapes exposed it.

@@ -1,6 +1,7 @@
 //! Evidence: plain data gathered by the collectors, saved with every audit and re-evaluated
 //! without touching the target. No clients or handles live here.
 
+mod alert_rules;
 mod api;
 mod extended;
 mod http;
@@ -8,10 +9,12 @@ mod load;
 mod metrics;
 mod pg;
 mod redis;
+mod replication;
 mod repo;
 mod slot;
 mod source;
 
+pub use alert_rules::{AlertCondition, AlertRule, AlertRules, AlertSignal, RuleProblem};
 pub use api::{
     AuthProbe, AuthzAttempt, AuthzProbe, BodyLimitAttempt, BodyLimitProbe, BurstProbe, Exchange, InputProbe, ListPage,
     ListProbe, LoginAttempt, RequestIdExchange, RequestIdProbe, TraceExchange, TracingProbe,
@@ -38,6 +41,7 @@ pub use redis::{
     CacheWindow, KeySample, KeyShape, Namespace, NegativeProbe, PrefixCount, RedisCounters, RedisEvidence, RedisMemory,
     StampedeProbe, StatementCount, hit_rate,
 };
+pub use replication::{ReplicaReads, ReplicaWindow, Replication, Standby};
 pub use repo::{
     AdvisoryMatch, BudgetEvidence, DependencyEvidence, EndpointBudget, Location, Lockfile, MigrationEvidence,
     MigrationFinding, PracticeEvidence, RepoEvidence, Sighting, VulnerablePackage,

@@ -43,6 +43,9 @@ pub struct PgEvidence {
     /// B-tree bloat estimated from catalog statistics, where `pgstatindex` is not available (2.8).
     #[serde(default)]
     pub bloat_estimate: Slot<Vec<IndexBloatEstimate>>,
+    /// Standbys and the service's reads on `[postgres] replicas` (8.4).
+    #[serde(default)]
+    pub replication: Slot<super::Replication>,
 }
 
 /// What the connection's two ends say about a pooler in between.

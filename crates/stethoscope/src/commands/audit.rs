@@ -194,6 +194,7 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
             Some(p) => p.url = Secret::new(url.to_string()),
             None => {
                 plan.postgres = Some(PostgresTarget {
+                    replicas: Vec::new(),
                     url: Secret::new(url.to_string()),
                     app_role: None,
                     statement_timeout: Duration::from_secs(5),

@@ -1,6 +1,7 @@
 //! A throwaway PostgreSQL cluster for the truth matrix: `initdb` into a temp dir (as the
 //! `postgres` user when running as root, since PostgreSQL refuses root), started on a free port
-//! with `pg_stat_statements` preloaded; stopped and deleted on drop.
+//! with `pg_stat_statements` preloaded; stopped and deleted on drop. `Cluster::standby` adds a
+//! streaming standby of it (`pg_basebackup -R`), for the read-replica tests (8.4).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -72,11 +73,45 @@ impl Cluster {
         if !init.status.success() {
             return Err(format!("initdb failed: {}", String::from_utf8_lossy(&init.stderr)));
         }
+        Cluster::spawn(&bin, dir, &data)
+    }
+
+    /// A streaming standby of this cluster: a base backup with its recovery settings written
+    /// (`pg_basebackup -R`), started on a free port; hot standby lets it serve reads. Used by
+    /// steth-collect's `tests/replicas.rs`, which includes this file.
+    #[allow(dead_code)]
+    pub fn standby(&self) -> Result<Cluster, String> {
+        let bin = bin_dir().ok_or("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")?;
+        let dir = std::env::temp_dir().join(format!("steth-standby-{}-{}", std::process::id(), self.port));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        if is_root() {
+            let chown = Command::new("chown").arg("postgres:postgres").arg(&dir).status();
+            if !chown.is_ok_and(|s| s.success()) {
+                return Err(format!("cannot hand {} to the postgres user", dir.display()));
+            }
+        }
+        let data = dir.join("data");
+        let backup = as_owner(&bin.join("pg_basebackup"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-X", "stream", "-R", "-D"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| format!("pg_basebackup: {e}"))?;
+        if !backup.status.success() {
+            return Err(format!("pg_basebackup failed: {}", String::from_utf8_lossy(&backup.stderr)));
+        }
+        Cluster::spawn(&bin, dir, &data)
+    }
+
+    /// Starts `postgres` on `data` at a free port and waits until it accepts connections.
+    fn spawn(bin: &Path, dir: PathBuf, data: &Path) -> Result<Cluster, String> {
         let port = free_port()?;
         let log = std::fs::File::create(dir.join("server.log")).map_err(|e| e.to_string())?;
         let child = as_owner(&bin.join("postgres"))
             .arg("-D")
-            .arg(&data)
+            .arg(data)
             .args(["-p", &port.to_string(), "-k"])
             .arg(&dir)
             .args([
@@ -113,7 +148,7 @@ impl Cluster {
     fn ready(&self) -> bool {
         let Some(bin) = bin_dir() else { return false };
         Command::new(bin.join("pg_isready"))
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q"])
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-d", "postgres", "-q"])
             .status()
             .is_ok_and(|s| s.success())
     }

@@ -30,7 +30,9 @@ pub fn server_for(defects: &[Defect]) -> ServerConfig {
 pub fn with_redis(plan: &mut Plan, url: &str, prefix: &str) {
     if let Some(target) = &plan.target {
         let metrics = target.base_url.join("/metrics").expect("the shop's base URL takes a path");
-        plan.metrics = Some(MetricsTarget::new(metrics));
+        // Keep the shop plan's alert rule files (5.5, 5.6).
+        let rule_files = plan.metrics.take().map(|m| m.rule_files).unwrap_or_default();
+        plan.metrics = Some(MetricsTarget { rule_files, ..MetricsTarget::new(metrics) });
     }
     let mut target = RedisTarget::new(Secret::new(url.to_string()), Some(format!("{prefix}:*")));
     target.active = true;
