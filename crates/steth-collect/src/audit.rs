@@ -145,7 +145,9 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     .await;
     drop(observers);
     if let (Some(observer), Slot::Collected { data }) = (pg_observer, &mut pg) {
-        (data.workload, data.activity, data.plans) = observer.finish().await;
+        let found = observer.finish().await;
+        (data.workload, data.activity, data.plans, data.statement_totals) =
+            (found.workload, found.activity, found.plans, found.totals);
     }
     // Redis last before the bursts: final counters, then the active probes, then the key
     // sample, whose TTL and TYPE calls would count as keyspace hits.

@@ -72,6 +72,7 @@ async fn observers_see_every_phase_of_every_endpoint_in_order() {
             base_url: url::Url::parse(&format!("http://{addr}")).unwrap(),
             serverless: false,
             timeout: Duration::from_secs(2),
+            peak_rps: None,
         }),
         endpoints: vec![endpoint("/a", false), endpoint("/login", true), endpoint("/b/{id}", false)],
         load: LoadPlan {

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use steth_core::config::Plan;
 use steth_core::evidence::{
-    PgActivity, PgWorkload, PhaseResult, PhaseWindow, Slot, StatementDelta, StatementPlan, StatementWindow, TableScans,
+    PgActivity, PgWorkload, PhaseResult, PhaseWindow, Slot, StatementDelta, StatementPlan, StatementTotals,
+    StatementWindow, TableScans,
 };
 use tokio::sync::Mutex;
 use tokio_postgres::Client;
@@ -23,7 +24,7 @@ use crate::load::{PhaseInfo, PhaseObserver};
 pub const MARK: &str = "/* stethoscope */";
 
 const STATEMENTS: &str = "/* stethoscope */ SELECT userid, queryid, calls, total_exec_time, stddev_exec_time,
-       max_exec_time, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 300)
+       max_exec_time, rows, query
   FROM pg_stat_statements
  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
@@ -32,6 +33,10 @@ const STATEMENTS_INFO: &str = "/* stethoscope */ SELECT dealloc, stats_reset::te
 const TABLES: &str = "/* stethoscope */ SELECT format('%I.%I', t.schemaname, t.relname), coalesce(t.seq_scan, 0),
        coalesce(t.seq_tup_read, 0), coalesce(t.idx_scan, 0), greatest(t.n_live_tup, c.reltuples::bigint, 0)
   FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid";
+
+const TOTALS_SINCE: &str = "/* stethoscope */ SELECT stats_reset::text, extract(epoch FROM now() - stats_reset)::float8 FROM pg_stat_statements_info";
+
+const SERVER_START: &str = "/* stethoscope */ SELECT 'server start ' || pg_postmaster_start_time()::text, extract(epoch FROM now() - pg_postmaster_start_time())::float8";
 
 const SESSIONS: &str = "/* stethoscope */ SELECT sessions, current_setting('server_version_num')::int FROM pg_stat_database WHERE datname = current_database()";
 
@@ -43,7 +48,22 @@ struct StatementCounters {
     sum_squares: f64,
     max_ms: f64,
     rows: i64,
+    /// The text shown in the evidence: whitespace collapsed, at most [`SHOWN_CHARS`] characters.
     query: String,
+    /// The full normalized text, newlines and comments intact: what gets explained.
+    text: String,
+}
+
+/// The length of a statement's text as the evidence shows it.
+const SHOWN_CHARS: usize = 300;
+
+/// A statement's text for the evidence: whitespace collapsed and cut to [`SHOWN_CHARS`].
+fn shown(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match collapsed.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}…", &collapsed[..cut]),
+        None => collapsed,
+    }
 }
 
 #[derive(Clone)]
@@ -71,6 +91,20 @@ struct State {
     open: Option<(String, &'static str, Snapshot)>,
     windows: Vec<PhaseWindow>,
     sessions: SessionLog,
+    /// The full text of every statement the windows show shortened, to explain it whole.
+    texts: HashMap<String, String>,
+}
+
+/// What the observer hands over when the audit's load phases are done.
+pub struct PgFindings {
+    /// The windows recorded around the load phases.
+    pub workload: Slot<PgWorkload>,
+    /// The service's sessions, watched past the load phases while idle ones could still be judged.
+    pub activity: Slot<PgActivity>,
+    /// Generic plans of the frequent statements (under load, or since the counters' reset).
+    pub plans: Slot<Vec<StatementPlan>>,
+    /// The cumulative statement counters, read when no load phase ran.
+    pub totals: Slot<StatementTotals>,
 }
 
 /// Snapshots PostgreSQL's counters around every load phase on one session of its own.
@@ -81,6 +115,7 @@ pub struct PgObserver {
     own_role: Option<u32>,
     database: String,
     warmup: Duration,
+    session_watch: Duration,
     started: Instant,
 }
 
@@ -110,36 +145,89 @@ impl PgObserver {
         if let Ok(s) = &session {
             sessions.sample(&s.client, &app_role, "before the load phases").await;
         }
-        let state = State { session, open: None, windows: Vec::new(), sessions };
+        let state = State { session, open: None, windows: Vec::new(), sessions, texts: HashMap::new() };
         Some(PgObserver {
             state: Mutex::new(state),
             app_role,
             own_role,
             database,
             warmup: plan.load.warmup,
+            session_watch: target.session_watch,
             started: Instant::now(),
         })
     }
 
-    /// The windows recorded, the service's sessions with a last sample taken now, and the
-    /// generic plans of the statements run often under normal load (read last: planning
-    /// touches no counter the windows use, but nothing is left to chance).
-    pub async fn finish(self) -> (Slot<PgWorkload>, Slot<PgActivity>, Slot<Vec<StatementPlan>>) {
+    /// The windows recorded; the service's sessions with a last sample taken now, and the
+    /// sessions idle at that moment watched until their stay can be judged (at most
+    /// `[postgres] session_watch`); the generic plans of the statements run often under normal
+    /// load or, without load, since the counters' last reset (read last: planning touches no
+    /// counter the windows use, but nothing is left to chance).
+    pub async fn finish(self) -> PgFindings {
         let mut state = self.state.into_inner();
         let session = match &state.session {
             Ok(s) => s,
-            Err(e) => return (Slot::failed(e.clone()), Slot::failed(e.clone()), Slot::failed(e.clone())),
+            Err(e) => {
+                let e = e.clone();
+                return PgFindings {
+                    workload: Slot::failed(e.clone()),
+                    activity: Slot::failed(e.clone()),
+                    plans: Slot::failed(e.clone()),
+                    totals: Slot::failed(e),
+                };
+            }
         };
-        state.sessions.sample(&session.client, &self.app_role, "after the load phases").await;
-        let activity = state.sessions.finish(self.started.elapsed().as_secs_f64());
+        let client = &session.client;
+        state.sessions.sample(client, &self.app_role, "after the load phases").await;
+        let watched = state.sessions.watch_idle(client, &self.app_role, self.session_watch).await;
+        let activity = state.sessions.finish(self.started.elapsed().as_secs_f64(), watched, self.session_watch);
         if state.windows.is_empty() {
             let none = "no load phase ran";
-            return (Slot::unavailable(none), activity, Slot::unavailable(none));
+            let (totals, texts) = read_totals(client, self.own_role, &self.database).await;
+            let plans = match &totals {
+                Slot::Collected { data } => plan_cumulative(client, data, &texts).await,
+                Slot::Unavailable { reason } => Slot::unavailable(reason.clone()),
+                Slot::Failed { error } => Slot::failed(error.clone()),
+            };
+            return PgFindings { workload: Slot::unavailable(none), activity, plans, totals };
         }
-        let plans = plan_frequent(&session.client, &state.windows).await;
-        (Slot::collected(PgWorkload { windows: state.windows }), activity, plans)
+        let plans = plan_frequent(client, &state.windows, &state.texts).await;
+        let totals = Slot::unavailable("load phases ran: the windows' counters are used");
+        PgFindings { workload: Slot::collected(PgWorkload { windows: state.windows }), activity, plans, totals }
     }
+}
 
+/// Every statement's counters since `pg_stat_statements` was last reset, with the full texts of
+/// the shortened ones.
+async fn read_totals(
+    client: &Client,
+    own_role: Option<u32>,
+    database: &str,
+) -> (Slot<StatementTotals>, HashMap<String, String>) {
+    let counters = match read_statements(client, own_role, database).await {
+        Slot::Collected { data } => data,
+        Slot::Unavailable { reason } => return (Slot::unavailable(reason), HashMap::new()),
+        Slot::Failed { error } => return (Slot::failed(error), HashMap::new()),
+    };
+    let since = match client.query_one(TOTALS_SINCE, &[]).await {
+        Ok(row) => row,
+        Err(_) => match client.query_one(SERVER_START, &[]).await {
+            Ok(row) => row,
+            Err(e) => {
+                return (Slot::failed(format!("cannot read the server's start: {}", describe(&e))), HashMap::new());
+            }
+        },
+    };
+    let texts = counters.values().map(|c| (c.query.clone(), c.text.clone())).collect();
+    let window = statement_deltas(&HashMap::new(), &counters, (&None, &None));
+    let totals = StatementTotals {
+        since: since.get::<_, Option<String>>(0).unwrap_or_else(|| "the extension's creation".into()),
+        days: since.get::<_, Option<f64>>(1).unwrap_or(0.0) / 86_400.0,
+        statements: window.statements,
+    };
+    (Slot::collected(totals), texts)
+}
+
+impl PgObserver {
     async fn snapshot(&self, client: &Client) -> Snapshot {
         let at = Instant::now();
         let statements = read_statements(client, self.own_role, &self.database).await;
@@ -184,8 +272,8 @@ async fn read_statements(
     let mut out = HashMap::with_capacity(rows.len());
     for r in rows {
         let userid: u32 = r.get(0);
-        let query: String = r.get(7);
-        if query.starts_with(MARK) || own_role == Some(userid) {
+        let text: String = r.get::<_, Option<String>>(7).unwrap_or_default();
+        if text.trim_start().starts_with(MARK) || own_role == Some(userid) {
             continue;
         }
         let Some(queryid) = r.get::<_, Option<i64>>(1) else {
@@ -200,7 +288,8 @@ async fn read_statements(
         // pg_stat_statements keeps the population variance, so calls × (sd² + mean²) is the
         // sum of squares, which subtracts exactly between two snapshots.
         let sum_squares = calls as f64 * (stddev * stddev + mean * mean);
-        let c = StatementCounters { calls, total_ms, sum_squares, max_ms: r.get(5), rows: r.get(6), query };
+        let query = shown(&text);
+        let c = StatementCounters { calls, total_ms, sum_squares, max_ms: r.get(5), rows: r.get(6), query, text };
         out.insert((userid, queryid), c);
     }
     Slot::collected(out)
@@ -310,7 +399,11 @@ const FREQUENT_PER_DAY: f64 = 1000.0;
 /// At most this many plans, most frequent first.
 const MAX_PLANS: usize = 100;
 
-async fn plan_frequent(client: &Client, windows: &[PhaseWindow]) -> Slot<Vec<StatementPlan>> {
+async fn plan_frequent(
+    client: &Client,
+    windows: &[PhaseWindow],
+    texts: &HashMap<String, String>,
+) -> Slot<Vec<StatementPlan>> {
     let mut seen: HashMap<&str, (u64, u64)> = HashMap::new();
     let mut secs = 0.0;
     for w in windows.iter().filter(|w| w.phase == "normal") {
@@ -325,20 +418,48 @@ async fn plan_frequent(client: &Client, windows: &[PhaseWindow]) -> Slot<Vec<Sta
             entry.1 += s.rows;
         }
     }
+    let rates = seen
+        .into_iter()
+        .map(|(q, (calls, rows))| (q, calls as f64 / secs.max(0.001) * 86_400.0, rows as f64 / calls.max(1) as f64));
+    explain_frequent(client, rates.collect(), texts).await
+}
+
+/// The generic plans of the statements run over [`FREQUENT_PER_DAY`] since the counters' reset.
+async fn plan_cumulative(
+    client: &Client,
+    totals: &StatementTotals,
+    texts: &HashMap<String, String>,
+) -> Slot<Vec<StatementPlan>> {
+    let days = totals.days.max(1.0 / 86_400.0);
+    let rates = totals
+        .statements
+        .iter()
+        .map(|s| (s.query.as_str(), s.calls as f64 / days, s.rows as f64 / s.calls.max(1) as f64))
+        .collect();
+    explain_frequent(client, rates, texts).await
+}
+
+/// Explains each statement over [`FREQUENT_PER_DAY`] (`(shown text, calls per day, rows per
+/// call)`), most frequent first, from its full text.
+async fn explain_frequent(
+    client: &Client,
+    rates: Vec<(&str, f64, f64)>,
+    texts: &HashMap<String, String>,
+) -> Slot<Vec<StatementPlan>> {
     let table_rows: HashMap<String, u64> = match client.query(TABLES, &[]).await {
         Ok(rows) => rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(4).max(0) as u64)).collect(),
         Err(e) => return Slot::failed(format!("cannot read pg_stat_user_tables: {}", describe(&e))),
     };
-    let mut frequent: Vec<(&str, f64, f64)> = seen
+    let mut frequent: Vec<(&str, f64, f64)> = rates
         .into_iter()
-        .filter(|(q, _)| super::plans::explainable(q))
-        .map(|(q, (calls, rows))| (q, calls as f64 / secs.max(0.001) * 86_400.0, rows as f64 / calls.max(1) as f64))
+        .filter(|(q, _, _)| super::plans::explainable(q))
         .filter(|(_, per_day, _)| *per_day > FREQUENT_PER_DAY)
         .collect();
     frequent.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut plans = Vec::new();
     for (query, calls_per_day, rows_per_call) in frequent.into_iter().take(MAX_PLANS) {
-        let plan = super::plans::generic_plan(client, query, &table_rows).await;
+        let text = texts.get(query).map_or(query, String::as_str);
+        let plan = super::plans::generic_plan(client, text, &table_rows).await;
         plans.push(StatementPlan { query: query.to_string(), calls_per_day, rows_per_call, plan });
     }
     Slot::collected(plans)
@@ -362,6 +483,9 @@ impl PhaseObserver for PgObserver {
             let State { session: Ok(session), sessions, .. } = &mut *state else { return };
             let after = self.snapshot(&session.client).await;
             sessions.sample(&session.client, &self.app_role, &format!("after {} {}", info.phase, info.endpoint)).await;
+            if let Slot::Collected { data } = &after.statements {
+                state.texts.extend(data.values().map(|c| (c.query.clone(), c.text.clone())));
+            }
             let Some((endpoint, phase, before)) = state.open.take() else { return };
             if endpoint != info.endpoint || phase != info.phase {
                 return;

@@ -11,9 +11,9 @@ mod redis;
 pub use error::ConfigError;
 pub use load::LoadPlan;
 pub use plan::{
-    DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget, MissingLookup,
-    ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target, placeholders, redact_token,
-    redact_url,
+    DEFAULT_SESSION_WATCH, DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin,
+    MetricsTarget, MissingLookup, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target,
+    placeholders, redact_token, redact_url,
 };
 
 use crate::catalog;
@@ -167,6 +167,11 @@ impl Validator<'_> {
                 base_url: self.url(&t.base_url, "target.base_url", &["http", "https"])?,
                 serverless: t.serverless,
                 timeout: self.duration(&t.timeout, "target.timeout", Duration::from_secs(10))?,
+                peak_rps: match &t.peak_rps {
+                    Some(n) if n.get_ref().is_finite() && *n.get_ref() > 0.0 => Some(*n.get_ref()),
+                    Some(n) => return Err(self.fail(n.span(), "target.peak_rps", "is not a positive request rate")),
+                    None => None,
+                },
             });
         }
         for (name, identity) in &raw.identities {
@@ -206,6 +211,7 @@ impl Validator<'_> {
                     }
                     None => None,
                 },
+                session_watch: self.duration(&p.session_watch, "postgres.session_watch", DEFAULT_SESSION_WATCH)?,
             });
         }
         if let Some(r) = &raw.redis {

@@ -36,6 +36,9 @@ pub struct Plan {
     pub policy: Policy,
 }
 
+/// The default bound on watching idle sessions after the load phases (`[postgres] session_watch`).
+pub const DEFAULT_SESSION_WATCH: Duration = Duration::from_secs(60);
+
 /// The HTTP target.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -45,6 +48,9 @@ pub struct Target {
     pub serverless: bool,
     /// Per-request timeout of probes.
     pub timeout: Duration,
+    /// The service's real peak request rate, per second (`[target] peak_rps`), which sizes the
+    /// pool (4.2); stethoscope's own test rate is not the service's.
+    pub peak_rps: Option<f64>,
 }
 
 /// Whether an endpoint reads or writes.
@@ -253,6 +259,9 @@ pub struct PostgresTarget {
     /// CPU cores of the database server, for the pool-size formula (4.2); PostgreSQL cannot
     /// report them itself.
     pub cores: Option<u32>,
+    /// How long to keep watching sessions that are idle (in transaction) when the load phases
+    /// end, until their stay can be judged (4.5, 4.6); `[postgres] session_watch`, default 60 s.
+    pub session_watch: Duration,
 }
 
 /// The Redis target.

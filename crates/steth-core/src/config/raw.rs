@@ -36,6 +36,7 @@ pub(crate) struct RawTarget {
     #[serde(default)]
     pub serverless: bool,
     pub timeout: Option<Spanned<String>>,
+    pub peak_rps: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +114,7 @@ pub(crate) struct RawPostgres {
     pub statement_timeout: Option<Spanned<String>>,
     pub lock_timeout: Option<Spanned<String>>,
     pub cores: Option<Spanned<i64>>,
+    pub session_watch: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
