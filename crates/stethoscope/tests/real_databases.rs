@@ -173,7 +173,7 @@ async fn a_service_that_never_touches_its_databases_passes_nothing_on_them() {
     let needs = Needs { http: false, pg: true, load: true, redis: true, metrics: false };
     let got = audit(&plan, needs).await;
     stray.abort();
-    for id in ["4.1", "4.4", "4.5", "4.6", "3.1", "3.8"] {
+    for id in ["2.3", "2.4", "4.1", "4.4", "4.5", "4.6", "3.1", "3.8"] {
         let o = &got[id];
         assert_eq!(o.status, steth_core::Status::NotAssessed, "{id}: {}", show(o));
     }

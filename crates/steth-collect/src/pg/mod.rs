@@ -3,6 +3,7 @@
 
 mod activity;
 mod bloat;
+mod frequent;
 mod plans;
 mod pooler;
 mod scans;

@@ -4,6 +4,7 @@
 //! (4.5, 4.6). Every statement it runs carries the [`MARK`] comment and is excluded.
 
 use super::activity::SessionLog;
+use super::frequent;
 use super::session::{Session, connect, describe};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -30,28 +31,25 @@ const STATEMENTS: &str = "/* stethoscope */ SELECT userid, queryid, calls, total
 
 const STATEMENTS_INFO: &str = "/* stethoscope */ SELECT dealloc, stats_reset::text FROM pg_stat_statements_info";
 
-const TABLES: &str = "/* stethoscope */ SELECT format('%I.%I', t.schemaname, t.relname), coalesce(t.seq_scan, 0),
+pub(super) const TABLES: &str =
+    "/* stethoscope */ SELECT format('%I.%I', t.schemaname, t.relname), coalesce(t.seq_scan, 0),
        coalesce(t.seq_tup_read, 0), coalesce(t.idx_scan, 0), greatest(t.n_live_tup, c.reltuples::bigint, 0)
   FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid";
-
-const TOTALS_SINCE: &str = "/* stethoscope */ SELECT stats_reset::text, extract(epoch FROM now() - stats_reset)::float8 FROM pg_stat_statements_info";
-
-const SERVER_START: &str = "/* stethoscope */ SELECT 'server start ' || pg_postmaster_start_time()::text, extract(epoch FROM now() - pg_postmaster_start_time())::float8";
 
 const SESSIONS: &str = "/* stethoscope */ SELECT sessions, current_setting('server_version_num')::int FROM pg_stat_database WHERE datname = current_database()";
 
 /// One statement's cumulative counters.
 #[derive(Clone)]
-struct StatementCounters {
+pub(super) struct StatementCounters {
     calls: i64,
     total_ms: f64,
     sum_squares: f64,
     max_ms: f64,
     rows: i64,
     /// The text shown in the evidence: whitespace collapsed, at most [`SHOWN_CHARS`] characters.
-    query: String,
+    pub(super) query: String,
     /// The full normalized text, newlines and comments intact: what gets explained.
-    text: String,
+    pub(super) text: String,
 }
 
 /// The length of a statement's text as the evidence shows it.
@@ -75,7 +73,7 @@ struct TableCounters {
 }
 
 /// `dealloc` and `stats_reset` of `pg_stat_statements_info` (PostgreSQL 14+).
-type StatementsInfo = Option<(i64, Option<String>)>;
+pub(super) type StatementsInfo = Option<(i64, Option<String>)>;
 
 /// Everything read at one instant.
 struct Snapshot {
@@ -182,52 +180,19 @@ impl PgObserver {
         let activity = state.sessions.finish(self.started.elapsed().as_secs_f64(), watched, self.session_watch);
         if state.windows.is_empty() {
             let none = "no load phase ran";
-            let (totals, texts) = read_totals(client, self.own_role, &self.database).await;
+            let (totals, texts) = frequent::read_totals(client, self.own_role, &self.database).await;
             let plans = match &totals {
-                Slot::Collected { data } => plan_cumulative(client, data, &texts).await,
+                Slot::Collected { data } => frequent::plan_cumulative(client, data, &texts).await,
                 Slot::Unavailable { reason } => Slot::unavailable(reason.clone()),
                 Slot::Failed { error } => Slot::failed(error.clone()),
             };
             return PgFindings { workload: Slot::unavailable(none), activity, plans, totals };
         }
-        let plans = plan_frequent(client, &state.windows, &state.texts).await;
+        let plans = frequent::plan_frequent(client, &state.windows, &state.texts).await;
         let totals = Slot::unavailable("load phases ran: the windows' counters are used");
         PgFindings { workload: Slot::collected(PgWorkload { windows: state.windows }), activity, plans, totals }
     }
-}
 
-/// Every statement's counters since `pg_stat_statements` was last reset, with the full texts of
-/// the shortened ones.
-async fn read_totals(
-    client: &Client,
-    own_role: Option<u32>,
-    database: &str,
-) -> (Slot<StatementTotals>, HashMap<String, String>) {
-    let counters = match read_statements(client, own_role, database).await {
-        Slot::Collected { data } => data,
-        Slot::Unavailable { reason } => return (Slot::unavailable(reason), HashMap::new()),
-        Slot::Failed { error } => return (Slot::failed(error), HashMap::new()),
-    };
-    let since = match client.query_one(TOTALS_SINCE, &[]).await {
-        Ok(row) => row,
-        Err(_) => match client.query_one(SERVER_START, &[]).await {
-            Ok(row) => row,
-            Err(e) => {
-                return (Slot::failed(format!("cannot read the server's start: {}", describe(&e))), HashMap::new());
-            }
-        },
-    };
-    let texts = counters.values().map(|c| (c.query.clone(), c.text.clone())).collect();
-    let window = statement_deltas(&HashMap::new(), &counters, (&None, &None));
-    let totals = StatementTotals {
-        since: since.get::<_, Option<String>>(0).unwrap_or_else(|| "the extension's creation".into()),
-        days: since.get::<_, Option<f64>>(1).unwrap_or(0.0) / 86_400.0,
-        statements: window.statements,
-    };
-    (Slot::collected(totals), texts)
-}
-
-impl PgObserver {
     async fn snapshot(&self, client: &Client) -> Snapshot {
         let at = Instant::now();
         let statements = read_statements(client, self.own_role, &self.database).await;
@@ -260,7 +225,7 @@ impl PgObserver {
     }
 }
 
-async fn read_statements(
+pub(super) async fn read_statements(
     client: &Client,
     own_role: Option<u32>,
     database: &str,
@@ -321,7 +286,7 @@ fn both<'a, A, B, T>(before: &'a Slot<A>, after: &'a Slot<B>, f: impl FnOnce(&'a
     }
 }
 
-fn statement_deltas(
+pub(super) fn statement_deltas(
     before: &HashMap<(u32, i64), StatementCounters>,
     after: &HashMap<(u32, i64), StatementCounters>,
     info: (&StatementsInfo, &StatementsInfo),
@@ -394,77 +359,6 @@ fn table_deltas(before: &HashMap<String, TableCounters>, after: &HashMap<String,
     out
 }
 
-/// Statements run more often than this per day (at the normal-load rate) get their plan read.
-const FREQUENT_PER_DAY: f64 = 1000.0;
-/// At most this many plans, most frequent first.
-const MAX_PLANS: usize = 100;
-
-async fn plan_frequent(
-    client: &Client,
-    windows: &[PhaseWindow],
-    texts: &HashMap<String, String>,
-) -> Slot<Vec<StatementPlan>> {
-    let mut seen: HashMap<&str, (u64, u64)> = HashMap::new();
-    let mut secs = 0.0;
-    for w in windows.iter().filter(|w| w.phase == "normal") {
-        let window = match w.statements.data() {
-            Some(window) => window,
-            None => return Slot::unavailable("no statement counters were read under normal load"),
-        };
-        secs += w.secs;
-        for s in &window.statements {
-            let entry = seen.entry(&s.query).or_default();
-            entry.0 += s.calls;
-            entry.1 += s.rows;
-        }
-    }
-    let rates = seen
-        .into_iter()
-        .map(|(q, (calls, rows))| (q, calls as f64 / secs.max(0.001) * 86_400.0, rows as f64 / calls.max(1) as f64));
-    explain_frequent(client, rates.collect(), texts).await
-}
-
-/// The generic plans of the statements run over [`FREQUENT_PER_DAY`] since the counters' reset.
-async fn plan_cumulative(
-    client: &Client,
-    totals: &StatementTotals,
-    texts: &HashMap<String, String>,
-) -> Slot<Vec<StatementPlan>> {
-    let days = totals.days.max(1.0 / 86_400.0);
-    let rates = totals
-        .statements
-        .iter()
-        .map(|s| (s.query.as_str(), s.calls as f64 / days, s.rows as f64 / s.calls.max(1) as f64))
-        .collect();
-    explain_frequent(client, rates, texts).await
-}
-
-/// Explains each statement over [`FREQUENT_PER_DAY`] (`(shown text, calls per day, rows per
-/// call)`), most frequent first, from its full text.
-async fn explain_frequent(
-    client: &Client,
-    rates: Vec<(&str, f64, f64)>,
-    texts: &HashMap<String, String>,
-) -> Slot<Vec<StatementPlan>> {
-    let table_rows: HashMap<String, u64> = match client.query(TABLES, &[]).await {
-        Ok(rows) => rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(4).max(0) as u64)).collect(),
-        Err(e) => return Slot::failed(format!("cannot read pg_stat_user_tables: {}", describe(&e))),
-    };
-    let mut frequent: Vec<(&str, f64, f64)> = rates
-        .into_iter()
-        .filter(|(q, _, _)| super::plans::explainable(q))
-        .filter(|(_, per_day, _)| *per_day > FREQUENT_PER_DAY)
-        .collect();
-    frequent.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let mut plans = Vec::new();
-    for (query, calls_per_day, rows_per_call) in frequent.into_iter().take(MAX_PLANS) {
-        let text = texts.get(query).map_or(query, String::as_str);
-        let plan = super::plans::generic_plan(client, text, &table_rows).await;
-        plans.push(StatementPlan { query: query.to_string(), calls_per_day, rows_per_call, plan });
-    }
-    Slot::collected(plans)
-}
-
 impl PhaseObserver for PgObserver {
     fn before(&self, info: &PhaseInfo) -> BoxFuture<'_, ()> {
         let (endpoint, phase) = (info.endpoint.clone(), info.phase);
@@ -506,5 +400,18 @@ impl PhaseObserver for PgObserver {
             };
             state.windows.push(window);
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shown_text_is_collapsed_and_cut_while_the_full_text_is_kept_apart() {
+        let long = format!("SELECT a -- first\n  FROM t\n WHERE {}", "x = $1 AND ".repeat(40));
+        let shown = super::shown(&long);
+        assert!(shown.starts_with("SELECT a -- first FROM t WHERE x = $1"), "{shown}");
+        assert_eq!(shown.chars().count(), super::SHOWN_CHARS + 1, "300 characters and an ellipsis");
+        assert!(shown.ends_with('…'));
+        assert_eq!(super::shown("SELECT 1"), "SELECT 1");
     }
 }

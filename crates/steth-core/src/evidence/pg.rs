@@ -100,8 +100,8 @@ pub fn is_driver_housekeeping(query: &str) -> bool {
 
 impl PgEvidence {
     /// Why nothing can be judged from the service's database activity, when it showed none
-    /// during the audit: no statement in any load window, no session opened in one, and no
-    /// session of its role seen by any sample. `None` when it showed some, or when neither the
+    /// during the audit: no statement in any load window, no table scanned and no session
+    /// opened in one, and no session of its role seen by any sample. `None` when it showed some, or when neither the
     /// statements nor the sessions could be read (the slots then say why).
     pub fn no_service_activity(&self) -> Option<String> {
         let sessions = self.activity.data().map(|a| a.sessions.len());
@@ -111,8 +111,10 @@ impl PgEvidence {
             .map(|w| w.statements.data().map(|s| s.statements.iter().map(|d| d.calls).sum::<u64>()))
             .sum();
         let opened: u64 = windows.iter().filter_map(|w| w.new_sessions.data()).sum();
+        let scanned: u64 =
+            windows.iter().filter_map(|w| w.tables.data()).flatten().map(|t| t.seq_scans + t.index_scans).sum();
         let statements_known = calls.is_some() && !windows.is_empty();
-        if sessions.unwrap_or(0) > 0 || calls.unwrap_or(0) > 0 || opened > 0 {
+        if sessions.unwrap_or(0) > 0 || calls.unwrap_or(0) > 0 || opened > 0 || scanned > 0 {
             return None;
         }
         if sessions.is_none() && !statements_known {
