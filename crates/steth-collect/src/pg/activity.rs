@@ -48,14 +48,17 @@ impl SessionLog {
         if open > self.peak.0 {
             self.peak = (open, when.to_string());
         }
+        // A role without pg_read_all_stats sees no state of any other role's session; a lone
+        // NULL is a backend still starting up, which the next sample sees.
+        if !rows.is_empty() && rows.iter().all(|r| r.get::<_, Option<String>>(2).is_none()) {
+            self.problem = Some(Slot::unavailable(format!(
+                "stethoscope's role cannot see the state of {app_role}'s sessions: \
+                 GRANT pg_read_all_stats TO <stethoscope's role>; (pg_monitor includes it)"
+            )));
+            return;
+        }
         for r in rows {
-            let Some(state) = r.get::<_, Option<String>>(2) else {
-                self.problem = Some(Slot::unavailable(format!(
-                    "stethoscope's role cannot see the state of {app_role}'s sessions: \
-                     GRANT pg_read_all_stats TO <stethoscope's role>; (pg_monitor includes it)"
-                )));
-                return;
-            };
+            let Some(state) = r.get::<_, Option<String>>(2) else { continue };
             let seen = AppSession {
                 pid: r.get(0),
                 application_name: r.get(1),
