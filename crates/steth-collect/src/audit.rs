@@ -168,7 +168,9 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     .await;
     drop(observers);
     if let (Some(observer), Slot::Collected { data }) = (pg_observer, &mut pg) {
-        (data.workload, data.activity, data.plans) = observer.finish().await;
+        let found = observer.finish().await;
+        (data.workload, data.activity, data.plans, data.statement_totals) =
+            (found.workload, found.activity, found.plans, found.totals);
     }
     if let (Some(observer), Slot::Collected { data }) = (replica_observer, &mut pg) {
         observer.finish(&mut data.replication).await;

@@ -87,6 +87,7 @@ fn plan(base_url: &str, owned: Owned) -> Plan {
             base_url: base_url.parse().unwrap(),
             serverless: false,
             timeout: Duration::from_secs(2),
+            peak_rps: None,
         }),
         ..Plan::default()
     };
@@ -163,6 +164,7 @@ async fn a_token_re_signed_with_alg_none_that_is_accepted_fails_6_1() {
             base_url: format!("http://{addr}").parse().unwrap(),
             serverless: false,
             timeout: Duration::from_secs(2),
+            peak_rps: None,
         }),
         ..Plan::default()
     };

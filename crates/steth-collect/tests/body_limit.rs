@@ -83,6 +83,7 @@ async fn assess(server: Server) -> (Status, String, u64) {
             base_url: url.parse().expect("url"),
             serverless: false,
             timeout: Duration::from_secs(2),
+            peak_rps: None,
         }),
         endpoints: vec![create],
         ..Plan::default()

@@ -43,7 +43,12 @@ async fn login_attempts_fail_for_real_and_a_500_burst_is_an_error() {
     let mut broken = Endpoint::new("GET", "/broken");
     broken.public = true;
     let plan = Plan {
-        target: Some(Target { base_url: url.parse().unwrap(), serverless: false, timeout: Duration::from_secs(2) }),
+        target: Some(Target {
+            base_url: url.parse().unwrap(),
+            serverless: false,
+            timeout: Duration::from_secs(2),
+            peak_rps: None,
+        }),
         endpoints: vec![broken, login],
         probes: ProbeSettings { burst_requests: 30, login_attempts: 12, ..ProbeSettings::default() },
         ..Plan::default()

@@ -40,6 +40,7 @@ async fn assess(leaky: bool) -> (Status, Status, String) {
             base_url: format!("http://{addr}").parse().unwrap(),
             serverless: false,
             timeout: Duration::from_secs(2),
+            peak_rps: None,
         }),
         endpoints: vec![login],
         ..Plan::default()

@@ -49,7 +49,12 @@ async fn serve() -> (String, Seen) {
 async fn tenant_headers_and_login_tokens_reach_the_body_limit_and_validation_probes() {
     let (url, seen) = serve().await;
     let mut plan = Plan {
-        target: Some(Target { base_url: url.parse().unwrap(), serverless: false, timeout: Duration::from_secs(2) }),
+        target: Some(Target {
+            base_url: url.parse().unwrap(),
+            serverless: false,
+            timeout: Duration::from_secs(2),
+            peak_rps: None,
+        }),
         probes: ProbeSettings { body_size: 4 * 1024 * 1024, ..ProbeSettings::default() },
         ..Plan::default()
     };
@@ -100,6 +105,7 @@ async fn compression_is_judged_on_an_answer_worth_compressing() {
             base_url: format!("http://{addr}").parse().unwrap(),
             serverless: false,
             timeout: Duration::from_secs(2),
+            peak_rps: None,
         }),
         endpoints: vec![Endpoint::new("GET", "/small"), Endpoint::new("GET", "/big")],
         ..Plan::default()

@@ -89,7 +89,12 @@ fn plan(base_url: &str) -> Plan {
     let login = Endpoint { public: true, login: true, ..Endpoint::new("POST", "/login") };
     let list = Endpoint { public: true, list: true, ..Endpoint::new("GET", "/items") };
     Plan {
-        target: Some(Target { base_url: base_url.parse().expect("url"), serverless: false, timeout: TIMEOUT }),
+        target: Some(Target {
+            base_url: base_url.parse().expect("url"),
+            serverless: false,
+            timeout: TIMEOUT,
+            peak_rps: None,
+        }),
         endpoints: vec![list, login],
         probes: ProbeSettings { max_response: CAP, ..ProbeSettings::default() },
         ..Plan::default()

@@ -64,6 +64,7 @@ async fn assess(api: Api) -> Vec<(Status, String, Vec<String>)> {
             base_url: format!("http://{addr}").parse().unwrap(),
             serverless: false,
             timeout: Duration::from_secs(2),
+            peak_rps: None,
         }),
         endpoints: vec![list],
         ..Plan::default()

@@ -76,6 +76,7 @@ async fn observers_see_every_phase_of_every_endpoint_in_order() {
             base_url: url::Url::parse(&format!("http://{addr}")).unwrap(),
             serverless: false,
             timeout: Duration::from_secs(2),
+            peak_rps: None,
         }),
         endpoints: vec![endpoint("/a", false), endpoint("/login", true), endpoint("/b/{id}", false)],
         load: LoadPlan {
@@ -216,6 +217,7 @@ async fn hostile_audit(kind: Hostile, endpoint: Endpoint) -> (Vec<(String, Statu
             base_url: url::Url::parse(&format!("http://{addr}")).unwrap(),
             serverless: false,
             timeout: Duration::from_secs(1),
+            peak_rps: None,
         }),
         endpoints: vec![endpoint],
         load: LoadPlan {

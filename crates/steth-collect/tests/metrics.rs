@@ -112,7 +112,7 @@ fn endpoint(path: &str) -> Endpoint {
 fn plan(base: &str, metrics_path: &str, paths: &[&str]) -> Plan {
     let url = |p: &str| url::Url::parse(&format!("{base}{p}")).expect("url");
     Plan {
-        target: Some(Target { base_url: url("/"), serverless: false, timeout: Duration::from_secs(2) }),
+        target: Some(Target { base_url: url("/"), serverless: false, timeout: Duration::from_secs(2), peak_rps: None }),
         endpoints: paths.iter().map(|p| endpoint(p)).collect(),
         metrics: Some(MetricsTarget::new(url(metrics_path))),
         load: LoadPlan {

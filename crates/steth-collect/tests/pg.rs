@@ -45,6 +45,7 @@ fn plan(url: &str) -> Plan {
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(1),
             cores: None,
+            session_watch: steth_core::config::DEFAULT_SESSION_WATCH,
         }),
         ..Plan::default()
     }
@@ -208,7 +209,7 @@ async fn a_pg_monitor_role_gets_reasons_not_silence() {
     use steth_collect::load::PhaseObserver;
     observer.before(&info).await;
     observer.after(&info, &result).await;
-    let (workload, activity, _) = observer.finish().await;
+    let steth_collect::pg::PgFindings { workload, activity, .. } = observer.finish().await;
     drop_db(&name).await;
     a.batch_execute(&format!("DROP ROLE IF EXISTS {role}")).await.unwrap();
 
@@ -415,6 +416,7 @@ fn serverless(url: &str) -> Plan {
         base_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
         serverless: true,
         timeout: Duration::from_secs(5),
+        peak_rps: None,
     });
     p
 }

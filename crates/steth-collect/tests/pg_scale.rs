@@ -26,6 +26,7 @@ fn plan(url: &str) -> Plan {
             statement_timeout: Duration::from_secs(30),
             lock_timeout: Duration::from_secs(1),
             cores: None,
+            session_watch: steth_core::config::DEFAULT_SESSION_WATCH,
         }),
         load: LoadPlan { warmup: Duration::ZERO, ..LoadPlan::default() },
         ..Plan::default()
@@ -87,7 +88,7 @@ async fn catalog_and_statement_snapshots_at_scale() {
     let started = Instant::now();
     observer.after(&info, &result).await;
     let after_and_deltas = started.elapsed();
-    let (workload, _, _) = observer.finish().await;
+    let workload = observer.finish().await.workload;
     let window = &workload.data().expect("a window").windows[0];
     let statements = window.statements.data().expect("statements");
     drop(db);

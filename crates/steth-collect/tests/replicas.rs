@@ -3,7 +3,7 @@
 //! `pg_stat_replication`; the service's reads on the replica are counted exactly around a read
 //! phase (stethoscope's own snapshots excluded), and reads sent to the primary count none.
 
-#[path = "../../stethoscope/tests/support/pg_cluster.rs"]
+#[path = "../../../fixtures/shop/src/cluster.rs"]
 mod pg_cluster;
 
 use std::time::{Duration, Instant};
@@ -79,6 +79,7 @@ async fn reads_on_a_streaming_replica_are_counted_and_reads_on_the_primary_are_n
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(1),
             cores: None,
+            session_watch: steth_core::config::DEFAULT_SESSION_WATCH,
         }),
         endpoints: vec![Endpoint::new("GET", "/products")],
         ..Plan::default()

@@ -161,6 +161,7 @@ async fn pg(url: &str) -> Result<bool, String> {
         lock_timeout: Duration::from_secs(1),
         cores: None,
         replicas: Vec::new(),
+        session_watch: steth_core::config::DEFAULT_SESSION_WATCH,
     };
     let session = steth_collect::pg::connect(&target).await?;
     let row = session

@@ -57,7 +57,12 @@ async fn assess(validates: bool, openapi: bool) -> (Status, String, Vec<String>)
     create.public = true;
     create.body = Some(Secret::new(r#"{"user": {"username": "ann", "email": "ann@example.com"}}"#));
     let plan = Plan {
-        target: Some(Target { base_url: url.parse().unwrap(), serverless: false, timeout: Duration::from_secs(2) }),
+        target: Some(Target {
+            base_url: url.parse().unwrap(),
+            serverless: false,
+            timeout: Duration::from_secs(2),
+            peak_rps: None,
+        }),
         endpoints: vec![create],
         openapi: openapi.then_some(spec),
         ..Plan::default()

@@ -120,6 +120,10 @@ pub struct AuditArgs {
     /// The service's repository: a git work tree, or a plain directory (overrides [source] path).
     #[arg(long, value_name = "PATH")]
     pub source: Option<PathBuf>,
+    /// The database role the service connects as (overrides [postgres] app_role): its sessions
+    /// are watched and its settings judged. Without it, stethoscope's own role is assumed.
+    #[arg(long, value_name = "ROLE")]
+    pub app_role: Option<String>,
     /// Skip the load phases (items 1.1–1.4 are then not assessed).
     #[arg(long)]
     pub no_load: bool,
@@ -208,14 +212,11 @@ pub struct DemoArgs {
     /// List the shop's defect switches and exit.
     #[arg(long)]
     pub list_defects: bool,
-    /// PostgreSQL server to create the demo's scratch database on.
-    #[arg(
-        long,
-        env = "STETHOSCOPE_DEMO_POSTGRES",
-        hide_env_values = true,
-        default_value = "postgresql://postgres@127.0.0.1:5432/postgres"
-    )]
-    pub postgres: String,
+    /// PostgreSQL server to create the demo's scratch database on. Without it, the demo starts a
+    /// throwaway cluster with pg_stat_statements preloaded when the PostgreSQL server binaries
+    /// are installed, and otherwise uses postgresql://postgres@127.0.0.1:5432/postgres.
+    #[arg(long, env = "STETHOSCOPE_DEMO_POSTGRES", hide_env_values = true, value_name = "URL")]
+    pub postgres: Option<String>,
     /// Redis server for the shop's cache.
     #[arg(long, env = "STETHOSCOPE_DEMO_REDIS", hide_env_values = true, default_value = "redis://127.0.0.1:6379")]
     pub redis: String,

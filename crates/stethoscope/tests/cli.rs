@@ -89,6 +89,9 @@ fn missing_config_and_bad_flags_are_usage_errors() {
     let out = stethoscope(&["audit", "--target", "http://127.0.0.1:9", "--only", "2.2,7.77"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("unknown item `7.77`"));
+    let out = stethoscope(&["audit", "--target", "http://127.0.0.1:9", "--app-role", "shop"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--app-role needs a database"), "{}", text(&out.stderr));
     let out = stethoscope(&["audit", "--target", "http://127.0.0.1:9", "--format", "yaml"], dir.path());
     assert_eq!(out.status.code(), Some(2));
 }
@@ -229,6 +232,15 @@ fn demo_json_validates_against_the_committed_schema() {
     assert_eq!(status("6.9"), "fail", "the demo plants missing-security-headers");
     assert_eq!(status("6.8"), "pass");
     assert_eq!(report["items"].as_array().unwrap().len(), 71);
+    // With the PostgreSQL server binaries installed, the demo's throwaway cluster preloads
+    // pg_stat_statements, so the frequent statements' plans are reviewed.
+    let server_binaries = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|versions| versions.flatten().any(|v| v.path().join("bin/initdb").exists()))
+        .unwrap_or(false);
+    if server_binaries {
+        let plans = report["items"].as_array().unwrap().iter().find(|i| i["id"] == "2.7").unwrap();
+        assert_eq!(plans["status"], "pass", "the demo assesses 2.7: {plans}");
+    }
 }
 
 #[test]

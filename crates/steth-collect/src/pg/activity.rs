@@ -5,6 +5,7 @@
 
 use super::session::describe;
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 use steth_core::evidence::{AppSession, PgActivity, Slot};
 use tokio_postgres::Client;
 
@@ -40,18 +41,24 @@ impl SessionLog {
             }
         };
         self.samples += 1;
+        for known in self.longest.values_mut() {
+            known.current = false;
+        }
         let open = rows.len() as u32;
         if open > self.peak.0 {
             self.peak = (open, when.to_string());
         }
+        // A role without pg_read_all_stats sees no state of any other role's session; a lone
+        // NULL is a backend still starting up, which the next sample sees.
+        if !rows.is_empty() && rows.iter().all(|r| r.get::<_, Option<String>>(2).is_none()) {
+            self.problem = Some(Slot::unavailable(format!(
+                "stethoscope's role cannot see the state of {app_role}'s sessions: \
+                 GRANT pg_read_all_stats TO <stethoscope's role>; (pg_monitor includes it)"
+            )));
+            return;
+        }
         for r in rows {
-            let Some(state) = r.get::<_, Option<String>>(2) else {
-                self.problem = Some(Slot::unavailable(format!(
-                    "stethoscope's role cannot see the state of {app_role}'s sessions: \
-                     GRANT pg_read_all_stats TO <stethoscope's role>; (pg_monitor includes it)"
-                )));
-                return;
-            };
+            let Some(state) = r.get::<_, Option<String>>(2) else { continue };
             let seen = AppSession {
                 pid: r.get(0),
                 application_name: r.get(1),
@@ -59,9 +66,11 @@ impl SessionLog {
                 age_secs: r.get(3),
                 state_secs: r.get(4),
                 query: r.get(5),
+                current: true,
             };
             match self.longest.get_mut(&(seen.pid, state.clone())) {
                 Some(known) => {
+                    known.current = true;
                     known.age_secs = known.age_secs.max(seen.age_secs);
                     if seen.state_secs > known.state_secs {
                         known.state_secs = seen.state_secs;
@@ -75,8 +84,34 @@ impl SessionLog {
         }
     }
 
+    /// Keeps sampling, about once a second, the sessions that are idle or idle in transaction
+    /// now, until each has left that state or stayed in it `bound` (a glimpse at a session idle
+    /// in transaction for 1 s says nothing about whether it leaks), or `bound` has passed.
+    /// Sessions that become idle meanwhile are not waited for. Returns the seconds watched.
+    pub(super) async fn watch_idle(&mut self, client: &Client, app_role: &str, bound: Duration) -> f64 {
+        let start = Instant::now();
+        let limit = bound.as_secs_f64();
+        let watched: Vec<(i32, String)> = self
+            .longest
+            .iter()
+            .filter(|(_, s)| s.current && s.state.starts_with("idle") && s.state_secs < limit)
+            .map(|(key, _)| key.clone())
+            .collect();
+        while !watched.is_empty() && self.problem.is_none() {
+            let pending =
+                watched.iter().any(|key| self.longest.get(key).is_some_and(|s| s.current && s.state_secs <= limit));
+            let left = bound.saturating_sub(start.elapsed());
+            if !pending || left.is_zero() {
+                break;
+            }
+            tokio::time::sleep(left.min(Duration::from_secs(1))).await;
+            self.sample(client, app_role, "while watching idle sessions").await;
+        }
+        start.elapsed().as_secs_f64()
+    }
+
     /// The evidence: every session and state seen, with the longest stay.
-    pub(super) fn finish(self, observed_secs: f64) -> Slot<PgActivity> {
+    pub(super) fn finish(self, observed_secs: f64, watched_after_secs: f64, bound: Duration) -> Slot<PgActivity> {
         if let Some(problem) = self.problem {
             return problem;
         }
@@ -86,6 +121,8 @@ impl SessionLog {
             samples: self.samples,
             peak_sessions: self.peak.0,
             peak_at: self.peak.1,
+            watched_after_secs,
+            watch_bound_secs: bound.as_secs_f64(),
         })
     }
 }

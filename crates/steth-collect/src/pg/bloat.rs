@@ -10,24 +10,37 @@ use tokio_postgres::error::SqlState;
 const MIN_BYTES: i64 = 1 << 20;
 
 const EXTENSION: &str =
-    "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+    "/* stethoscope */ SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
  WHERE e.extname = 'pgstattuple'";
 
-const INDEXES: &str = "
-SELECT i.oid, format('%I.%I', n.nspname, i.relname), format('%I.%I', tn.nspname, t.relname),
-       pg_relation_size(i.oid),
-       coalesce((SELECT option_value::float8 FROM pg_options_to_table(i.reloptions)
-                  WHERE option_name = 'fillfactor'), 90)
+/// The valid B-tree indexes of the user's schemas (`i` the index, `t` its table, `n`/`tn`
+/// their schemas, `x` the `pg_index` row, `fillfactor` its setting): the one listing both the
+/// measurement and the estimate select from.
+macro_rules! user_btrees {
+    () => {
+        "
   FROM pg_index x
   JOIN pg_class i ON i.oid = x.indexrelid
   JOIN pg_namespace n ON n.oid = i.relnamespace
   JOIN pg_class t ON t.oid = x.indrelid
   JOIN pg_namespace tn ON tn.oid = t.relnamespace
   JOIN pg_am am ON am.oid = i.relam
+  CROSS JOIN LATERAL (SELECT coalesce((SELECT option_value::float8 FROM pg_options_to_table(i.reloptions)
+                                        WHERE option_name = 'fillfactor'), 90) AS fillfactor) f
  WHERE am.amname = 'btree' AND x.indisvalid
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'"
+    };
+}
+
+const INDEXES: &str = concat!(
+    "/* stethoscope */
+SELECT i.oid, format('%I.%I', n.nspname, i.relname), format('%I.%I', tn.nspname, t.relname),
+       pg_relation_size(i.oid), f.fillfactor",
+    user_btrees!(),
+    "
    AND pg_relation_size(i.oid) >= $1
- ORDER BY 2";
+ ORDER BY 2"
+);
 
 /// Measures every valid B-tree index over 1 MiB.
 pub(super) async fn read(client: &Client, database: &str, role: &str) -> Slot<Vec<IndexDensity>> {
@@ -45,7 +58,7 @@ pub(super) async fn read(client: &Client, database: &str, role: &str) -> Slot<Ve
         Ok(rows) => rows,
         Err(e) => return Slot::failed(format!("{} (listing B-tree indexes)", describe(&e))),
     };
-    let measure = format!("SELECT avg_leaf_density FROM {schema}.pgstatindex($1::oid::regclass)");
+    let measure = format!("/* stethoscope */ SELECT avg_leaf_density FROM {schema}.pgstatindex($1::oid::regclass)");
     let mut out = Vec::new();
     for row in indexes {
         let oid: u32 = row.get(0);
@@ -80,24 +93,17 @@ pub(super) async fn read(client: &Client, database: &str, role: &str) -> Slot<Ve
 /// against the pages it has. Leaf tuples are an 8-byte header plus the columns' average widths,
 /// aligned to 8 bytes, plus a 4-byte line pointer; a page holds (block size − 24 − 16) bytes
 /// of them; internal pages and the metapage are ignored, so the estimate errs low.
-const ESTIMATE: &str = "/* stethoscope */
+const ESTIMATE: &str = concat!(
+    "/* stethoscope */
 WITH ix AS (
   SELECT i.oid, format('%I.%I', n.nspname, i.relname) AS index_name,
          format('%I.%I', tn.nspname, t.relname) AS table_name,
          tn.nspname AS schema_name, t.relname AS table_rel, x.indkey, x.indrelid,
-         i.relpages::bigint AS pages, greatest(i.reltuples, 0)::float8 AS tuples,
-         coalesce((SELECT option_value::float8 FROM pg_options_to_table(i.reloptions)
-                    WHERE option_name = 'fillfactor'), 90) AS fillfactor,
-         current_setting('block_size')::bigint AS bs
-    FROM pg_index x
-    JOIN pg_class i ON i.oid = x.indexrelid
-    JOIN pg_namespace n ON n.oid = i.relnamespace
-    JOIN pg_class t ON t.oid = x.indrelid
-    JOIN pg_namespace tn ON tn.oid = t.relnamespace
-    JOIN pg_am am ON am.oid = i.relam
-   WHERE am.amname = 'btree' AND x.indisvalid AND x.indexprs IS NULL
-     AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-     AND i.relpages::bigint * current_setting('block_size')::bigint >= $1
+         i.relpages::bigint AS pages, greatest(i.reltuples, 0)::float8 AS tuples, f.fillfactor,
+         current_setting('block_size')::bigint AS bs",
+    user_btrees!(),
+    "
+     AND x.indexprs IS NULL AND i.relpages::bigint * current_setting('block_size')::bigint >= $1
 ), widths AS (
   SELECT ix.oid, count(*) AS keys, count(s.avg_width) AS known, coalesce(sum(s.avg_width), 0)::float8 AS width
     FROM ix
@@ -110,7 +116,8 @@ WITH ix AS (
 SELECT ix.index_name, ix.table_name, ix.pages * ix.bs, ix.pages, ix.tuples, ix.fillfactor, ix.bs,
        w.width, w.keys = w.known
   FROM ix JOIN widths w ON w.oid = ix.oid
- ORDER BY 1";
+ ORDER BY 1"
+);
 
 /// Estimates the bloat of each B-tree over 1 MiB from catalog statistics; indexes whose key
 /// columns have no statistics (never analyzed, or hidden from stethoscope's role) are named.

@@ -3,6 +3,7 @@
 
 mod activity;
 mod bloat;
+mod frequent;
 mod plans;
 mod pooler;
 mod replicas;
@@ -16,7 +17,7 @@ mod workload;
 pub use plans::{explainable, generic_plan};
 pub use replicas::ReplicaObserver;
 pub use session::{APPLICATION_NAME, Session, connect, describe};
-pub use workload::{MARK, PgObserver};
+pub use workload::{MARK, PgFindings, PgObserver};
 
 use steth_core::config::Plan;
 use steth_core::evidence::{PgEvidence, Slot};
@@ -31,8 +32,9 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
         Err(e) => return Slot::failed(e),
     };
     let client = &session.client;
-    let head =
-        client.query_one("SELECT current_setting('server_version'), current_database(), current_user", &[]).await;
+    let head = client
+        .query_one("/* stethoscope */ SELECT current_setting('server_version'), current_database(), current_user", &[])
+        .await;
     let (server_version, database, user): (String, String, String) = match head {
         Ok(row) => (row.get(0), row.get(1), row.get(2)),
         Err(e) => return Slot::failed(session::describe(&e)),
@@ -56,6 +58,7 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
     Slot::collected(PgEvidence {
         server_version,
         database,
+        app_role_assumed: target.app_role.is_none(),
         app_role,
         schema,
         settings,
@@ -69,5 +72,7 @@ pub async fn collect(plan: &Plan) -> Slot<PgEvidence> {
         scan_totals,
         bloat_estimate,
         replication,
+        statement_totals: Slot::unavailable("read after the load phases"),
+        peak_rps: plan.target.as_ref().and_then(|t| t.peak_rps),
     })
 }

@@ -4,7 +4,7 @@ use super::session::describe;
 use steth_core::evidence::{ForeignKey, Index, PgSchema, Slot};
 use tokio_postgres::Client;
 
-const FOREIGN_KEYS: &str = "
+const FOREIGN_KEYS: &str = "/* stethoscope */
 SELECT format('%I.%I', n.nspname, t.relname) AS table_name,
        c.conname::text,
        ARRAY(SELECT a.attname::text
@@ -24,7 +24,7 @@ SELECT format('%I.%I', n.nspname, t.relname) AS table_name,
 
 /// B-tree indexes of tables that have foreign keys; key columns only (INCLUDE columns cannot
 /// serve a lookup), NULL for an expression column.
-const INDEXES: &str = "
+const INDEXES: &str = "/* stethoscope */
 SELECT format('%I.%I', n.nspname, t.relname) AS table_name,
        i.relname::text,
        ARRAY(SELECT CASE WHEN k.attnum = 0 THEN NULL ELSE a.attname::text END

@@ -6,7 +6,7 @@ use steth_core::evidence::{PgSettings, SettingLevels, Slot};
 use tokio_postgres::Client;
 
 /// Per-role and per-database settings that can apply to the service's role or to this session.
-const ROLE_DB_SETTINGS: &str = "
+const ROLE_DB_SETTINGS: &str = "/* stethoscope */
 SELECT coalesce(r.rolname::text, ''), coalesce(d.datname::text, ''), s.setconfig
   FROM pg_db_role_setting s
   LEFT JOIN pg_roles r ON r.oid = s.setrole
@@ -20,7 +20,7 @@ pub(super) async fn read(client: &Client, app_role: &str) -> Slot<PgSettings> {
         Ok(rows) => rows,
         Err(e) => return Slot::failed(format!("cannot read pg_db_role_setting: {}", describe(&e))),
     };
-    let me: String = match client.query_one("SELECT current_user::text", &[]).await {
+    let me: String = match client.query_one("/* stethoscope */ SELECT current_user::text", &[]).await {
         Ok(r) => r.get(0),
         Err(e) => return Slot::failed(describe(&e)),
     };
@@ -60,7 +60,7 @@ async fn levels(
     // role or database setting already applied to this session, in which case the built-in
     // default is the best available answer without superuser rights.
     let row = client
-        .query_one("SELECT reset_val, boot_val FROM pg_settings WHERE name = $1", &[&name])
+        .query_one("/* stethoscope */ SELECT reset_val, boot_val FROM pg_settings WHERE name = $1", &[&name])
         .await
         .map_err(|e| format!("cannot read {name}: {}", describe(&e)))?;
     let (reset_val, boot_val): (String, String) = (row.get(0), row.get(1));

@@ -4,14 +4,15 @@
 //! (4.5, 4.6). Every statement it runs carries the [`MARK`] comment and is excluded.
 
 use super::activity::SessionLog;
+use super::frequent;
 use super::session::{Session, connect, describe};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use steth_core::config::Plan;
 use steth_core::evidence::{
-    PgActivity, PgWorkload, Phase, PhaseResult, PhaseWindow, Slot, StatementDelta, StatementPlan, StatementWindow,
-    TableScans, in_phase,
+    PgActivity, PgWorkload, Phase, PhaseResult, PhaseWindow, Slot, StatementDelta, StatementPlan, StatementTotals,
+    StatementWindow, TableScans,
 };
 use tokio::sync::Mutex;
 use tokio_postgres::Client;
@@ -24,13 +25,14 @@ use crate::load::{PhaseInfo, PhaseObserver};
 pub const MARK: &str = "/* stethoscope */";
 
 const STATEMENTS: &str = "/* stethoscope */ SELECT userid, queryid, calls, total_exec_time, stddev_exec_time,
-       max_exec_time, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 300)
+       max_exec_time, rows, query
   FROM pg_stat_statements
  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
 const STATEMENTS_INFO: &str = "/* stethoscope */ SELECT dealloc, stats_reset::text FROM pg_stat_statements_info";
 
-const TABLES: &str = "/* stethoscope */ SELECT format('%I.%I', t.schemaname, t.relname), coalesce(t.seq_scan, 0),
+pub(super) const TABLES: &str =
+    "/* stethoscope */ SELECT format('%I.%I', t.schemaname, t.relname), coalesce(t.seq_scan, 0),
        coalesce(t.seq_tup_read, 0), coalesce(t.idx_scan, 0), greatest(t.n_live_tup, c.reltuples::bigint, 0)
   FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid";
 
@@ -38,13 +40,28 @@ const SESSIONS: &str = "/* stethoscope */ SELECT sessions, current_setting('serv
 
 /// One statement's cumulative counters.
 #[derive(Clone)]
-struct StatementCounters {
+pub(super) struct StatementCounters {
     calls: i64,
     total_ms: f64,
     sum_squares: f64,
     max_ms: f64,
     rows: i64,
-    query: String,
+    /// The text shown in the evidence: whitespace collapsed, at most [`SHOWN_CHARS`] characters.
+    pub(super) query: String,
+    /// The full normalized text, newlines and comments intact: what gets explained.
+    pub(super) text: String,
+}
+
+/// The length of a statement's text as the evidence shows it.
+const SHOWN_CHARS: usize = 300;
+
+/// A statement's text for the evidence: whitespace collapsed and cut to [`SHOWN_CHARS`].
+fn shown(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match collapsed.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}…", &collapsed[..cut]),
+        None => collapsed,
+    }
 }
 
 #[derive(Clone)]
@@ -56,7 +73,7 @@ struct TableCounters {
 }
 
 /// `dealloc` and `stats_reset` of `pg_stat_statements_info` (PostgreSQL 14+).
-type StatementsInfo = Option<(i64, Option<String>)>;
+pub(super) type StatementsInfo = Option<(i64, Option<String>)>;
 
 /// Everything read at one instant.
 struct Snapshot {
@@ -72,6 +89,20 @@ struct State {
     open: Option<(String, Phase, Snapshot)>,
     windows: Vec<PhaseWindow>,
     sessions: SessionLog,
+    /// The full text of every statement the windows show shortened, to explain it whole.
+    texts: HashMap<String, String>,
+}
+
+/// What the observer hands over when the audit's load phases are done.
+pub struct PgFindings {
+    /// The windows recorded around the load phases.
+    pub workload: Slot<PgWorkload>,
+    /// The service's sessions, watched past the load phases while idle ones could still be judged.
+    pub activity: Slot<PgActivity>,
+    /// Generic plans of the frequent statements (under load, or since the counters' reset).
+    pub plans: Slot<Vec<StatementPlan>>,
+    /// The cumulative statement counters, read when no load phase ran.
+    pub totals: Slot<StatementTotals>,
 }
 
 /// Snapshots PostgreSQL's counters around every load phase on one session of its own.
@@ -82,6 +113,7 @@ pub struct PgObserver {
     own_role: Option<u32>,
     database: String,
     warmup: Duration,
+    session_watch: Duration,
     started: Instant,
 }
 
@@ -111,34 +143,54 @@ impl PgObserver {
         if let Ok(s) = &session {
             sessions.sample(&s.client, &app_role, "before the load phases").await;
         }
-        let state = State { session, open: None, windows: Vec::new(), sessions };
+        let state = State { session, open: None, windows: Vec::new(), sessions, texts: HashMap::new() };
         Some(PgObserver {
             state: Mutex::new(state),
             app_role,
             own_role,
             database,
             warmup: plan.load.warmup,
+            session_watch: target.session_watch,
             started: Instant::now(),
         })
     }
 
-    /// The windows recorded, the service's sessions with a last sample taken now, and the
-    /// generic plans of the statements run often under normal load (read last: planning
-    /// touches no counter the windows use, but nothing is left to chance).
-    pub async fn finish(self) -> (Slot<PgWorkload>, Slot<PgActivity>, Slot<Vec<StatementPlan>>) {
+    /// The windows recorded; the service's sessions with a last sample taken now, and the
+    /// sessions idle at that moment watched until their stay can be judged (at most
+    /// `[postgres] session_watch`); the generic plans of the statements run often under normal
+    /// load or, without load, since the counters' last reset (read last: planning touches no
+    /// counter the windows use, but nothing is left to chance).
+    pub async fn finish(self) -> PgFindings {
         let mut state = self.state.into_inner();
         let session = match &state.session {
             Ok(s) => s,
-            Err(e) => return (Slot::failed(e.clone()), Slot::failed(e.clone()), Slot::failed(e.clone())),
+            Err(e) => {
+                let e = e.clone();
+                return PgFindings {
+                    workload: Slot::failed(e.clone()),
+                    activity: Slot::failed(e.clone()),
+                    plans: Slot::failed(e.clone()),
+                    totals: Slot::failed(e),
+                };
+            }
         };
-        state.sessions.sample(&session.client, &self.app_role, "after the load phases").await;
-        let activity = state.sessions.finish(self.started.elapsed().as_secs_f64());
+        let client = &session.client;
+        state.sessions.sample(client, &self.app_role, "after the load phases").await;
+        let watched = state.sessions.watch_idle(client, &self.app_role, self.session_watch).await;
+        let activity = state.sessions.finish(self.started.elapsed().as_secs_f64(), watched, self.session_watch);
         if state.windows.is_empty() {
             let none = "no load phase ran";
-            return (Slot::unavailable(none), activity, Slot::unavailable(none));
+            let (totals, texts) = frequent::read_totals(client, self.own_role, &self.database).await;
+            let plans = match &totals {
+                Slot::Collected { data } => frequent::plan_cumulative(client, data, &texts).await,
+                Slot::Unavailable { reason } => Slot::unavailable(reason.clone()),
+                Slot::Failed { error } => Slot::failed(error.clone()),
+            };
+            return PgFindings { workload: Slot::unavailable(none), activity, plans, totals };
         }
-        let plans = plan_frequent(&session.client, &state.windows).await;
-        (Slot::collected(PgWorkload { windows: state.windows }), activity, plans)
+        let plans = frequent::plan_frequent(client, &state.windows, &state.texts).await;
+        let totals = Slot::unavailable("load phases ran: the windows' counters are used");
+        PgFindings { workload: Slot::collected(PgWorkload { windows: state.windows }), activity, plans, totals }
     }
 
     async fn snapshot(&self, client: &Client) -> Snapshot {
@@ -173,7 +225,7 @@ impl PgObserver {
     }
 }
 
-async fn read_statements(
+pub(super) async fn read_statements(
     client: &Client,
     own_role: Option<u32>,
     database: &str,
@@ -185,8 +237,8 @@ async fn read_statements(
     let mut out = HashMap::with_capacity(rows.len());
     for r in rows {
         let userid: u32 = r.get(0);
-        let query: String = r.get(7);
-        if query.starts_with(MARK) || own_role == Some(userid) {
+        let text: String = r.get::<_, Option<String>>(7).unwrap_or_default();
+        if text.trim_start().starts_with(MARK) || own_role == Some(userid) {
             continue;
         }
         let Some(queryid) = r.get::<_, Option<i64>>(1) else {
@@ -201,7 +253,8 @@ async fn read_statements(
         // pg_stat_statements keeps the population variance, so calls × (sd² + mean²) is the
         // sum of squares, which subtracts exactly between two snapshots.
         let sum_squares = calls as f64 * (stddev * stddev + mean * mean);
-        let c = StatementCounters { calls, total_ms, sum_squares, max_ms: r.get(5), rows: r.get(6), query };
+        let query = shown(&text);
+        let c = StatementCounters { calls, total_ms, sum_squares, max_ms: r.get(5), rows: r.get(6), query, text };
         out.insert((userid, queryid), c);
     }
     Slot::collected(out)
@@ -233,7 +286,7 @@ fn both<'a, A, B, T>(before: &'a Slot<A>, after: &'a Slot<B>, f: impl FnOnce(&'a
     }
 }
 
-fn statement_deltas(
+pub(super) fn statement_deltas(
     before: &HashMap<(u32, i64), StatementCounters>,
     after: &HashMap<(u32, i64), StatementCounters>,
     info: (&StatementsInfo, &StatementsInfo),
@@ -306,45 +359,6 @@ fn table_deltas(before: &HashMap<String, TableCounters>, after: &HashMap<String,
     out
 }
 
-/// Statements run more often than this per day (at the normal-load rate) get their plan read.
-const FREQUENT_PER_DAY: f64 = 1000.0;
-/// At most this many plans, most frequent first.
-const MAX_PLANS: usize = 100;
-
-async fn plan_frequent(client: &Client, windows: &[PhaseWindow]) -> Slot<Vec<StatementPlan>> {
-    let mut seen: HashMap<&str, (u64, u64)> = HashMap::new();
-    let mut secs = 0.0;
-    for w in in_phase(windows, Phase::Normal) {
-        let window = match w.statements.data() {
-            Some(window) => window,
-            None => return Slot::unavailable("no statement counters were read under normal load"),
-        };
-        secs += w.secs;
-        for s in &window.statements {
-            let entry = seen.entry(&s.query).or_default();
-            entry.0 += s.calls;
-            entry.1 += s.rows;
-        }
-    }
-    let table_rows: HashMap<String, u64> = match client.query(TABLES, &[]).await {
-        Ok(rows) => rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(4).max(0) as u64)).collect(),
-        Err(e) => return Slot::failed(format!("cannot read pg_stat_user_tables: {}", describe(&e))),
-    };
-    let mut frequent: Vec<(&str, f64, f64)> = seen
-        .into_iter()
-        .filter(|(q, _)| super::plans::explainable(q))
-        .map(|(q, (calls, rows))| (q, calls as f64 / secs.max(0.001) * 86_400.0, rows as f64 / calls.max(1) as f64))
-        .filter(|(_, per_day, _)| *per_day > FREQUENT_PER_DAY)
-        .collect();
-    frequent.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let mut plans = Vec::new();
-    for (query, calls_per_day, rows_per_call) in frequent.into_iter().take(MAX_PLANS) {
-        let plan = super::plans::generic_plan(client, query, &table_rows).await;
-        plans.push(StatementPlan { query: query.to_string(), calls_per_day, rows_per_call, plan });
-    }
-    Slot::collected(plans)
-}
-
 impl PhaseObserver for PgObserver {
     fn before(&self, info: &PhaseInfo) -> BoxFuture<'_, ()> {
         let (endpoint, phase) = (info.endpoint.clone(), info.phase);
@@ -363,6 +377,9 @@ impl PhaseObserver for PgObserver {
             let State { session: Ok(session), sessions, .. } = &mut *state else { return };
             let after = self.snapshot(&session.client).await;
             sessions.sample(&session.client, &self.app_role, &format!("after {} {}", info.phase, info.endpoint)).await;
+            if let Slot::Collected { data } = &after.statements {
+                state.texts.extend(data.values().map(|c| (c.query.clone(), c.text.clone())));
+            }
             let Some((endpoint, phase, before)) = state.open.take() else { return };
             if endpoint != info.endpoint || phase != info.phase {
                 return;
@@ -383,5 +400,18 @@ impl PhaseObserver for PgObserver {
             };
             state.windows.push(window);
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shown_text_is_collapsed_and_cut_while_the_full_text_is_kept_apart() {
+        let long = format!("SELECT a -- first\n  FROM t\n WHERE {}", "x = $1 AND ".repeat(40));
+        let shown = super::shown(&long);
+        assert!(shown.starts_with("SELECT a -- first FROM t WHERE x = $1"), "{shown}");
+        assert_eq!(shown.chars().count(), super::SHOWN_CHARS + 1, "300 characters and an ellipsis");
+        assert!(shown.ends_with('…'));
+        assert_eq!(super::shown("SELECT 1"), "SELECT 1");
     }
 }

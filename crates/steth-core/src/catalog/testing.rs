@@ -40,6 +40,7 @@ pub fn pg() -> PgEvidence {
         server_version: "15.19".into(),
         database: "shop".into(),
         app_role: "shop".into(),
+        app_role_assumed: false,
         schema: Slot::collected(PgSchema::default()),
         settings: Slot::collected(PgSettings::default()),
         workload: Slot::unavailable("no load phases ran"),
@@ -52,6 +53,8 @@ pub fn pg() -> PgEvidence {
         scan_totals: Slot::unavailable("not read"),
         bloat_estimate: Slot::unavailable("not read"),
         replication: Slot::unavailable("not read"),
+        statement_totals: Slot::unavailable("not read"),
+        peak_rps: None,
     }
 }
 
@@ -77,6 +80,7 @@ pub fn session(state: &str, state_secs: f64) -> crate::evidence::AppSession {
         age_secs: state_secs + 1.0,
         state_secs,
         query: "SELECT 1".into(),
+        current: false,
     }
 }
 
@@ -318,6 +322,8 @@ pub fn with_activity(sessions: Vec<crate::evidence::AppSession>, observed_secs: 
         samples: 30,
         peak_sessions,
         peak_at: "after normal GET /a".into(),
+        watched_after_secs: 0.0,
+        watch_bound_secs: 60.0,
     });
     with_pg(p)
 }

@@ -12,8 +12,8 @@ mod source;
 pub use error::ConfigError;
 pub use load::LoadPlan;
 pub use plan::{
-    Cleanup, DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin, MetricsTarget,
-    MissingLookup, Owned, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target,
+    Cleanup, DEFAULT_SESSION_WATCH, DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin,
+    MetricsTarget, MissingLookup, Owned, ParamValues, Plan, PostgresTarget, ProbeSettings, RedisTarget, Secret, Target,
     encode_segment, join_url, placeholders, redact_token, redact_url,
 };
 pub use source::{DEFAULT_FIXTURE_GLOBS, DEFAULT_MAX_BLOB_BYTES, SourcePlan};
@@ -284,6 +284,11 @@ impl Validator<'_> {
                 base_url,
                 serverless: t.serverless,
                 timeout: self.duration(&t.timeout, "target.timeout", Duration::from_secs(10))?,
+                peak_rps: match &t.peak_rps {
+                    Some(n) if n.get_ref().is_finite() && *n.get_ref() > 0.0 => Some(*n.get_ref()),
+                    Some(n) => return Err(self.fail(n.span(), "target.peak_rps", "is not a positive request rate")),
+                    None => None,
+                },
             });
             if let Some(doc) = &t.openapi {
                 let text = self.text(doc, "target.openapi")?;
@@ -349,6 +354,7 @@ impl Validator<'_> {
                     }
                     None => None,
                 },
+                session_watch: self.duration(&p.session_watch, "postgres.session_watch", DEFAULT_SESSION_WATCH)?,
             });
         }
         if let Some(r) = &raw.redis {

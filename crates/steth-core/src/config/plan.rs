@@ -59,6 +59,9 @@ impl Plan {
     }
 }
 
+/// The default bound on watching idle sessions after the load phases (`[postgres] session_watch`).
+pub const DEFAULT_SESSION_WATCH: Duration = Duration::from_secs(60);
+
 /// The HTTP target.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -68,6 +71,9 @@ pub struct Target {
     pub serverless: bool,
     /// Per-request timeout of probes.
     pub timeout: Duration,
+    /// The service's real peak request rate, per second (`[target] peak_rps`), which sizes the
+    /// pool (4.2); stethoscope's own test rate is not the service's.
+    pub peak_rps: Option<f64>,
 }
 
 pub use crate::evidence::EndpointKind;
@@ -345,6 +351,9 @@ pub struct PostgresTarget {
     pub cores: Option<u32>,
     /// Read replicas whose statements are counted during the load phases (8.4); secrets.
     pub replicas: Vec<Secret>,
+    /// How long to keep watching sessions that are idle (in transaction) when the load phases
+    /// end, until their stay can be judged (4.5, 4.6); `[postgres] session_watch`, default 60 s.
+    pub session_watch: Duration,
 }
 
 /// The Redis target.

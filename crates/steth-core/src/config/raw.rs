@@ -37,6 +37,7 @@ pub(crate) struct RawTarget {
     #[serde(default)]
     pub serverless: bool,
     pub timeout: Option<Spanned<String>>,
+    pub peak_rps: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +129,7 @@ pub(crate) struct RawPostgres {
     pub cores: Option<Spanned<i64>>,
     #[serde(default)]
     pub replicas: Vec<Spanned<String>>,
+    pub session_watch: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -450,3 +450,19 @@ fn replica_urls_are_secrets_and_checked() {
     assert_eq!(e.key.as_deref(), Some("postgres.replicas"));
     assert!(!e.to_string().contains("hunter2"), "{e}");
 }
+
+#[test]
+fn the_session_watch_and_the_peak_rate_are_read_and_checked() {
+    let pg = "[postgres]\nurl = \"postgresql://app@127.0.0.1/app\"\n";
+    assert_eq!(ok(pg).postgres.unwrap().session_watch, Duration::from_secs(60));
+    let plan = ok(&format!("{pg}session_watch = \"5s\"\n"));
+    assert_eq!(plan.postgres.unwrap().session_watch, Duration::from_secs(5));
+    let e = err(&format!("{pg}session_watch = \"soon\"\n"));
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("postgres.session_watch")));
+    let target = "[target]\nbase_url = \"http://127.0.0.1:8080\"\n";
+    assert_eq!(ok(target).target.unwrap().peak_rps, None);
+    assert_eq!(ok(&format!("{target}peak_rps = 120\n")).target.unwrap().peak_rps, Some(120.0));
+    assert_eq!(ok(&format!("{target}peak_rps = 12.5\n")).target.unwrap().peak_rps, Some(12.5));
+    let e = err(&format!("{target}peak_rps = 0\n"));
+    assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("target.peak_rps")));
+}

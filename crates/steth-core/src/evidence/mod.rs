@@ -34,12 +34,12 @@ pub use metrics::{
 };
 pub use pg::{
     AppSession, ForeignKey, Index, IndexBloatEstimate, IndexDensity, PgActivity, PgEvidence, PgSchema, PgSettings,
-    PgWorkload, PhaseWindow, PlanNode, PoolerProbe, SettingLevels, StatementDelta, StatementPlan, StatementWindow,
-    TableScanTotals, TableScans, setting_millis,
+    PgWorkload, PhaseWindow, PlanNode, PoolerProbe, SettingLevels, StatementDelta, StatementPlan, StatementTotals,
+    StatementWindow, TableScanTotals, TableScans, is_driver_housekeeping, setting_millis,
 };
 pub use redis::{
     CacheWindow, KeySample, KeyShape, Namespace, NegativeProbe, PrefixCount, RedisCounters, RedisEvidence, RedisMemory,
-    StampedeProbe, StatementCount, hit_rate,
+    StampedeProbe, StatementCount, hit_rate, per_endpoint,
 };
 pub use replication::{ReplicaReads, ReplicaWindow, Replication, Standby};
 pub use repo::{

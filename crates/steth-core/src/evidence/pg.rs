@@ -12,6 +12,10 @@ pub struct PgEvidence {
     pub database: String,
     /// The service's role, whose effective settings are read.
     pub app_role: String,
+    /// Whether that role is stethoscope's own, assumed because neither `[postgres] app_role`
+    /// nor `--app-role` named the service's.
+    #[serde(default)]
+    pub app_role_assumed: bool,
     /// Foreign keys and the indexes of their tables.
     pub schema: Slot<PgSchema>,
     /// Settings at every level that can set them for the service's role and database.
@@ -31,6 +35,9 @@ pub struct PgEvidence {
     /// The database server's CPU cores, as the config declares them (4.2).
     #[serde(default)]
     pub cores: Option<u32>,
+    /// The service's real peak request rate, per second, as the config declares it (4.2).
+    #[serde(default)]
+    pub peak_rps: Option<f64>,
     /// Whether the config declares the service serverless (4.10 applies).
     #[serde(default)]
     pub serverless: bool,
@@ -46,6 +53,115 @@ pub struct PgEvidence {
     /// Standbys and the service's reads on `[postgres] replicas` (8.4).
     #[serde(default)]
     pub replication: Slot<super::Replication>,
+    /// Every statement's cumulative counters since `pg_stat_statements` was last reset (2.1 and
+    /// 2.7 without load).
+    #[serde(default = "not_read")]
+    pub statement_totals: Slot<StatementTotals>,
+}
+
+fn not_read<T>() -> Slot<T> {
+    Slot::unavailable("not read")
+}
+
+/// The service's statements as `pg_stat_statements` has counted them since its last reset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatementTotals {
+    /// When the counters began: `pg_stat_statements_info.stats_reset`, or the server's start
+    /// before PostgreSQL 14 (`since server start …`).
+    pub since: String,
+    /// Days from then to the read.
+    pub days: f64,
+    /// Every statement of the database (stethoscope's own excluded), most calls first; the
+    /// window fields hold the counters since `since`.
+    pub statements: Vec<StatementDelta>,
+}
+
+/// Whether a statement is a driver's connection housekeeping rather than the application's
+/// query: the resets some drivers run on every connection returned to their pool (asyncpg's
+/// `pg_advisory_unlock_all()`, `CLOSE ALL`, `UNLISTEN *`, `RESET ALL`; `DISCARD ALL`).
+pub fn is_driver_housekeeping(query: &str) -> bool {
+    let words: Vec<String> = query
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(';').to_ascii_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let text = words.join(" ");
+    [
+        "select pg_advisory_unlock_all()",
+        "close all",
+        "unlisten *",
+        "reset all",
+        "discard all",
+        "discard plans",
+        "discard sequences",
+        "discard temp",
+        "deallocate all",
+        "set session authorization default",
+    ]
+    .contains(&text.as_str())
+}
+
+impl PgEvidence {
+    /// Why nothing can be judged from the service's database activity, when it showed none
+    /// during the audit: no statement in any load window, no table scanned and no session
+    /// opened in one, and no session of its role seen by any sample. `None` when it showed some, or when neither the
+    /// statements nor the sessions could be read (the slots then say why).
+    pub fn no_service_activity(&self) -> Option<String> {
+        let sessions = self.activity.data().map(|a| a.sessions.len());
+        let windows = self.workload.data().map(|w| w.windows.as_slice()).unwrap_or_default();
+        let calls: Option<u64> = windows
+            .iter()
+            .map(|w| w.statements.data().map(|s| s.statements.iter().map(|d| d.calls).sum::<u64>()))
+            .sum();
+        let opened: u64 = windows.iter().filter_map(|w| w.new_sessions.data()).sum();
+        let scanned: u64 =
+            windows.iter().filter_map(|w| w.tables.data()).flatten().map(|t| t.seq_scans + t.index_scans).sum();
+        let statements_known = calls.is_some() && !windows.is_empty();
+        if sessions.unwrap_or(0) > 0 || calls.unwrap_or(0) > 0 || opened > 0 || scanned > 0 {
+            return None;
+        }
+        if sessions.is_none() && !statements_known {
+            return None;
+        }
+        Some(self.idle_service_reason())
+    }
+
+    /// The likely cause when the service showed no activity on the database audited.
+    pub fn idle_service_reason(&self) -> String {
+        format!(
+            "the service showed no activity on database {} as role {} while stethoscope watched (no statement, no \
+             session): is `[postgres] url` the service's database, and {} its role (`[postgres] app_role` or \
+             --app-role)?",
+            self.database, self.app_role, self.app_role
+        )
+    }
+}
+
+impl PgActivity {
+    /// Why a stay in a state cannot be judged yet: a session was still in it at the last sample,
+    /// under `limit_secs`, and the watch was shorter than the limit, so whether it would have
+    /// outlasted the limit is unknown. `None` when every stay can be judged.
+    pub fn unjudged(&self, in_state: impl Fn(&str) -> bool, limit_secs: f64) -> Option<String> {
+        if self.observed_secs >= limit_secs {
+            return None;
+        }
+        let open = self
+            .sessions
+            .iter()
+            .filter(|s| s.current && in_state(&s.state) && s.state_secs <= limit_secs)
+            .max_by(|a, b| a.state_secs.total_cmp(&b.state_secs))?;
+        Some(format!(
+            "watched for {:.0} s: pid {} ({}) was still {} after {:.1} s at the last sample, under the {limit_secs} s \
+             limit ({:.0} s of the watch came after the load phases, bounded by `[postgres] session_watch` = {:.0} s)",
+            self.observed_secs,
+            open.pid,
+            open.application_name,
+            open.state,
+            open.state_secs,
+            self.watched_after_secs,
+            self.watch_bound_secs
+        ))
+    }
 }
 
 /// What the connection's two ends say about a pooler in between.
@@ -99,9 +215,9 @@ impl IndexBloatEstimate {
 /// One frequent statement and its generic plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatementPlan {
-    /// The normalized text, shortened.
+    /// The normalized text, shortened (the full text is what was explained).
     pub query: String,
-    /// Calls per day at the rate seen under normal load.
+    /// Calls per day at the rate seen under normal load, or since the counters' reset without load.
     pub calls_per_day: f64,
     /// Rows returned or affected per call, measured.
     pub rows_per_call: f64,
@@ -267,6 +383,13 @@ pub struct PgActivity {
     /// When that sample was taken (`after normal GET /orders`).
     #[serde(default)]
     pub peak_at: String,
+    /// Seconds the sessions were watched after the load phases, for idle ones to end their stay
+    /// or outlast `[postgres] session_watch`.
+    #[serde(default)]
+    pub watched_after_secs: f64,
+    /// The bound on that watch (`[postgres] session_watch`), seconds.
+    #[serde(default)]
+    pub watch_bound_secs: f64,
 }
 
 /// One server session of the service.
@@ -284,6 +407,9 @@ pub struct AppSession {
     pub state_secs: f64,
     /// The last statement, shortened.
     pub query: String,
+    /// Whether the session was still in this state at the last sample (its stay had not ended).
+    #[serde(default)]
+    pub current: bool,
 }
 
 /// Leaf density of one B-tree index, from `pgstatindex`.

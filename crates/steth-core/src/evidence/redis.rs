@@ -3,6 +3,7 @@
 
 use super::Slot;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What the Redis collector read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,6 +170,64 @@ pub struct NegativeProbe {
     pub second: StatementCount,
     /// Always true: the probe may create cache entries.
     pub active: bool,
+}
+
+impl RedisEvidence {
+    /// Why the service's use of this Redis cannot be judged: load phases ran and no endpoint's
+    /// lookups fit the requests it was sent (none at all, or a stray few from other clients of
+    /// a shared instance). `None` when some endpoint's did, or when no load phase ran.
+    pub fn no_service_lookups(&self) -> Option<String> {
+        let phases = self.phases.data().filter(|p| !p.is_empty())?;
+        if per_endpoint(phases).values().any(|e| e.hits + e.misses > 0 && e.lookups_fit_requests()) {
+            return None;
+        }
+        let lookups: u64 = phases.iter().map(|w| w.hits + w.misses).sum();
+        let requests: u64 = phases.iter().map(|w| w.requests).sum();
+        Some(if lookups == 0 {
+            format!(
+                "no cache lookup was counted during the {} load phase(s): the service did not use this Redis while \
+                 stethoscope loaded it (is `[redis] url` the service's cache?)",
+                phases.len()
+            )
+        } else {
+            format!(
+                "the {lookups} cache lookup(s) counted during the load phases fit no endpoint's requests ({requests} \
+                 sent): the instance looks shared with other clients, and the service did not visibly use it (is \
+                 `[redis] url` the service's cache?)"
+            )
+        })
+    }
+}
+
+/// Each endpoint's windows added together (requests, hits, misses, evictions), in name order.
+pub fn per_endpoint<'a>(windows: impl IntoIterator<Item = &'a CacheWindow>) -> BTreeMap<&'a str, CacheWindow> {
+    let mut endpoints: BTreeMap<&str, CacheWindow> = BTreeMap::new();
+    for w in windows {
+        let e = endpoints.entry(w.endpoint.as_str()).or_insert_with(|| CacheWindow {
+            requests: 0,
+            hits: 0,
+            misses: 0,
+            evictions: 0,
+            ..w.clone()
+        });
+        e.requests += w.requests;
+        e.hits += w.hits;
+        e.misses += w.misses;
+        e.evictions += w.evictions;
+    }
+    endpoints
+}
+
+impl CacheWindow {
+    /// Whether the lookups counted in the window fit the requests sent: at least one per ten
+    /// requests and at most a hundred per request. Counters are instance-wide, so lookups
+    /// outside that range come from other clients of a shared instance (a stray handful while
+    /// the service made none, or another client's flood), and the window's rate is unreliable.
+    pub fn lookups_fit_requests(&self) -> bool {
+        let lookups = (self.hits + self.misses) as f64;
+        let requests = self.requests.max(1) as f64;
+        lookups >= 0.1 * requests && lookups <= 100.0 * requests
+    }
 }
 
 impl RedisCounters {

@@ -160,7 +160,10 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
         }
         match &mut plan.target {
             Some(t) => t.base_url = url,
-            None => plan.target = Some(Target { base_url: url, serverless: false, timeout: Duration::from_secs(10) }),
+            None => {
+                plan.target =
+                    Some(Target { base_url: url, serverless: false, timeout: Duration::from_secs(10), peak_rps: None })
+            }
         }
     }
     for (n, e) in plan.endpoints.iter().enumerate() {
@@ -200,7 +203,16 @@ fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
                     statement_timeout: Duration::from_secs(5),
                     lock_timeout: Duration::from_secs(1),
                     cores: None,
+                    session_watch: steth_core::config::DEFAULT_SESSION_WATCH,
                 })
+            }
+        }
+    }
+    if let Some(role) = &args.app_role {
+        match &mut plan.postgres {
+            Some(p) => p.app_role = Some(role.clone()),
+            None => {
+                return Err(Failure::usage("--app-role needs a database: pass --postgres URL or set [postgres] url"));
             }
         }
     }

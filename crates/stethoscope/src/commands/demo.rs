@@ -3,6 +3,7 @@
 use crate::cli::DemoArgs;
 use crate::exit::{Exit, Failure};
 use crate::output;
+use shop::cluster::Cluster;
 use shop::{Defect, ShopConfig};
 use steth_core::config::{self, RedisTarget, Secret};
 use steth_core::evidence::Slot;
@@ -25,8 +26,9 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
     let defects = parse_defects(&args.defects)?;
     let runtime = super::runtime()?;
     let name = format!("steth_demo_{}", std::process::id());
+    let (postgres, cluster) = database(args.postgres.clone(), args.quiet);
     let mut shop_config = ShopConfig::new(name.clone());
-    shop_config.postgres_url = Some(args.postgres.clone());
+    shop_config.postgres_url = Some(postgres.clone());
     shop_config.redis_url = Some(args.redis.clone());
     shop_config.defects = defects.clone();
     if !args.quiet {
@@ -52,7 +54,7 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
     }
     let pg_missing = (!shop.database_ready()).then(|| {
         let why = shop.startup_warnings().iter().find(|w| w.contains("PostgreSQL")).cloned();
-        why.unwrap_or_else(|| format!("PostgreSQL at {} is not reachable", config::redact_url(&args.postgres)))
+        why.unwrap_or_else(|| format!("PostgreSQL at {} is not reachable", config::redact_url(&postgres)))
     });
     // The audit builds its own runtime; the shop keeps serving on this one's worker threads.
     let patch = |evidence: &mut steth_core::evidence::Evidence| {
@@ -64,12 +66,39 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
     };
     let report = super::audit::audit(&plan, Some("(demo: built-in fixture shop)".into()), args.quiet, Some(&patch));
     runtime.block_on(shop.shutdown());
+    drop(cluster);
     let report = report?;
     output::emit(args.render.out.as_deref(), |w| {
         steth_report::render(&report, format, output::style(args.render.out.is_some()), w)
     })?;
     Ok(if crate::interrupt::happened() { Exit::Interrupted } else { Exit::Done })
 }
+
+/// The PostgreSQL the demo uses: the one asked for; else a throwaway cluster with
+/// `pg_stat_statements` preloaded (so 2.1, 2.4 and 2.7 have statements to judge) when the
+/// server binaries are installed; else the usual local server.
+fn database(asked: Option<String>, quiet: bool) -> (String, Option<Cluster>) {
+    if let Some(url) = asked {
+        return (url, None);
+    }
+    match Cluster::start() {
+        Ok(cluster) => {
+            if !quiet {
+                eprintln!("stethoscope demo: started a throwaway PostgreSQL cluster with pg_stat_statements preloaded");
+            }
+            (cluster.admin_url(), Some(cluster))
+        }
+        Err(why) => {
+            if !quiet {
+                eprintln!("stethoscope demo: using {LOCAL_POSTGRES} (no throwaway cluster: {why})");
+            }
+            (LOCAL_POSTGRES.to_string(), None)
+        }
+    }
+}
+
+/// The PostgreSQL a development machine usually runs (scripts/services.sh starts it).
+const LOCAL_POSTGRES: &str = "postgresql://postgres@127.0.0.1:5432/postgres";
 
 fn parse_defects(names: &[String]) -> Result<Vec<Defect>, Failure> {
     if names.iter().all(|n| n == "none" || n.is_empty()) {

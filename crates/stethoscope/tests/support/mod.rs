@@ -1,6 +1,9 @@
 //! What the integration tests share: the fixture shop's audit plan with short connection
 //! limits, a throwaway PostgreSQL cluster, and Redis servers of their own.
 
+// Test binaries that share `support` use only part of it.
+#![allow(dead_code)]
+
 pub mod pg_cluster;
 pub mod redis_server;
 #[path = "../../../steth-source/tests/support/repo_fixture.rs"]
@@ -13,7 +16,12 @@ use steth_core::config::Plan;
 /// The shop's own audit plan ([`shop::audit_plan`], which the demo uses too) with the
 /// matrix's short connection limits.
 pub fn shop_plan(shop: &RunningShop) -> Plan {
-    Plan { policy: short_connection_limits(), ..shop::audit_plan(shop) }
+    let mut plan = Plan { policy: short_connection_limits(), ..shop::audit_plan(shop) };
+    // Idle sessions are watched at most a little past the 5 s idle limit once the load ends.
+    if let Some(pg) = &mut plan.postgres {
+        pg.session_watch = std::time::Duration::from_secs(6);
+    }
+    plan
 }
 
 /// The matrix's shops retire pool connections after 10 s of life or 3 s idle, so the

@@ -24,9 +24,17 @@ declare_item! {
     /// computes hits / (hits + misses) from the deltas. Counters are read before any key
     /// sampling, because commands such as `TYPE`, `TTL` and `EXISTS` count as keyspace hits and
     /// would inflate the figure. The counters are instance-wide, so other clients of the same
-    /// Redis are included. Without load phases the cumulative counters since startup are the
-    /// fallback. Within 10 % of the threshold (80–88 %) is a `warn`. Override with `"3.1" =
-    /// "90%"` under `[thresholds]`.
+    /// Redis are included: a read phase whose lookups do not fit the requests sent (fewer than
+    /// one per ten requests, or over a hundred per request) is left out and reported as a shared
+    /// instance whose per-endpoint rate is unreliable. When not one lookup was counted during
+    /// the load phases, the service did not use this Redis: `not assessed`, asking whether
+    /// `[redis] url` is the service's cache. Within 10 % of the threshold (80–88 %) is a `warn`.
+    ///
+    /// Without load phases (`--no-load`) the cumulative counters since startup are the
+    /// fallback: with at least 1 000 lookups, a rate at or below the threshold is a measurement
+    /// and fails; otherwise, or above the threshold, the result is a `warn` at most, since
+    /// nothing ties the lookups to the hot read endpoints. Override with `"3.1" = "90%"` under
+    /// `[thresholds]`.
     ///
     /// ## How to fix
     /// Make keys deterministic: build them from the entity id and normalized parameters, never
@@ -52,21 +60,44 @@ const MIN_LOOKUPS: u64 = 20;
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let redis = evidence.redis.get()?;
     let limit = threshold.limit_number();
+    let Some(phases) = redis.phases.data() else {
+        return cumulative(redis, limit);
+    };
+    if let Some(why) = redis.no_service_lookups() {
+        return Err(Outcome::not_assessed(why));
+    }
+    // Each read endpoint's phases together: lookups, and the requests they should fit.
+    let read =
+        crate::evidence::per_endpoint(phases.iter().filter(|w| w.kind == EndpointKind::Read && w.hits + w.misses > 0));
     let mut per_endpoint: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for w in redis.phases.data().into_iter().flatten().filter(|w| w.kind == EndpointKind::Read && w.hits + w.misses > 0)
-    {
-        let e = per_endpoint.entry(w.endpoint.as_str()).or_default();
-        e.0 += w.hits;
-        e.1 += w.misses;
+    let mut shared = Vec::new();
+    for (endpoint, w) in read {
+        if !w.lookups_fit_requests() {
+            shared.push(format!(
+                "{endpoint}: {} lookups during {} requests do not fit the requests sent: the instance looks shared \
+                 with other clients, so this endpoint's rate is unreliable and left out",
+                w.hits + w.misses,
+                w.requests
+            ));
+            continue;
+        }
+        per_endpoint.insert(endpoint, (w.hits, w.misses));
     }
     if per_endpoint.is_empty() {
-        return cumulative(redis, limit);
+        let why = match shared.first() {
+            Some(first) => format!(
+                "no read endpoint's lookups can be tied to its requests ({first}); is `[redis] url` the service's cache?"
+            ),
+            None => "no cache lookup was counted during the read endpoints' load phases".to_string(),
+        };
+        return Err(Outcome::not_assessed(why));
     }
     let (hits, misses) = per_endpoint.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
     let overall = hit_rate(hits, misses).unwrap_or(0.0);
     let findings: Vec<String> = per_endpoint
         .iter()
         .map(|(e, (h, m))| format!("{e}: {:.1} % of {} lookups hit", hit_rate(*h, *m).unwrap_or(0.0), h + m))
+        .chain(shared)
         .collect();
     let worst = per_endpoint
         .iter()
@@ -93,25 +124,32 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     Ok(outcome.with_findings(findings))
 }
 
-/// Without lookups in any read endpoint's phase: the counters since startup, a warning at most.
+/// Lookups since startup from which a cumulative rate below the threshold is a measurement.
+const CUMULATIVE_LOOKUPS: u64 = 1000;
+
+/// Without load phases: the counters since startup. With enough lookups a rate at or below the
+/// threshold fails; anything else warns at most, since the lookups are not tied to endpoints.
 fn cumulative(redis: &RedisEvidence, limit: f64) -> Verdict {
     let c = redis.start;
     let Some(rate) = c.hit_rate() else {
-        return Err(Outcome::not_assessed(match redis.phases.data() {
-            Some(_) => "no cache lookups during the read endpoints' load phases, and none since startup",
-            None => "no load phase ran and Redis has counted no lookups since startup",
-        }));
+        return Err(Outcome::not_assessed("no load phase ran and Redis has counted no lookups since startup"));
     };
-    let why = match redis.phases.data() {
-        Some(_) => "no cache lookups during the read endpoints' load phases",
-        None => "no load phase ran",
-    };
+    let lookups = c.keyspace_hits + c.keyspace_misses;
     let note = format!(
-        "{why}; cumulative since startup: {} hits, {} misses (not attributed to endpoints)",
-        c.keyspace_hits, c.keyspace_misses
+        "no load phase ran; cumulative since startup ({} s ago, instance-wide): {} hits, {} misses, not attributed \
+         to endpoints",
+        c.uptime_secs, c.keyspace_hits, c.keyspace_misses
     );
-    let verdict = if rate <= limit { "below" } else { "above" };
-    Ok(Outcome::warn(format!("{rate:.1} % hits since startup ({verdict} the threshold)"), note))
+    let measured = format!("{rate:.1} % hits since startup");
+    if rate <= limit && lookups >= CUMULATIVE_LOOKUPS {
+        return Ok(Outcome::fail(measured, note).with_excess(1.0 + (limit - rate) / limit));
+    }
+    let why = if rate <= limit {
+        format!("below the threshold over only {lookups} lookups (fewer than {CUMULATIVE_LOOKUPS})")
+    } else {
+        "above the threshold; a load phase ties the rate to the hot read endpoints".to_string()
+    };
+    Ok(Outcome::warn(format!("{measured} ({why})"), note))
 }
 
 #[cfg(test)]
@@ -172,15 +210,43 @@ mod tests {
     }
 
     #[test]
-    fn without_load_the_cumulative_rate_warns_at_most() {
+    fn without_load_the_cumulative_rate_fails_below_the_threshold_over_enough_lookups() {
+        // 90 % over 1 000 lookups: above the threshold, but not tied to endpoints: a warn.
         let o = expect(&CACHE_HIT_RATE, &with_redis(redis()), Status::Warn);
         assert!(o.evidence.contains("not attributed"), "{}", o.evidence);
-        let o = expect(&CACHE_HIT_RATE, &with_windows(vec![window("GET /list", "read", 0, 0)]), Status::Warn);
-        assert!(o.measured.as_deref().is_some_and(|m| m.contains("since startup")));
+        // 60 % over 1 000 lookups is a measurement: a fail.
+        let mut r = redis();
+        (r.start.keyspace_hits, r.start.keyspace_misses) = (600, 400);
+        let o = expect(&CACHE_HIT_RATE, &with_redis(r.clone()), Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("60.0 % hits since startup"));
+        // 60 % over 999 lookups warns.
+        r.start.keyspace_misses = 399;
+        let o = expect(&CACHE_HIT_RATE, &with_redis(r), Status::Warn);
+        assert!(o.measured.as_deref().is_some_and(|m| m.contains("fewer than 1000")), "{o:?}");
         let mut r = redis();
         r.start.keyspace_hits = 0;
         r.start.keyspace_misses = 0;
         expect(&CACHE_HIT_RATE, &with_redis(r), Status::NotAssessed);
         expect(&CACHE_HIT_RATE, &Evidence::default(), Status::NotAssessed);
+    }
+
+    #[test]
+    fn load_without_a_single_lookup_is_not_assessed_whatever_happened_before() {
+        let o = expect(&CACHE_HIT_RATE, &with_windows(vec![window("GET /list", "read", 0, 0)]), Status::NotAssessed);
+        assert!(o.evidence.contains("is `[redis] url` the service's cache?"), "{}", o.evidence);
+    }
+
+    #[test]
+    fn lookups_that_do_not_fit_the_requests_are_another_clients() {
+        // 26 lookups, all hits, while 300 requests were sent: another client of a shared instance.
+        let mut stray = window("GET /users/{id}", "read", 26, 0);
+        stray.requests = 300;
+        let o = expect(&CACHE_HIT_RATE, &with_windows(vec![stray.clone()]), Status::NotAssessed);
+        assert!(o.evidence.contains("the instance looks shared"), "{}", o.evidence);
+        // Next to an endpoint whose lookups fit, the stray window is left out and listed.
+        let ev = with_windows(vec![window("GET /p/{id}", "read", 150, 50), stray]);
+        let o = expect(&CACHE_HIT_RATE, &ev, Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("75.0 % hits"));
+        assert!(o.findings.iter().any(|f| f.contains("rate is unreliable")), "{:?}", o.findings);
     }
 }

@@ -18,10 +18,13 @@ declare_item! {
     /// ## How it is measured
     /// Source: **redis**. stethoscope reads `evicted_keys` from `INFO stats` at the start and end
     /// of the observation window and also uses its total over `uptime_in_seconds`, converts both
-    /// to evictions per hour, and divides by the key count from `INFO keyspace`. The window
+    /// to evictions per hour, and divides by the key count from `INFO keyspace` (or the keys
+    /// sampled, when the sample saw more). The window
     /// figure shows current behaviour; the uptime figure catches peaks the window missed. Within
-    /// 10 % of the threshold (4.5–5 %) is a `warn`. Override with `"3.8" = "10%"` under
-    /// `[thresholds]`.
+    /// 10 % of the threshold (4.5–5 %) is a `warn`. An instance with no key that never evicted
+    /// one, or one the service made no lookup in during the load phases, is `not assessed`
+    /// (no eviction against no key proves nothing), asking whether `[redis] url` is the
+    /// service's cache. Override with `"3.8" = "10%"` under `[thresholds]`.
     ///
     /// ## How to fix
     /// Either give the working set more room or make it smaller:
@@ -49,7 +52,17 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let limit = threshold.limit_number();
     let end = redis.end.data().copied();
     let last = end.unwrap_or(redis.start);
-    let keys = redis.start.keys.max(last.keys);
+    if let Some(why) = redis.no_service_lookups() {
+        return Err(Outcome::not_assessed(why));
+    }
+    // INFO keyspace can miss keys the sample saw (a database it does not list): the larger count.
+    let sampled = redis.sample.data().map_or(0, |s| s.sampled);
+    let keys = redis.start.keys.max(last.keys).max(sampled);
+    if keys == 0 && last.evicted_keys == 0 {
+        return Err(Outcome::not_assessed(
+            "Redis holds no key and has evicted none: nothing was cached to evict (is `[redis] url` the service's cache?)",
+        ));
+    }
     let per_hour = |evicted: u64, secs: u64| evicted as f64 * 3600.0 / secs.max(1) as f64;
     let share =
         |rate: f64| if keys == 0 { if rate > 0.0 { f64::INFINITY } else { 0.0 } } else { 100.0 * rate / keys as f64 };
@@ -130,5 +143,31 @@ mod tests {
         r.end = Slot::failed("connection reset");
         expect(&EVICTION_RATE, &with_redis(r), Status::Pass);
         expect(&EVICTION_RATE, &Evidence::default(), Status::NotAssessed);
+    }
+
+    #[test]
+    fn no_eviction_against_no_key_or_an_unused_cache_is_not_assessed() {
+        let mut r = redis();
+        r.start = RedisCounters { uptime_secs: 3600, ..RedisCounters::default() };
+        r.end = Slot::collected(RedisCounters { uptime_secs: 3660, ..r.start });
+        let o = expect(&EVICTION_RATE, &with_redis(r.clone()), Status::NotAssessed);
+        assert!(o.evidence.starts_with("Redis holds no key"), "{}", o.evidence);
+        // The sample saw 13 keys that INFO keyspace did not count: they are the key count.
+        r.sample = Slot::collected(crate::evidence::KeySample { sampled: 13, ..Default::default() });
+        let o = expect(&EVICTION_RATE, &with_redis(r.clone()), Status::Pass);
+        assert!(o.evidence.contains("against 13 key(s)"), "{}", o.evidence);
+        // Load phases ran and the service looked up nothing: not its cache.
+        let idle = crate::evidence::CacheWindow {
+            endpoint: "GET /a".into(),
+            kind: crate::evidence::EndpointKind::Read,
+            phase: crate::evidence::Phase::Normal,
+            requests: 150,
+            hits: 0,
+            misses: 0,
+            evictions: 0,
+        };
+        r.phases = Slot::collected(vec![idle]);
+        let o = expect(&EVICTION_RATE, &with_redis(r), Status::NotAssessed);
+        assert!(o.evidence.contains("no cache lookup was counted"), "{}", o.evidence);
     }
 }

@@ -19,8 +19,11 @@ declare_item! {
     /// ## How it is measured
     /// Source: **redis**. stethoscope takes the keys sampled with `SCAN` (see 3.2), groups them
     /// by prefix, and records each key's type and structure. A prefix with mixed types or mixed
-    /// key shapes, and keys that have no prefix, are counted as collisions and listed with
-    /// examples. The `TYPE` calls needed for this count as keyspace hits, so they run only after
+    /// key shapes is a namespace collision. Every shape under a common prefix is compared,
+    /// across levels too: `user:{n}` hashes and `user:session:{s}` strings share the `user`
+    /// namespace with different types, which collides (a deeper level of the same type, or a
+    /// sub-key such as `product:{n}:stock`, does not). Keys that have no prefix are counted
+    /// apart, as keys without a namespace. Each finding is listed with examples. The `TYPE` calls needed for this count as keyspace hits, so they run only after
     /// the hit counters for 3.1 have been read. The allowed count is overridable (`"3.5" = "0"`).
     ///
     /// ## How to fix
@@ -54,8 +57,24 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         return Err(Outcome::not_assessed("no keys were sampled"));
     }
     let allowed = threshold.limit_count();
-    let collisions: Vec<String> = sample.namespaces.iter().filter_map(|ns| collision(ns, sample)).collect();
-    let measured = format!("{} colliding namespace(s) in {} sampled keys", collisions.len(), sample.sampled);
+    let unprefixed: Vec<String> =
+        sample.namespaces.iter().filter(|ns| ns.prefix.is_empty()).filter_map(|ns| collision(ns, sample)).collect();
+    let mut collisions: Vec<String> =
+        sample.namespaces.iter().filter(|ns| !ns.prefix.is_empty()).filter_map(|ns| collision(ns, sample)).collect();
+    collisions.extend(across_levels(sample));
+    let unprefixed_keys: u64 = sample
+        .namespaces
+        .iter()
+        .filter(|ns| ns.prefix.is_empty())
+        .flat_map(|ns| &ns.shapes)
+        .map(|s| s.types.values().sum::<u64>())
+        .sum();
+    let measured = format!(
+        "{} namespace collision(s), {unprefixed_keys} key(s) without a namespace, in {} sampled keys",
+        collisions.len(),
+        sample.sampled
+    );
+    let collisions: Vec<String> = collisions.into_iter().chain(unprefixed).collect();
     let note = format!(
         "{} namespace(s) seen{}",
         sample.namespaces.len(),
@@ -99,6 +118,38 @@ fn collision(ns: &Namespace, sample: &KeySample) -> Option<String> {
         }
     }
     None
+}
+
+/// Shapes of two namespaces where one is a deeper level of the other (`user` and
+/// `user:session`) that hold different types and do not extend one another: `user:{n}` hashes
+/// and `user:session:{s}` strings share the `user` namespace.
+fn across_levels(sample: &KeySample) -> Vec<String> {
+    let d = sample.delimiter.as_str();
+    let segments = |s: &KeyShape| -> Vec<String> { s.shape.split(d).map(str::to_string).collect() };
+    let mut found = Vec::new();
+    for outer in sample.namespaces.iter().filter(|ns| !ns.prefix.is_empty()) {
+        let deeper = format!("{}{d}", outer.prefix);
+        for inner in sample.namespaces.iter().filter(|ns| ns.prefix.starts_with(&deeper)) {
+            let pair = outer.shapes.iter().flat_map(|a| inner.shapes.iter().map(move |b| (a, b))).find(|(a, b)| {
+                let (x, y) = (segments(a), segments(b));
+                a.types.keys().ne(b.types.keys()) && !x.iter().zip(&y).all(|(p, q)| p == q)
+            });
+            if let Some((a, b)) = pair {
+                found.push(format!(
+                    "{}{}: {} ({}) and {} ({}) share the namespace across prefix levels with different types, e.g. {} and {}",
+                    sample.scope,
+                    outer.prefix,
+                    a.shape,
+                    types(a),
+                    b.shape,
+                    types(b),
+                    a.example,
+                    b.example
+                ));
+            }
+        }
+    }
+    found
 }
 
 fn types(shape: &KeyShape) -> String {
@@ -146,7 +197,35 @@ mod tests {
             ns("rate-limit", vec![shape("rate-limit:{s}:{n}", "string", 2, "shop:rate-limit:127.0.0.1:9")]),
         ]);
         let o = expect(&KEY_NAMESPACES, &ev, Status::Pass);
-        assert_eq!(o.measured.as_deref(), Some("0 colliding namespace(s) in 45 sampled keys"));
+        assert_eq!(
+            o.measured.as_deref(),
+            Some("0 namespace collision(s), 0 key(s) without a namespace, in 45 sampled keys")
+        );
+    }
+
+    #[test]
+    fn shapes_of_different_types_collide_across_prefix_levels() {
+        let ev = sampled(vec![
+            ns("user", vec![shape("user:{n}", "hash", 2, "shop:user:1")]),
+            ns("user:session", vec![shape("user:session:{s}", "string", 3, "shop:user:session:ab12")]),
+        ]);
+        let o = expect(&KEY_NAMESPACES, &ev, Status::Fail);
+        assert_eq!(
+            o.measured.as_deref(),
+            Some("1 namespace collision(s), 0 key(s) without a namespace, in 5 sampled keys")
+        );
+        assert!(
+            o.findings[0]
+                .starts_with("shop:user: user:{n} (2 hash) and user:session:{s} (3 string) share the namespace"),
+            "{:?}",
+            o.findings
+        );
+        // A sub-key of an entity, or a deeper level of the same type, is no collision.
+        let ev = sampled(vec![
+            ns("product", vec![shape("product:{n}", "string", 2, "shop:product:1")]),
+            ns("product:v2", vec![shape("product:v2:{n}", "string", 3, "shop:product:v2:1")]),
+        ]);
+        expect(&KEY_NAMESPACES, &ev, Status::Pass);
     }
 
     #[test]
@@ -175,6 +254,10 @@ mod tests {
         let ev = sampled(vec![ns("", vec![shape("{n}", "string", 7, "shop:42")])]);
         let o = expect(&KEY_NAMESPACES, &ev, Status::Fail);
         assert_eq!(o.findings, vec!["7 key(s) without a namespace, e.g. shop:42".to_string()]);
+        assert_eq!(
+            o.measured.as_deref(),
+            Some("0 namespace collision(s), 7 key(s) without a namespace, in 7 sampled keys")
+        );
     }
 
     #[test]

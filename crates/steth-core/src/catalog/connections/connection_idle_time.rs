@@ -20,7 +20,12 @@ declare_item! {
     /// role on its database, its own excluded) and keeps, for each session, the longest time it
     /// was seen `idle` (`now() - state_change`); any over the threshold fails. Sampling
     /// throughout the audit catches a connection that idled for long and was retired before
-    /// the end. A role without `pg_monitor` (or `pg_read_all_stats`) sees no state of other
+    /// the end. A connection still idle at the end of the load phases is watched (a sample about
+    /// once a second) until it is used or retired, or for `[postgres] session_watch` (60 s by
+    /// default). A connection still idle under the limit at the last sample proves nothing unless
+    /// stethoscope watched the database for at least the limit: otherwise the item is `not
+    /// assessed: watched for N s`. A service with no session at all is `not assessed`, asking
+    /// whether `[postgres] url` and the role are the service's. A role without `pg_monitor` (or `pg_read_all_stats`) sees no state of other
     /// roles' sessions and the item is `not assessed`, naming the grant. The pool's configured
     /// idle timeout is not read yet. Override with `"4.5" = "5min"` under `[thresholds]`.
     ///
@@ -50,11 +55,12 @@ declare_item! {
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    let activity = evidence.pg.get()?.activity.get()?;
+    let pg = evidence.pg.get()?;
+    let activity = pg.activity.get()?;
     let limit = threshold.limit_secs();
     let idle: Vec<_> = activity.sessions.iter().filter(|s| s.state == "idle").collect();
     if activity.sessions.is_empty() {
-        return Err(Outcome::not_assessed("the service had no open database session when its sessions were sampled"));
+        return Err(Outcome::not_assessed(pg.idle_service_reason()));
     }
     let longest = idle.iter().map(|s| s.state_secs).fold(0.0, f64::max);
     let measured = format!("longest idle connection {longest:.1} s");
@@ -69,6 +75,9 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         })
         .collect();
     if over.is_empty() {
+        if let Some(why) = activity.unjudged(|state| state == "idle", limit) {
+            return Err(Outcome::not_assessed(why));
+        }
         Ok(Outcome::pass(
             measured,
             format!("no connection seen idle longer than {limit} s in {} sample(s)", activity.samples),
@@ -104,6 +113,22 @@ mod tests {
         expect(&CONNECTION_IDLE_TIME, &ev, Status::Pass);
         let three = CONNECTION_IDLE_TIME.default_threshold.with_override("3s").unwrap();
         expect_with(&CONNECTION_IDLE_TIME, &ev, &three, Status::Fail);
+    }
+
+    #[test]
+    fn a_connection_still_idle_under_the_limit_is_judged_only_after_watching_long_enough() {
+        let mut still = session("idle", 4.0);
+        still.current = true;
+        let short = crate::catalog::testing::with_activity(vec![still.clone()], 30.0);
+        let o = expect(&CONNECTION_IDLE_TIME, &short, Status::NotAssessed);
+        assert!(
+            o.evidence.starts_with("watched for 30 s: pid 4242 (shop) was still idle after 4.0 s"),
+            "{}",
+            o.evidence
+        );
+        // Watched for longer than the limit: a pool that keeps connections idle would have shown one.
+        let long = crate::catalog::testing::with_activity(vec![still], 700.0);
+        expect(&CONNECTION_IDLE_TIME, &long, Status::Pass);
     }
 
     #[test]

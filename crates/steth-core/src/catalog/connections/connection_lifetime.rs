@@ -20,7 +20,9 @@ declare_item! {
     /// stethoscope reads the service's connections in `pg_stat_activity` (client sessions of its
     /// role on its database, `now() - backend_start`, its own sessions excluded) and compares
     /// the oldest age seen with the threshold. Sessions
-    /// idle in transaction are left to 4.6, which judges them as leaks. A connection older than
+    /// idle in transaction are left to 4.6, which judges them as leaks (when they are all the
+    /// service has, the item says so). A service with no session at all is `not assessed`,
+    /// asking whether `[postgres] url` and the role are the service's. A connection older than
     /// the limit fails at once. Younger connections prove the limit only when stethoscope watched
     /// the database for at least as long (from its first counter snapshot to the sample): a pool
     /// without a lifetime would then show a connection that old. A shorter audit is `not
@@ -55,15 +57,23 @@ declare_item! {
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    let activity = evidence.pg.get()?.activity.get()?;
+    let pg = evidence.pg.get()?;
+    let activity = pg.activity.get()?;
     let limit = threshold.limit_secs();
+    if activity.sessions.is_empty() {
+        return Err(Outcome::not_assessed(pg.idle_service_reason()));
+    }
     let oldest = activity
         .sessions
         .iter()
         .filter(|s| !s.state.starts_with("idle in transaction"))
         .max_by(|a, b| a.age_secs.total_cmp(&b.age_secs));
     let Some(oldest) = oldest else {
-        return Err(Outcome::not_assessed("the service had no open database session when its sessions were sampled"));
+        return Err(Outcome::not_assessed(format!(
+            "every session of the service seen was idle in transaction ({} of them), which 4.6 judges as a leak: \
+             no pooled connection was left to age",
+            activity.sessions.len()
+        )));
     };
     let measured = format!("oldest connection {:.1} s", oldest.age_secs);
     let who = format!("pid {} ({}), {}", oldest.pid, oldest.application_name, oldest.state);
@@ -128,7 +138,16 @@ mod tests {
 
     #[test]
     fn nothing_sampled_is_not_assessed() {
-        expect(&CONNECTION_LIFETIME, &sampled(vec![], 4000.0), Status::NotAssessed);
+        let o = expect(&CONNECTION_LIFETIME, &sampled(vec![], 4000.0), Status::NotAssessed);
+        assert!(o.evidence.contains("is `[postgres] url` the service's database"), "{}", o.evidence);
+        // Sessions were seen, but only idle in transaction: the reason says so.
+        let o =
+            expect(&CONNECTION_LIFETIME, &sampled(vec![aged("idle in transaction", 50.0)], 10.0), Status::NotAssessed);
+        assert!(
+            o.evidence.starts_with("every session of the service seen was idle in transaction (1 of them)"),
+            "{}",
+            o.evidence
+        );
         expect(&CONNECTION_LIFETIME, &Evidence::default(), Status::NotAssessed);
     }
 }

@@ -22,7 +22,10 @@ declare_item! {
     /// the phase. A pooled application opens a handful of connections at startup and almost
     /// none during load; half a new session per request or more fails, naming the endpoint.
     /// stethoscope's own session stays open through all phases, so it adds nothing. Before
-    /// PostgreSQL 14 the item is `not assessed`. This is a requirement, not a number, so there
+    /// PostgreSQL 14 the item is `not assessed`. So is a service that showed no activity on the
+    /// database during the audit (no statement, no session): no new session per request then
+    /// proves nothing, and the likely cause is a `[postgres] url` that is not the service's
+    /// database. This is a requirement, not a number, so there
     /// is no threshold to override.
     ///
     /// ## How to fix
@@ -52,7 +55,8 @@ declare_item! {
 const PER_REQUEST_LIMIT: f64 = 0.5;
 
 fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
-    let workload = evidence.pg.get()?.workload.get()?;
+    let pg = evidence.pg.get()?;
+    let workload = pg.workload.get()?;
     let mut rates = Vec::new();
     for w in in_phase(&workload.windows, Phase::Normal).filter(|w| w.requests > 0) {
         let opened = *w.new_sessions.get()?;
@@ -60,6 +64,10 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     }
     if rates.is_empty() {
         return Err(Outcome::not_assessed("no normal-load phase ran, so new sessions cannot be set against requests"));
+    }
+    // No session opened proves pooling only when the service used the database at all.
+    if let Some(why) = pg.no_service_activity() {
+        return Err(Outcome::not_assessed(why));
     }
     rates.sort_by(|a, b| b.2.total_cmp(&a.2));
     let findings =
@@ -94,6 +102,26 @@ mod tests {
         let ev = with_windows(vec![normal("GET /a", 150, 2), normal("GET /b", 150, 149)]);
         let o = expect(&CONNECTION_POOLING, &ev, Status::Fail);
         assert_eq!(o.measured.as_deref(), Some("0.99 new sessions per request (GET /b)"));
+    }
+
+    #[test]
+    fn a_service_that_never_touched_the_database_is_not_assessed() {
+        // No statement, no new session, no session seen: "0.00 new sessions per request" is no pass.
+        let o = expect(&CONNECTION_POOLING, &with_windows(vec![normal("GET /a", 150, 0)]), Status::NotAssessed);
+        assert!(o.evidence.contains("is `[postgres] url` the service's database"), "{}", o.evidence);
+        let mut w = normal("GET /a", 150, 0);
+        w.statements = Slot::collected(crate::evidence::StatementWindow {
+            statements: vec![crate::evidence::StatementDelta {
+                query: "SELECT 1".into(),
+                calls: 150,
+                mean_ms: 0.1,
+                stddev_ms: 0.0,
+                max_ms: 0.2,
+                rows: 150,
+            }],
+            incomplete: None,
+        });
+        expect(&CONNECTION_POOLING, &with_windows(vec![w]), Status::Pass);
     }
 
     #[test]

@@ -21,7 +21,14 @@ declare_item! {
     /// stethoscope reads the service's sessions in `pg_stat_activity` (client sessions of its
     /// role on its database, its own excluded) and keeps, for each session, the longest time it
     /// was seen `idle in transaction` (or `idle in transaction (aborted)`); one over the
-    /// threshold, 60 s by default, is a symptom of an actual leak and fails the item. A role
+    /// threshold, 60 s by default, is a symptom of an actual leak and fails the item. A session
+    /// still idle in transaction when the load phases end is watched (a sample about once a
+    /// second) until its transaction ends or it has been idle in it for `[postgres]
+    /// session_watch` (60 s by default), so one opened at setup and never closed is caught
+    /// however short the audit. One still idle in transaction under the limit at the last
+    /// sample, after a watch shorter than the limit, is `not assessed: watched for N s`. A
+    /// service with no session at all is `not assessed`, asking whether `[postgres] url` and
+    /// the role are the service's. A role
     /// without `pg_monitor` sees no state of other roles' sessions: the item is then `not
     /// assessed`, naming the grant. Leak-detection settings in the pool configuration are not
     /// read yet. Override with `"4.6" = "30s"` under `[thresholds]`.
@@ -55,8 +62,12 @@ declare_item! {
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    let activity = evidence.pg.get()?.activity.get()?;
+    let pg = evidence.pg.get()?;
+    let activity = pg.activity.get()?;
     let limit = threshold.limit_secs();
+    if activity.sessions.is_empty() {
+        return Err(Outcome::not_assessed(pg.idle_service_reason()));
+    }
     let in_transaction: Vec<_> =
         activity.sessions.iter().filter(|s| s.state.starts_with("idle in transaction")).collect();
     let longest = in_transaction.iter().map(|s| s.state_secs).fold(0.0, f64::max);
@@ -69,6 +80,9 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         })
         .collect();
     if leaked.is_empty() {
+        if let Some(why) = activity.unjudged(|state| state.starts_with("idle in transaction"), limit) {
+            return Err(Outcome::not_assessed(why));
+        }
         Ok(Outcome::pass(
             measured,
             format!("no session seen idle in transaction longer than {limit} s in {} sample(s)", activity.samples),
@@ -104,6 +118,24 @@ mod tests {
         expect(&LEAK_DETECTION, &ev, Status::Pass);
         let two = LEAK_DETECTION.default_threshold.with_override("2s").unwrap();
         expect_with(&LEAK_DETECTION, &ev, &two, Status::Fail);
+    }
+
+    #[test]
+    fn a_glimpse_of_a_session_idle_in_transaction_is_not_a_pass() {
+        let mut open = session("idle in transaction", 1.3);
+        open.current = true;
+        let glimpse = crate::catalog::testing::with_activity(vec![open.clone(), session("idle", 0.5)], 0.1);
+        let o = expect(&LEAK_DETECTION, &glimpse, Status::NotAssessed);
+        assert!(o.evidence.starts_with("watched for 0 s: pid 4242 (shop) was still idle in transaction after 1.3 s"));
+        // The same session, seen to end its transaction, passes.
+        open.current = false;
+        expect(&LEAK_DETECTION, &crate::catalog::testing::with_activity(vec![open], 0.1), Status::Pass);
+    }
+
+    #[test]
+    fn a_service_without_sessions_is_not_assessed() {
+        let o = expect(&LEAK_DETECTION, &sampled(vec![]), Status::NotAssessed);
+        assert!(o.evidence.contains("showed no activity on database shop as role shop"), "{}", o.evidence);
     }
 
     #[test]

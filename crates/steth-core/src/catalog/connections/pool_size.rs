@@ -22,9 +22,10 @@ declare_item! {
     /// that does its best work with a few dozen.
     ///
     /// ## How it is measured
-    /// Sources: **pg** with **load**. stethoscope loads one endpoint at a time, so the peak is
-    /// the busiest load phase: its request rate times its database time per request, both from
-    /// the `pg_stat_statements` deltas around the phase (statement time ÷ requests, which is the
+    /// Sources: **pg** with **load** (and **metrics**). The load term is the service's real
+    /// peak request rate, declared as `[target] peak_rps`, times the database time per request
+    /// of the busiest load phase (stethoscope loads one endpoint at a time), from the
+    /// `pg_stat_statements` deltas around the phase (statement time ÷ requests, which is the
     /// mean query time × queries per request: a request's queries all need a connection), or,
     /// without `pg_stat_statements`, from the service's query-duration histogram over the same
     /// phase (its sum and count; the report says which). The database server's
@@ -34,6 +35,10 @@ declare_item! {
     /// recommendation. The observed pool is the most connections the service held at once,
     /// from `pg_stat_activity` sampled before and after every load phase (stethoscope's own
     /// excluded); 8 to 32 passes here, 100 fails.
+    ///
+    /// stethoscope's own test rate is not the service's peak: without `peak_rps` the formula
+    /// uses it, but a pool over twice the result is only a `warn`, saying to declare the peak
+    /// (a service with a 10-connection pool is not told to shrink to 4 from a 20 req/s test).
     ///
     /// A pool below half the recommendation fails only when the load kept it busy (the
     /// connections needed on average, rate × time per request, reach what the pool held):
@@ -110,11 +115,16 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
         return Err(Outcome::not_assessed("no load phase ran, so the rate and query time are unknown"));
     };
     let busy = demand.busy();
-    let first = (busy * HEADROOM).ceil().max(1.0);
     let w = demand.window;
+    // The load term needs the service's real peak rate; stethoscope's own test rate only shows
+    // whether the pool saturated under it.
+    let (rate, rate_source) = match pg.peak_rps {
+        Some(peak) => (peak, "declared peak, [target] peak_rps; time per request from".to_string()),
+        None => (w.requests as f64 / w.secs, "stethoscope's test rate in".to_string()),
+    };
+    let first = (rate * demand.db_ms / w.requests as f64 / 1000.0 * HEADROOM).ceil().max(1.0);
     let formula = format!(
-        "{:.0} req/s ({} {}) × {:.2} ms per request ({:.1} queries × {:.2} ms) × {HEADROOM} = {first}",
-        w.requests as f64 / w.secs,
+        "{rate:.0} req/s ({rate_source} {} {}) × {:.2} ms per request ({:.1} queries × {:.2} ms) × {HEADROOM} = {first}",
         w.phase,
         w.endpoint,
         demand.db_ms / w.requests as f64,
@@ -140,6 +150,18 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
         format!("the service held {} connection(s) at most ({})", activity.peak_sessions, activity.peak_at),
     ];
     let measured = format!("{} connections held, {recommended} recommended", activity.peak_sessions);
+    if observed > 2.0 * recommended && pg.peak_rps.is_none() {
+        return Ok(Outcome::warn(
+            measured,
+            format!(
+                "the pool holds {:.1}× what stethoscope's own test load needs, but that rate is not the service's \
+                 peak: declare the service's real peak request rate as `[target] peak_rps` to judge the pool's size \
+                 ({calculation})",
+                observed / recommended
+            ),
+        )
+        .with_findings(findings));
+    }
     if observed > 2.0 * recommended {
         return Ok(Outcome::fail(
             measured,
@@ -212,6 +234,8 @@ mod tests {
         w.statements = Slot::collected(StatementWindow { statements, incomplete: None });
         let mut p = pg();
         p.cores = cores;
+        // The declared peak equals the test rate (200 requests in 10 s), so the figures match.
+        p.peak_rps = Some(20.0);
         p.workload = Slot::collected(PgWorkload { windows: vec![window("GET /a", "baseline", 5), w] });
         p.activity = Slot::collected(PgActivity {
             peak_sessions: held,
@@ -225,7 +249,12 @@ mod tests {
     fn a_pool_near_the_core_floor_passes_with_the_calculation() {
         let o = expect(&POOL_SIZE, &audit(4, 3, 1.0, Some(2)), Status::Pass);
         assert_eq!(o.measured.as_deref(), Some("4 connections held, 4 recommended"));
-        assert!(o.evidence.contains("20 req/s (normal GET /a) × 3.00 ms per request (3.0 queries × 1.00 ms)"), "{o:?}");
+        assert!(
+            o.evidence.contains(
+                "20 req/s (declared peak, [target] peak_rps; time per request from normal GET /a) × 3.00 ms per request (3.0 queries × 1.00 ms)"
+            ),
+            "{o:?}"
+        );
         expect(&POOL_SIZE, &audit(8, 3, 1.0, Some(2)), Status::Pass);
         expect(&POOL_SIZE, &audit(2, 3, 1.0, Some(2)), Status::Pass);
         let o = expect(&POOL_SIZE, &audit(1, 3, 1.0, Some(2)), Status::NotAssessed);
@@ -238,6 +267,30 @@ mod tests {
         let o = expect(&POOL_SIZE, &audit(10, 3, 1.0, Some(2)), Status::Fail);
         assert!(o.evidence.contains("2.5× the recommended size"), "{o:?}");
         expect(&POOL_SIZE, &audit(48, 3, 1.0, Some(2)), Status::Fail);
+    }
+
+    #[test]
+    fn without_a_declared_peak_an_oversized_pool_only_warns() {
+        let mut ev = audit(48, 3, 1.0, Some(2));
+        let Slot::Collected { data: p } = &mut ev.pg else { unreachable!() };
+        p.peak_rps = None;
+        let o = expect(&POOL_SIZE, &ev, Status::Warn);
+        assert!(o.evidence.contains("declare the service's real peak request rate as `[target] peak_rps`"), "{o:?}");
+        assert!(o.evidence.contains("20 req/s (stethoscope's test rate in normal GET /a)"), "{o:?}");
+        // A declared peak of 2000 req/s × 3 ms × 1.3 = 8 connections: 10 held passes.
+        let o = expect(&POOL_SIZE, &audit_with_peak(10, 2000.0), Status::Pass);
+        assert!(o.evidence.contains("2000 req/s (declared peak, [target] peak_rps"), "{o:?}");
+    }
+
+    fn p_peak(ev: &mut Evidence, peak: f64) {
+        let Slot::Collected { data: p } = &mut ev.pg else { unreachable!() };
+        p.peak_rps = Some(peak);
+    }
+
+    fn audit_with_peak(held: u32, peak: f64) -> Evidence {
+        let mut ev = audit(held, 3, 1.0, Some(2));
+        p_peak(&mut ev, peak);
+        ev
     }
 
     #[test]

@@ -27,6 +27,8 @@ declare_item! {
     /// ran has one), scans of a table that none of the endpoint's statements plans to scan,
     /// while an earlier endpoint's statement does, are credited to that endpoint and listed as
     /// published late, not counted twice; without plans every window's scans stand as measured.
+    /// A service that ran no statement, scanned no table and held no session during the load
+    /// phases is `not assessed` (is `[postgres] url` its database?): no scan then proves nothing.
     ///
     /// Without a load run (`--no-load`) nothing can be tied to a hot path, so stethoscope falls
     /// back to the cumulative counters since the statistics began: a table over the row limit
@@ -115,6 +117,10 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     }
     if endpoints == 0 {
         return Err(Outcome::not_assessed("no normal-load phase ran, so scans cannot be attributed to endpoints"));
+    }
+    // No scan proves nothing when the service never used the database.
+    if let Some(why) = pg.no_service_activity() {
+        return Err(Outcome::not_assessed(why));
     }
     let measured = format!("{} sequential scan violation(s)", violations.len());
     if violations.len() as u64 > allowed {
@@ -260,6 +266,12 @@ mod tests {
             o.evidence,
             "GET /reports: 1.0 seq scan(s) of public.orders (50 000 rows) per request, 50 000 rows read per request"
         );
+    }
+
+    #[test]
+    fn a_service_that_never_used_the_database_is_not_assessed() {
+        let o = expect(&NO_LARGE_SEQ_SCANS, &with_windows(vec![normal("GET /a", vec![])]), Status::NotAssessed);
+        assert!(o.evidence.contains("is `[postgres] url` the service's database"), "{}", o.evidence);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! 2.4 no-n-plus-one: no n+1 query patterns.
 
 use crate::catalog::prelude::*;
-use crate::evidence::{Phase, in_phase};
+use crate::evidence::{Phase, in_phase, is_driver_housekeeping};
 
 declare_item! {
     /// ## What it checks
@@ -21,7 +21,13 @@ declare_item! {
     /// phase stethoscope snapshots `pg_stat_statements` for the service's database and divides
     /// the delta of `calls` over all statements (its own, marked with a `/* stethoscope */`
     /// comment, excluded) by the requests sent in the phase, warm-up included: queries per
-    /// request for that endpoint. The statement with the most calls per request is named. Other
+    /// request for that endpoint. The statement with the most calls per request is named. The
+    /// resets some drivers run on every connection they return to their pool (asyncpg's
+    /// `SELECT pg_advisory_unlock_all()`, `CLOSE ALL`, `UNLISTEN *`, `RESET ALL`; `DISCARD
+    /// ALL`, `DEALLOCATE ALL`, `SET SESSION AUTHORIZATION DEFAULT`) are listed apart as driver
+    /// overhead per request and left out of the count and of the most repeated statement. A
+    /// service that ran no statement and held no session during the audit is `not assessed`
+    /// (is `[postgres] url` its database?). Other
     /// traffic against the same database in that window is counted too, so run the audit on a
     /// quiet environment. A statistics reset or deallocated entries inside the window are
     /// reported as incomplete figures. Without `pg_stat_statements` (preloaded through
@@ -59,11 +65,14 @@ struct EndpointQueries<'a> {
     endpoint: &'a str,
     per_request: f64,
     top: Option<(&'a str, f64)>,
+    /// The driver's connection housekeeping per request, and its statements (not counted).
+    overhead: Option<(f64, Vec<&'a str>)>,
     incomplete: Option<&'a str>,
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    let workload = evidence.pg.get()?.workload.get()?;
+    let pg = evidence.pg.get()?;
+    let workload = pg.workload.get()?;
     let limit = threshold.limit_count() as f64;
     let histogram = evidence.metrics.data().and_then(|m| m.query_histogram.data());
     let mut measured = Vec::new();
@@ -82,26 +91,32 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
                     endpoint: &w.endpoint,
                     per_request: hw.count as f64 / requests,
                     top: None,
+                    overhead: None,
                     incomplete: None,
                 });
                 continue;
             }
             (statements, None) => statements.get()?,
         };
-        let calls: u64 = window.statements.iter().map(|s| s.calls).sum();
+        // A driver's reset of every connection it returns to its pool is not the application's.
+        let (housekeeping, app): (Vec<_>, Vec<_>) =
+            window.statements.iter().partition(|s| is_driver_housekeeping(&s.query));
+        let calls: u64 = app.iter().map(|s| s.calls).sum();
+        let overhead: u64 = housekeeping.iter().map(|s| s.calls).sum();
         measured.push(EndpointQueries {
             endpoint: &w.endpoint,
             per_request: calls as f64 / requests,
-            top: window
-                .statements
-                .iter()
-                .max_by_key(|s| s.calls)
-                .map(|s| (s.query.as_str(), s.calls as f64 / requests)),
+            top: app.iter().max_by_key(|s| s.calls).map(|s| (s.query.as_str(), s.calls as f64 / requests)),
+            overhead: (overhead > 0)
+                .then(|| (overhead as f64 / requests, housekeeping.iter().map(|s| s.query.as_str()).collect())),
             incomplete: window.incomplete.as_deref(),
         });
     }
     if measured.is_empty() {
         return Err(Outcome::not_assessed("no normal-load phase ran, so queries cannot be attributed to endpoints"));
+    }
+    if let Some(why) = pg.no_service_activity() {
+        return Err(Outcome::not_assessed(why));
     }
     measured.sort_by(|a, b| b.per_request.total_cmp(&a.per_request));
     let worst = &measured[0];
@@ -122,6 +137,12 @@ fn describe(m: &EndpointQueries<'_>) -> String {
     let mut text = format!("{}: {:.1} queries per request", m.endpoint, m.per_request);
     if let Some((query, per)) = m.top {
         text.push_str(&format!(", most repeated {per:.1}× per request: {query}"));
+    }
+    if let Some((per, statements)) = &m.overhead {
+        text.push_str(&format!(
+            "; driver overhead {per:.1} statement(s) per request, not counted ({})",
+            statements.join(", ")
+        ));
     }
     if let Some(why) = m.incomplete {
         text.push_str(&format!(" (incomplete: {why})"));
@@ -197,6 +218,33 @@ mod tests {
         let o = expect(&NO_N_PLUS_ONE, &ev, Status::Fail);
         assert_eq!(o.measured.as_deref(), Some("21.0 queries per request (GET /orders)"));
         assert!(o.evidence.contains("20.0× per request: SELECT * FROM order_items"), "{}", o.evidence);
+    }
+
+    #[test]
+    fn a_drivers_connection_reset_is_overhead_not_the_applications_queries() {
+        let ev = with_windows(vec![normal(
+            "GET /cheap",
+            100,
+            vec![
+                statement("SELECT id, name FROM items WHERE id = $1", 100),
+                statement("SELECT pg_advisory_unlock_all()", 300),
+                statement("CLOSE ALL", 300),
+                statement("UNLISTEN *", 300),
+                statement("RESET ALL", 300),
+            ],
+        )]);
+        let o = expect(&NO_N_PLUS_ONE, &ev, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("1.0 queries per request (GET /cheap)"));
+        assert!(
+            o.findings[0].contains("most repeated 1.0× per request: SELECT id, name FROM items"),
+            "{:?}",
+            o.findings
+        );
+        assert!(
+            o.findings[0].contains("driver overhead 12.0 statement(s) per request, not counted"),
+            "{:?}",
+            o.findings
+        );
     }
 
     #[test]

@@ -20,8 +20,9 @@ declare_item! {
     /// stethoscope reads the setting at every level PostgreSQL applies it to the service's
     /// sessions, in PostgreSQL's order of precedence: the role in the database (`ALTER ROLE r
     /// IN DATABASE d SET`), the role, the database, then the server's value. The service's
-    /// role is `postgres.app_role` in the config, or the user of `postgres.url`. The effective
-    /// value and where it comes from are reported; 0 fails. A timeout the application sets per
+    /// role is `postgres.app_role` in the config (or `--app-role`), or else the user of
+    /// `postgres.url`, stethoscope's own role, which the outcome then names as assumed. The role
+    /// judged, the effective value and where it comes from are reported; 0 fails. A timeout the application sets per
     /// session in code (`SET statement_timeout`) is invisible from the catalog: attest it.
     ///
     /// ## How to fix
@@ -52,7 +53,12 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let Some(ms) = setting_millis(value) else {
         return Err(Outcome::error(format!("unreadable statement_timeout value `{value}` (from the {level} level)")));
     };
-    let scope = format!("for role {} in database {} (set at the {level} level)", pg.app_role, pg.database);
+    let assumed = if pg.app_role_assumed {
+        " (stethoscope's own role, assumed: name the service's with `[postgres] app_role` or --app-role)"
+    } else {
+        ""
+    };
+    let scope = format!("for role {}{assumed} in database {} (set at the {level} level)", pg.app_role, pg.database);
     if ms <= 0 {
         Ok(Outcome::fail("statement_timeout = 0 (disabled)", format!("queries may run forever {scope}")))
     } else {
@@ -86,6 +92,16 @@ mod tests {
     fn server_default_of_zero_fails() {
         let o = expect(&STATEMENT_TIMEOUT, &levels(None, None, None, "0"), Status::Fail);
         assert!(o.evidence.contains("server level"));
+    }
+
+    #[test]
+    fn an_assumed_role_is_named_as_such() {
+        let mut ev = levels(None, None, Some("5s"), "0");
+        if let Slot::Collected { data } = &mut ev.pg {
+            data.app_role_assumed = true;
+        }
+        let o = expect(&STATEMENT_TIMEOUT, &ev, Status::Pass);
+        assert!(o.evidence.contains("for role shop (stethoscope's own role, assumed"), "{}", o.evidence);
     }
 
     #[test]
