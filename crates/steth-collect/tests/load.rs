@@ -318,6 +318,8 @@ async fn a_rejected_body_is_not_a_write_latency() {
     let e = Endpoint {
         body: Some(steth_core::config::Secret::new("{\"quantity\": \"one\"}")),
         public: true,
+        // Loading a write endpoint is opt-in.
+        writes: Some(true),
         ..Endpoint::new("POST", "/orders")
     };
     never_fast(Hostile::Unprocessable, e, "were 422: the service rejects the configured `body`").await;
