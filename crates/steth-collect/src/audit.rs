@@ -113,13 +113,22 @@ pub async fn collect(plan: &Plan, needs: Needs, progress: &dyn Progress) -> Evid
 /// each endpoint's load phases with the observers' snapshots around them, so nothing else
 /// disturbs the measurements or the counters.
 pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, session: Session<'_>) -> Evidence {
+    // Every collector's future is boxed: their states together overflowed a 2 MiB thread stack
+    // (a test thread, a runtime worker) when this future lived on it.
     let at = |source: Source| plan.location(source).unwrap_or_default();
     let wants = |source: Source| needs.contains(source);
     let stop = &session.stop;
     let (http, pg, redis, source) = tokio::join!(
-        bounded("http", at(Source::Http), wants(Source::Http), progress, stop, crate::http::collect(plan)),
-        bounded("pg", at(Source::Pg), wants(Source::Pg), progress, stop, crate::pg::collect(plan)),
-        bounded("redis", at(Source::Redis), wants(Source::Redis), progress, stop, crate::redis::collect(plan)),
+        bounded("http", at(Source::Http), wants(Source::Http), progress, stop, Box::pin(crate::http::collect(plan))),
+        bounded("pg", at(Source::Pg), wants(Source::Pg), progress, stop, Box::pin(crate::pg::collect(plan))),
+        bounded(
+            "redis",
+            at(Source::Redis),
+            wants(Source::Redis),
+            progress,
+            stop,
+            Box::pin(crate::redis::collect(plan))
+        ),
         // The repository needs no target: it is read while the probes and catalog reads run.
         bounded(
             "source",
@@ -127,7 +136,7 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
             wants(Source::Source),
             progress,
             stop,
-            crate::source::collect(plan, COLLECTOR_BOUND)
+            Box::pin(crate::source::collect(plan, COLLECTOR_BOUND))
         ),
     );
     let redis_observer = crate::redis::RedisObserver::connect(plan, &redis).await;
@@ -163,12 +172,12 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         wants(Source::Load),
         progress,
         load_bound(plan),
-        crate::load::run(plan, &observers, session.load_progress.clone(), session.stop.clone()),
+        Box::pin(crate::load::run(plan, &observers, session.load_progress.clone(), session.stop.clone())),
     )
     .await;
     drop(observers);
     if let (Some(observer), Slot::Collected { data }) = (pg_observer, &mut pg) {
-        let found = observer.finish().await;
+        let found = Box::pin(observer.finish()).await;
         (data.workload, data.activity, data.plans, data.statement_totals) =
             (found.workload, found.activity, found.plans, found.totals);
     }
@@ -179,12 +188,12 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     // sample, whose TTL and TYPE calls would count as keyspace hits.
     let redis = match redis_observer {
         Some(observer) => {
-            bounded("redis keys", at(Source::Redis), true, progress, stop, observer.finish(plan, redis)).await
+            bounded("redis keys", at(Source::Redis), true, progress, stop, Box::pin(observer.finish(plan, redis))).await
         }
         None => redis,
     };
     let mut http = http;
-    run_bursts(plan, progress, stop, &mut http).await;
+    Box::pin(run_bursts(plan, progress, stop, &mut http)).await;
     let metrics = match metrics_observer {
         Some(observer) => observer.finish(),
         None if !wants(Source::Metrics) => Slot::unavailable("no selected check needs it"),
@@ -229,7 +238,7 @@ fn with_rules(metrics: Slot<MetricsEvidence>, rules: Slot<AlertRules>) -> Slot<M
 async fn run_bursts(plan: &Plan, progress: &dyn Progress, stop: &watch::Receiver<bool>, http: &mut Slot<HttpEvidence>) {
     let Slot::Collected { data } = http else { return };
     let target = plan.location(Source::Http).unwrap_or_default();
-    let work = async { Slot::collected(crate::http::collect_bursts(plan).await) };
+    let work = Box::pin(async { Slot::collected(crate::http::collect_bursts(plan).await) });
     match bounded("http bursts", target, true, progress, stop, work).await {
         Slot::Collected { data: bursts } => {
             data.rate_limit = bursts.public;
