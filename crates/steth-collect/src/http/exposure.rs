@@ -9,7 +9,7 @@ use steth_core::config::Plan;
 use steth_core::evidence::{DocsAnswer, DocsProbe, EnumerationProbe, LoginAnswer, Slot};
 
 /// The usual documentation paths of FastAPI, springdoc, Swashbuckle, ReDoc and GraphQL servers.
-const DOC_PATHS: [&str; 10] = [
+pub(super) const DOC_PATHS: [&str; 10] = [
     "/docs",
     "/redoc",
     "/swagger-ui/",

@@ -80,8 +80,10 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         gated(plan, &["X.2"], extended::probe_conditional(&client, plan)),
         gated(plan, &["X.3"], extended::probe_idempotency(&client, plan)),
     );
-    let (api_docs, login_enumeration) =
-        tokio::join!(exposure::probe_docs(&client), exposure::probe_enumeration(&client, plan));
+    let (api_docs, login_enumeration) = tokio::join!(
+        gated(plan, &["X.5"], exposure::probe_docs(&client)),
+        gated(plan, &["X.6"], exposure::probe_enumeration(&client, plan)),
+    );
     // `limit=0`, `limit=-1`, `offset=-1` are bad input too: a 5xx there is a 6.6 finding.
     if let Slot::Collected { data } = &mut input_validation {
         data.pagination_edges = edges;

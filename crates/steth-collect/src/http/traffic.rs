@@ -101,6 +101,16 @@ pub(crate) fn planned(plan: &Plan) -> Vec<Planned> {
     {
         add("X.3 idempotency key (the same request twice)", &e.method, e.path_for(0), 2, true);
     }
+    if wants(&["X.5"]) {
+        for path in super::exposure::DOC_PATHS {
+            add("X.5 API documentation served without credentials", "GET", path.to_string(), 1, false);
+        }
+    }
+    if wants(&["X.6"])
+        && let Some(e) = plan.endpoints.iter().find(|e| e.login && e.body.is_some())
+    {
+        add("X.6 failed logins: an unknown account and a wrong password", &e.method, e.path.clone(), 2, false);
+    }
     out
 }
 
