@@ -126,6 +126,7 @@ pub fn result(phase: Phase, r: &PhaseReport) -> PhaseResult {
         errors,
         latency: percentiles(&r.latency),
         censored: r.censored,
+        generator_stall_p99_ms: (r.generator_stall.count > 0).then_some(r.generator_stall.p99_ms),
         redirect: r.redirect.clone(),
         connect_mean_ms: r.connect.mean_ms,
         tls_mean_ms: (r.tls.count > 0).then_some(r.tls.mean_ms),

@@ -16,6 +16,7 @@ mod phase;
 mod recorder;
 mod report;
 pub mod server_timing;
+mod stall;
 mod target;
 mod template;
 mod workers;

@@ -185,6 +185,7 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
         }
     };
 
+    let stall = crate::stall::StallMeter::start(shared.warmup_end.into());
     let mut intervals: Vec<Interval> = Vec::new();
     let mut spare = crate::histogram();
     let mut window = Window { slots: VecDeque::new(), len: spec.abort.window.as_secs().max(1) as usize };
@@ -286,6 +287,7 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
         }
     };
     let stopped_at = Instant::now();
+    let stall = stall.finish();
     shared.stop.store(true, Ordering::SeqCst);
     // In-flight requests get their timeout to finish; then the workers are cancelled.
     let grace = tokio::time::sleep(spec.request_timeout + Duration::from_millis(500));
@@ -313,6 +315,7 @@ pub async fn run(target: &Target, template: Arc<RequestTemplate>, spec: &PhaseSp
             http2: shared.http2.load(Ordering::Relaxed),
             stop: reason,
             intervals,
+            stall,
         },
         &books.measured,
     )

@@ -188,6 +188,10 @@ pub struct PhaseReport {
     pub server_timing: Vec<TimingPhase>,
     /// Why the phase ended.
     pub stop: StopReason,
+    /// How late the engine's own timer woke during the measured window (jHiccup-style): what
+    /// an overloaded host adds to every corrected latency. Empty in reports from before it.
+    #[serde(default)]
+    pub generator_stall: LatencySummary,
     /// The full latency histogram (µs), for merging and logs.
     #[serde(skip)]
     pub histogram: Option<Histogram<u64>>,
@@ -207,6 +211,7 @@ pub(crate) struct PhaseFacts {
     pub(crate) http2: bool,
     pub(crate) stop: StopReason,
     pub(crate) intervals: Vec<Interval>,
+    pub(crate) stall: LatencySummary,
 }
 
 impl PhaseReport {
@@ -255,6 +260,7 @@ impl PhaseReport {
                 .map(|(name, (sum, n))| TimingPhase { name: name.clone(), mean_ms: sum / *n as f64, count: *n })
                 .collect(),
             stop: facts.stop,
+            generator_stall: facts.stall,
             histogram: Some(total.latency.clone()),
             intervals: facts.intervals,
         }

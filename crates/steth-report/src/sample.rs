@@ -101,6 +101,7 @@ fn phase(p50: f64, p95: f64, p99: f64, failures: u64) -> PhaseResult {
             mean_ms: p50,
         },
         censored: 0,
+        generator_stall_p99_ms: None,
         redirect: None,
         connect_mean_ms: 0.2,
         tls_mean_ms: None,

@@ -58,7 +58,20 @@ async fn audit(postgres: &str, defects: &[Defect]) -> BTreeMap<&'static str, (St
     let evidence = steth_collect::collect(&plan, needs, &Silent).await;
     shop.shutdown().await;
     drop(server);
-    plan.policy.assess(&evidence).into_iter().map(|a| (a.item.id, (a.outcome.status, a.outcome.evidence))).collect()
+    // A verdict is shown with its first findings: when a row goes wrong, they say why.
+    plan.policy
+        .assess(&evidence)
+        .into_iter()
+        .map(|a| {
+            let findings: Vec<&str> = a.outcome.findings.iter().take(8).map(String::as_str).collect();
+            let shown = if findings.is_empty() {
+                a.outcome.evidence
+            } else {
+                format!("{} | {}", a.outcome.evidence, findings.join(" | "))
+            };
+            (a.item.id, (a.outcome.status, shown))
+        })
+        .collect()
 }
 
 /// Items that do not apply to the healthy shop: 4.10 only applies to a serverless service, and
@@ -88,6 +101,11 @@ fn mismatches(defect: Option<Defect>, got: &BTreeMap<&'static str, (Status, Stri
     }
     wrong
 }
+
+/// What an item says when the load generator's own stalls could explain a tail (1.4).
+const HOST_OVERLOADED: &str = "host overloaded";
+/// Times a row is measured again when the host, not the service, was too slow to judge.
+const HOST_RETRIES: usize = 2;
 
 /// Rows run at once (`TRUTH_MATRIX_ROWS`, default 1). One at a time is the only scheduling
 /// the matrix is trusted with: every row starts its own shop and load phases, and on a 2-core
@@ -119,9 +137,23 @@ async fn truth_matrix() {
     let failures: Vec<String> = futures_util::stream::iter(rows().into_iter().filter(selected))
         .map(|defect| async move {
             let defects: Vec<Defect> = defect.into_iter().collect();
-            let got = audit(postgres, &defects).await;
             let name = defect.map_or("healthy", |d| d.name());
-            let wrong = mismatches(defect, &got);
+            let mut got = audit(postgres, &defects).await;
+            let mut wrong = mismatches(defect, &got);
+            // A row the host starved is measured again: stethoscope itself declined to judge
+            // (not assessed, "host overloaded"), so it is not a wrong verdict, and a verdict is
+            // still demanded. Any other mismatch fails at once.
+            for retry in 1..=HOST_RETRIES {
+                if wrong.is_empty() || !wrong.iter().all(|w| w.contains(HOST_OVERLOADED)) {
+                    break;
+                }
+                eprintln!(
+                    "truth matrix row `{name}`: the host was overloaded ({}); measuring again ({retry}/{HOST_RETRIES})",
+                    wrong.join("; ")
+                );
+                got = audit(postgres, &defects).await;
+                wrong = mismatches(defect, &got);
+            }
             if std::env::var_os("STETH_TRUTH_VERBOSE").is_some() {
                 for (id, (status, evidence)) in &got {
                     eprintln!("  [{}] {id} {status:?}: {evidence}", defect.map_or("healthy", |d| d.name()));

@@ -241,6 +241,7 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
                     mean_ms: *p50,
                 },
                 censored: 0,
+                generator_stall_p99_ms: None,
                 redirect: None,
                 connect_mean_ms: 0.1,
                 tls_mean_ms: None,

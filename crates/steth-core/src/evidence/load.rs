@@ -254,6 +254,10 @@ pub struct PhaseResult {
     /// Timed-out requests counted in `latency` at their timeout (censored).
     #[serde(default)]
     pub censored: u64,
+    /// How late the load generator's own timer woke, at its p99, during the phase: what an
+    /// overloaded host adds to the corrected latencies (none when not measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_stall_p99_ms: Option<f64>,
     /// Where the first redirect answer pointed (query removed), when the phase saw one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect: Option<String>,
