@@ -33,6 +33,13 @@ pub struct Bursts {
     pub login: Slot<BurstProbe>,
 }
 
+impl Bursts {
+    /// Both bursts missing as `why` is (not run, cut short by the bound or by Ctrl-C).
+    pub fn missing(why: &Slot<()>) -> Bursts {
+        Bursts { public: crate::load::missing_as(why), login: crate::load::missing_as(why) }
+    }
+}
+
 /// Runs both bursts, each bounded by `[probes]`; call it after every other collector.
 pub async fn collect_bursts(plan: &Plan) -> Bursts {
     let Some(target) = &plan.target else {

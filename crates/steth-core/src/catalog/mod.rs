@@ -13,6 +13,7 @@ mod reliability;
 mod repo_practice;
 mod scalability;
 mod security;
+mod shared;
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -47,14 +47,11 @@ pub fn pg() -> PgEvidence {
         activity: Slot::unavailable("not sampled"),
         index_bloat: Slot::unavailable("not read"),
         plans: Slot::unavailable("no load phases ran"),
-        cores: None,
-        serverless: false,
         pooler: Slot::unavailable("not serverless"),
         scan_totals: Slot::unavailable("not read"),
         bloat_estimate: Slot::unavailable("not read"),
         replication: Slot::unavailable("not read"),
         statement_totals: Slot::unavailable("not read"),
-        peak_rps: None,
     }
 }
 
@@ -89,6 +86,18 @@ pub fn with_windows(windows: Vec<PhaseWindow>) -> Evidence {
     let mut p = pg();
     p.workload = Slot::collected(PgWorkload { windows });
     with_pg(p)
+}
+
+/// `evidence` with the config declaring `facts`.
+pub fn with_declared(mut evidence: Evidence, facts: crate::evidence::Declared) -> Evidence {
+    evidence.config = Slot::collected(facts);
+    evidence
+}
+
+/// `evidence` with the config declaring a p99 budget of `ms` on `endpoint` (other facts unset).
+pub fn with_budget(evidence: Evidence, endpoint: &str, ms: f64) -> Evidence {
+    let endpoints = vec![crate::evidence::DeclaredEndpoint { name: endpoint.into(), p99_budget_ms: Some(ms) }];
+    with_declared(evidence, crate::evidence::Declared { endpoints, ..Default::default() })
 }
 
 /// Evidence holding only the given HTTP evidence.
@@ -216,7 +225,6 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
             method: name.split(' ').next().unwrap_or("GET").to_string(),
             path: name.split(' ').nth(1).unwrap_or("/").to_string(),
             kind: crate::evidence::EndpointKind::parse(kind).expect("an endpoint kind"),
-            p99_budget_ms: None,
             identity: None,
             identity_logs_in: false,
             phases: vec![PhaseResult {

@@ -54,7 +54,27 @@ impl Plan {
                     .then(|| format!("{loaded} endpoint(s) at {} req/s", self.load.rate))
             }
             Source::Source => self.source.as_ref().map(|s| s.path.display().to_string()),
-            Source::Service | Source::Config => None,
+            Source::Config => Some("the config's declarations".into()),
+            Source::Service => None,
+        }
+    }
+
+    /// What the config declares about the service: the facts the checks read as declared
+    /// (`Source::Config`), never measured.
+    pub fn declared(&self) -> crate::evidence::Declared {
+        crate::evidence::Declared {
+            cores: self.postgres.as_ref().and_then(|p| p.cores),
+            serverless: self.target.as_ref().is_some_and(|t| t.serverless),
+            peak_rps: self.target.as_ref().and_then(|t| t.peak_rps),
+            endpoints: self
+                .endpoints
+                .iter()
+                .filter(|e| !e.login)
+                .map(|e| crate::evidence::DeclaredEndpoint {
+                    name: e.name.clone(),
+                    p99_budget_ms: e.p99_budget.map(|d| d.as_secs_f64() * 1000.0),
+                })
+                .collect(),
         }
     }
 }

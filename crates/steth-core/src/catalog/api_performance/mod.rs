@@ -1,9 +1,7 @@
 //! Section 1: its items in report order.
 
 mod no_slow_endpoints;
-mod normal_load;
 mod outbound_http_timeouts;
-mod p99_budget;
 mod read_latency;
 mod request_size_limit;
 mod tail_amplification;

@@ -47,7 +47,7 @@ declare_item! {
     }
 }
 
-use super::normal_load::{failed_row, ms, normal_phases, row, unmeasured};
+use crate::catalog::shared::normal_load::{failed_row, ms, normal_phases, row, unmeasured};
 use crate::outcome::{EndpointVerdict, Status};
 
 /// The p99 no endpoint may reach under normal load.

@@ -47,7 +47,7 @@ declare_item! {
     }
 }
 
-use super::normal_load::{ms, normal_phases, unmeasured};
+use crate::catalog::shared::normal_load::{ms, normal_phases, unmeasured};
 
 /// Below this p99 a tail is immaterial: a 0.4 ms median against a 3 ms p99 on loopback is
 /// scheduling noise, not a tail users feel, and must not fail the item.

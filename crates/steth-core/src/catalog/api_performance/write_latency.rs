@@ -43,14 +43,14 @@ declare_item! {
         title: "Write endpoints p99 latency",
         section: ApiPerformance,
         threshold: Threshold::latency_below_ms(500),
-        sources: [Load],
+        sources: [Load, Config],
         severity: High,
         evaluate: Some(evaluate),
     }
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    super::p99_budget::evaluate(evidence, threshold, crate::evidence::EndpointKind::Write)
+    crate::catalog::shared::p99_budget::evaluate(evidence, threshold, crate::evidence::EndpointKind::Write)
 }
 
 #[cfg(test)]
