@@ -162,6 +162,38 @@ pub fn with_alerts(
     Evidence { metrics: Slot::collected(metrics), ..Evidence::default() }
 }
 
+/// One numeric item's override case: evidence whose verdict is `default` under the item's
+/// default threshold and `overridden` under `value`, an override as the config writes it.
+pub struct OverrideCase {
+    /// The item.
+    pub item: &'static Item,
+    /// Evidence whose verdict the override moves.
+    pub evidence: Evidence,
+    /// The override, as `[thresholds]` writes it (`"100ms"`, `"90%"`, `"1"`).
+    pub value: &'static str,
+    /// The verdict under the default threshold.
+    pub default: Status,
+    /// The verdict under the override.
+    pub overridden: Status,
+}
+
+impl OverrideCase {
+    /// A case: `evidence` gives `default`, and `overridden` once `value` is configured.
+    pub fn new(item: &'static Item, evidence: Evidence, value: &'static str, default: Status, overridden: Status) -> Self {
+        OverrideCase { item, evidence, value, default, overridden }
+    }
+
+    /// Asserts both verdicts (each through `expect_with`, so the blanked-sources and strictest
+    /// threshold checks run too) and that they differ.
+    #[track_caller]
+    pub fn check(&self) {
+        assert_ne!(self.default, self.overridden, "{}: an override case must move the verdict", self.item.id);
+        expect_with(self.item, &self.evidence, &self.item.default_threshold, self.default);
+        let t = self.item.default_threshold.with_override(self.value).expect("a valid override");
+        expect_with(self.item, &self.evidence, &t, self.overridden);
+    }
+}
+
 /// Items that may pass without their threshold deciding, and why. Every other numeric item is
 /// checked on each passing test: under its strictest threshold it must not pass.
 const THRESHOLD_FREE_PASSES: &[(&str, &str)] = &[

@@ -56,7 +56,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, with_load};
     use crate::outcome::Status;
@@ -109,5 +109,13 @@ mod tests {
         }
         let o = expect(&READ_LATENCY, &ev, Status::Error);
         assert!(o.evidence.contains("40 of 60"));
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &READ_LATENCY,
+            with_load(&[("GET /a", "read", 2.0, 120.0)]), "100ms", Status::Pass, Status::Fail,
+        )
     }
 }

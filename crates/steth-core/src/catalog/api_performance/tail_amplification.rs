@@ -105,7 +105,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, with_load};
     use crate::outcome::Status;
@@ -126,5 +126,13 @@ mod tests {
     fn sub_50ms_tails_are_immaterial() {
         let o = expect(&TAIL_AMPLIFICATION, &with_load(&[("GET /a", "read", 0.4, 6.0)]), Status::Pass);
         assert!(o.findings[0].contains("immaterial"));
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &TAIL_AMPLIFICATION,
+            with_load(&[("GET /a", "read", 30.0, 90.0)]), "2x", Status::Pass, Status::Fail,
+        )
     }
 }
