@@ -137,8 +137,7 @@ async fn each_phase_gets_its_histogram_delta_and_2_1_reads_it() {
     let load = steth_collect::load::run(&plan, &[&observer], None, stop).await;
     assert!(matches!(load, Slot::Collected { .. }), "{load:?}");
     let metrics = observer.finish().await;
-    let Slot::Collected { data: Scraped { query_histogram: Slot::Collected { data: h }, .. } } = &metrics
-    else {
+    let Slot::Collected { data: Scraped { query_histogram: Slot::Collected { data: h }, .. } } = &metrics else {
         panic!("{metrics:?}")
     };
     assert_eq!((h.family.as_str(), h.unit.as_str(), h.configured), ("db_query_duration_seconds", "seconds", false));

@@ -135,7 +135,8 @@ mod tests {
         let mut wrong = Vec::new();
         for case in &cases {
             if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case.check())) {
-                let why = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+                let why =
+                    e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
                 wrong.push(format!("{}: {}", case.item.id, why.unwrap_or_default()));
             }
         }

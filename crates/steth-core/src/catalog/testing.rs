@@ -179,7 +179,13 @@ pub struct OverrideCase {
 
 impl OverrideCase {
     /// A case: `evidence` gives `default`, and `overridden` once `value` is configured.
-    pub fn new(item: &'static Item, evidence: Evidence, value: &'static str, default: Status, overridden: Status) -> Self {
+    pub fn new(
+        item: &'static Item,
+        evidence: Evidence,
+        value: &'static str,
+        default: Status,
+        overridden: Status,
+    ) -> Self {
         OverrideCase { item, evidence, value, default, overridden }
     }
 

@@ -134,7 +134,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &NO_SLOW_ENDPOINTS,
-            with_load(&[("POST /r", "batch", 1100.0, 1250.0)]), "1", Status::Fail, Status::Pass,
+            with_load(&[("POST /r", "batch", 1100.0, 1250.0)]),
+            "1",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

@@ -115,7 +115,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &READ_LATENCY,
-            with_load(&[("GET /a", "read", 2.0, 120.0)]), "100ms", Status::Pass, Status::Fail,
+            with_load(&[("GET /a", "read", 2.0, 120.0)]),
+            "100ms",
+            Status::Pass,
+            Status::Fail,
         )
     }
 }

@@ -184,7 +184,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &REQUEST_SIZE_LIMIT,
-            probe(SIZE, vec![attempt(Some(413), 2 << 20, false, false)]), "32MiB", Status::Pass, Status::NotAssessed,
+            probe(SIZE, vec![attempt(Some(413), 2 << 20, false, false)]),
+            "32MiB",
+            Status::Pass,
+            Status::NotAssessed,
         )
     }
 }

@@ -132,7 +132,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &TAIL_AMPLIFICATION,
-            with_load(&[("GET /a", "read", 30.0, 90.0)]), "2x", Status::Pass, Status::Fail,
+            with_load(&[("GET /a", "read", 30.0, 90.0)]),
+            "2x",
+            Status::Pass,
+            Status::Fail,
         )
     }
 }

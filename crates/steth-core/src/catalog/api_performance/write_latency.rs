@@ -75,7 +75,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &WRITE_LATENCY,
-            crate::catalog::testing::with_load(&[("POST /b", "write", 2.0, 300.0)]), "250ms", Status::Pass, Status::Fail,
+            crate::catalog::testing::with_load(&[("POST /b", "write", 2.0, 300.0)]),
+            "250ms",
+            Status::Pass,
+            Status::Fail,
         )
     }
 }

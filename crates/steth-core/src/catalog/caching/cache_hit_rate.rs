@@ -254,7 +254,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &CACHE_HIT_RATE,
-            with_windows(vec![window("GET /p/{id}", "read", 190, 10)]), "96%", Status::Pass, Status::Fail,
+            with_windows(vec![window("GET /p/{id}", "read", 190, 10)]),
+            "96%",
+            Status::Pass,
+            Status::Fail,
         )
     }
 }

@@ -159,9 +159,6 @@ pub(super) mod tests {
 
     /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
-        crate::catalog::testing::OverrideCase::new(
-            &CACHE_KEY_TTL,
-            counted(100, 95), "90%", Status::Fail, Status::Pass,
-        )
+        crate::catalog::testing::OverrideCase::new(&CACHE_KEY_TTL, counted(100, 95), "90%", Status::Fail, Status::Pass)
     }
 }

@@ -173,9 +173,6 @@ pub(super) mod tests {
 
     /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
-        crate::catalog::testing::OverrideCase::new(
-            &EVICTION_RATE,
-            evictions(30, 30), "1%", Status::Pass, Status::Fail,
-        )
+        crate::catalog::testing::OverrideCase::new(&EVICTION_RATE, evictions(30, 30), "1%", Status::Pass, Status::Fail)
     }
 }

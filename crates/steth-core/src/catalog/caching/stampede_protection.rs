@@ -139,7 +139,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &STAMPEDE_PROTECTION,
-            burst(3, true, 50), "3", Status::Fail, Status::Pass,
+            burst(3, true, 50),
+            "3",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

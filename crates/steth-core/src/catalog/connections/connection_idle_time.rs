@@ -143,7 +143,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &CONNECTION_IDLE_TIME,
-            sampled(vec![session("idle", 4.0), session("idle in transaction", 900.0)]), "3s", Status::Pass, Status::Fail,
+            sampled(vec![session("idle", 4.0), session("idle in transaction", 900.0)]),
+            "3s",
+            Status::Pass,
+            Status::Fail,
         )
     }
 }

@@ -155,7 +155,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &CONNECTION_LIFETIME,
-            sampled(vec![aged("idle", 2000.0)], 4000.0), "1h", Status::Fail, Status::Pass,
+            sampled(vec![aged("idle", 2000.0)], 4000.0),
+            "1h",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

@@ -149,7 +149,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &LEAK_DETECTION,
-            sampled(vec![session("idle in transaction (aborted)", 3.0), session("active", 100.0)]), "2s", Status::Pass, Status::Fail,
+            sampled(vec![session("idle in transaction (aborted)", 3.0), session("active", 100.0)]),
+            "2s",
+            Status::Pass,
+            Status::Fail,
         )
     }
 }

@@ -205,7 +205,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &INDEX_BLOAT,
-            measured(vec![index("public.t_b_idx", 2 << 20, 71.9)]), "30%", Status::Fail, Status::Pass,
+            measured(vec![index("public.t_b_idx", 2 << 20, 71.9)]),
+            "30%",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

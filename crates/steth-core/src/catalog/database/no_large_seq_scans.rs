@@ -383,7 +383,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &NO_LARGE_SEQ_SCANS,
-            with_windows(vec![normal("GET /reports", vec![scans("public.orders", 50_000, 100)])]), "1", Status::Fail, Status::Pass,
+            with_windows(vec![normal("GET /reports", vec![scans("public.orders", 50_000, 100)])]),
+            "1",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

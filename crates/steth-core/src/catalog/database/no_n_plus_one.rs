@@ -287,7 +287,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &NO_N_PLUS_ONE,
-            with_windows(vec![normal("GET /a", 10, vec![statement("SELECT 1", 100)])]), "5", Status::Pass, Status::Fail,
+            with_windows(vec![normal("GET /a", 10, vec![statement("SELECT 1", 100)])]),
+            "5",
+            Status::Pass,
+            Status::Fail,
         )
     }
 }

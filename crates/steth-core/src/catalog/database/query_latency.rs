@@ -503,7 +503,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &QUERY_LATENCY,
-            with_windows(vec![normal("GET /r", vec![statement("SELECT 1", 100, 1.0, 0.5, 3.0)])]), "1ms", Status::Pass, Status::Fail,
+            with_windows(vec![normal("GET /r", vec![statement("SELECT 1", 100, 1.0, 0.5, 3.0)])]),
+            "1ms",
+            Status::Pass,
+            Status::Fail,
         )
     }
 }

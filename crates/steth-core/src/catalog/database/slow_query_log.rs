@@ -126,7 +126,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &SLOW_QUERY_LOG,
-            at_database("500ms"), "1s", Status::Fail, Status::Pass,
+            at_database("500ms"),
+            "1s",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

@@ -170,7 +170,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &ERROR_RATE_ALERT,
-            with_alerts(vec![ratio(0.05)], Vec::new(), None), "5%", Status::Fail, Status::Pass,
+            with_alerts(vec![ratio(0.05)], Vec::new(), None),
+            "5%",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

@@ -151,7 +151,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &LATENCY_ALERT,
-            with_alerts(vec![p(0.99, 2.0)], Vec::new(), None), "2s", Status::Fail, Status::Pass,
+            with_alerts(vec![p(0.99, 2.0)], Vec::new(), None),
+            "2s",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

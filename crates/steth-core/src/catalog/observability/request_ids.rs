@@ -139,7 +139,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &REQUEST_IDS,
-            probe(&[(Some("steth-1"), None), (None, Some("abc"))]), "50%", Status::Fail, Status::Pass,
+            probe(&[(Some("steth-1"), None), (None, Some("abc"))]),
+            "50%",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

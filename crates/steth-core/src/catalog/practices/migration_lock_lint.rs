@@ -143,7 +143,11 @@ pub(super) mod tests {
         crate::catalog::testing::OverrideCase::new(
             &MIGRATION_LOCK_LINT,
             with(|m| {
-                m.lock_risks.push(migration_finding("require-concurrent-index-creation", "migrations/0002_orders.sql", 4))
+                m.lock_risks.push(migration_finding(
+                    "require-concurrent-index-creation",
+                    "migrations/0002_orders.sql",
+                    4,
+                ))
             }),
             "1",
             Status::Fail,

@@ -20,7 +20,5 @@ pub(super) static ITEMS: &[&Item] = &[
 /// The override case of each of the section's items whose threshold is a number.
 #[cfg(test)]
 pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
-    vec![
-        migration_lock_lint::tests::override_case(),
-    ]
+    vec![migration_lock_lint::tests::override_case()]
 }

@@ -110,7 +110,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &COMPATIBLE_MIGRATIONS,
-            with_breaking(1), "1", Status::Fail, Status::Pass,
+            with_breaking(1),
+            "1",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

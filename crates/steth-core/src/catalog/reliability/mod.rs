@@ -26,7 +26,5 @@ pub(super) static ITEMS: &[&Item] = &[
 /// The override case of each of the section's items whose threshold is a number.
 #[cfg(test)]
 pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
-    vec![
-        compatible_migrations::tests::override_case(),
-    ]
+    vec![compatible_migrations::tests::override_case()]
 }

@@ -170,7 +170,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &BOUNDED_RESPONSES,
-            probe(vec![page(Some(200), Some(12_000), None, false)]), "20000", Status::Fail, Status::Pass,
+            probe(vec![page(Some(200), Some(12_000), None, false)]),
+            "20000",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

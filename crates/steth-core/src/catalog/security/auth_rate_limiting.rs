@@ -164,7 +164,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &AUTH_RATE_LIMITING,
-            with(burst(16, Some(15), 0)), "15", Status::Fail, Status::Pass,
+            with(burst(16, Some(15), 0)),
+            "15",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }

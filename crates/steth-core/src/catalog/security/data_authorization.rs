@@ -211,7 +211,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &DATA_AUTHORIZATION,
-            probe(vec![attempt(false, Some(200), Some(200)), attempt(true, Some(200), Some(404))]), "50%", Status::Fail, Status::Warn,
+            probe(vec![attempt(false, Some(200), Some(200)), attempt(true, Some(200), Some(404))]),
+            "50%",
+            Status::Fail,
+            Status::Warn,
         )
     }
 }

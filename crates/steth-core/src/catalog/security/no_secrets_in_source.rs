@@ -229,7 +229,10 @@ pub(super) mod tests {
     pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
         crate::catalog::testing::OverrideCase::new(
             &NO_SECRETS_IN_SOURCE,
-            scanned(true, vec![finding("config/aws.py", false)], vec![]), "1", Status::Fail, Status::Pass,
+            scanned(true, vec![finding("config/aws.py", false)], vec![]),
+            "1",
+            Status::Fail,
+            Status::Pass,
         )
     }
 }
