@@ -54,8 +54,7 @@ impl Plan {
                     .then(|| format!("{loaded} endpoint(s) at {} req/s", self.load.rate))
             }
             Source::Source => self.source.as_ref().map(|s| s.path.display().to_string()),
-            Source::Config => Some("the config's declarations".into()),
-            Source::Service => None,
+            Source::Service | Source::Config => None,
         }
     }
 
