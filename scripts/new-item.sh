@@ -76,7 +76,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::expect;
     use crate::outcome::Status;
@@ -85,6 +85,9 @@ mod tests {
     fn nothing_collected_is_not_assessed() {
         expect(&$constant, &Evidence::default(), Status::NotAssessed);
     }
+
+    // With a numeric threshold: an \`override_case()\` here (evidence whose verdict a configured
+    // override moves), listed in the section's \`override_cases()\`; the catalog meta-test asks for it.
 }
 EOF
 
@@ -104,4 +107,5 @@ awk -v module="$module" -v entry="    &$module::$constant," '
 mv "$dir/mod.rs.new" "$dir/mod.rs"
 echo "created $file and registered it in $dir/mod.rs"
 echo "next: replace every TODO (the catalog meta-test fails on a short explanation until you do), write"
-echo "evaluate and its tests, then a defect switch in fixtures/shop/src/defect.rs: its truth-matrix row follows"
+echo "evaluate and its tests (with a numeric threshold, its override case), then a defect switch in"
+echo "fixtures/shop/src/defect.rs: its truth-matrix row follows"

@@ -1,12 +1,12 @@
 //! The orchestrator: the one place that decides which collectors run and in what order.
 //! Collectors that do not depend on each other run concurrently.
 
-use crate::load::{PhaseObserver, PhaseProgress};
+use crate::load::{Finish, PhaseObserver, PhaseProgress};
 use std::future::Future;
 use std::time::{Duration, Instant};
 use steth_core::catalog::Source;
 use steth_core::config::Plan;
-use steth_core::evidence::{AlertRules, AnySlot, Evidence, HttpEvidence, MetricsEvidence, Slot, SlotState};
+use steth_core::evidence::{AnySlot, Evidence, Slot, SlotState};
 pub use steth_core::policy::Needs;
 use tokio::sync::watch;
 
@@ -148,7 +148,6 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         },
         false => None,
     };
-    let mut pg = pg;
     let pg_observer = match &pg {
         Slot::Collected { .. } => crate::pg::PgObserver::connect(plan).await,
         _ => None,
@@ -176,82 +175,61 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
     )
     .await;
     drop(observers);
-    if let (Some(observer), Slot::Collected { data }) = (pg_observer, &mut pg) {
-        let found = Box::pin(observer.finish()).await;
-        (data.workload, data.activity, data.plans, data.statement_totals) =
-            (found.workload, found.activity, found.plans, found.totals);
-    }
-    if let (Some(observer), Slot::Collected { data }) = (replica_observer, &mut pg) {
-        observer.finish(&mut data.replication).await;
-    }
+    // Each observer hands over its own slots once; each source's evidence is assembled once
+    // from its collector's first read and its observer's findings.
+    let pg_found = match pg_observer {
+        Some(observer) => Box::pin(observer.finish()).await,
+        None => crate::pg::PgFindings::missing(&Slot::unavailable("no observing session")),
+    };
+    let replica_reads = match replica_observer {
+        Some(observer) => observer.finish().await,
+        None => Vec::new(),
+    };
+    let pg = pg.map(|catalog| catalog.with(pg_found, replica_reads));
     // Redis last before the bursts: final counters, then the active probes, then the key
     // sample, whose TTL and TYPE calls would count as keyspace hits.
-    let redis = match redis_observer {
+    let redis_found = match redis_observer {
         Some(observer) => {
-            bounded("redis keys", at(Source::Redis), true, progress, stop, Box::pin(observer.finish(plan, redis))).await
+            let work = Box::pin(async { Slot::collected(observer.finish().await) });
+            bounded("redis keys", at(Source::Redis), true, progress, stop, work).await
         }
-        None => redis,
+        None => Slot::unavailable("the observing connection to Redis could not be opened"),
     };
-    let mut http = http;
-    Box::pin(run_bursts(plan, progress, stop, &mut http)).await;
-    let metrics = match metrics_observer {
-        Some(observer) => observer.finish(),
+    let redis = redis.map(|start| match redis_found {
+        Slot::Collected { data } => start.with(data),
+        missing => start.with(crate::redis::RedisFindings::missing(&missing.absence().unwrap_or_default())),
+    });
+    let http = match http {
+        Slot::Collected { data } => Slot::collected(data.with(Box::pin(run_bursts(plan, progress, stop)).await)),
+        Slot::Unavailable { reason } => Slot::unavailable(reason),
+        Slot::Failed { error } => Slot::failed(error),
+    };
+    let scraped = match metrics_observer {
+        Some(observer) => observer.finish().await,
         None if !wants(Source::Metrics) => Slot::unavailable("no selected check needs it"),
         None if *stop.borrow() => Slot::unavailable(INTERRUPTED),
         None => Slot::unavailable("no [metrics] url in the config: add [metrics] url = \"http://…/metrics\""),
     };
     let metrics = match wants(Source::Metrics) {
-        true => with_rules(metrics, crate::metrics::collect_rules(plan.metrics.as_ref()).await),
-        false => metrics,
+        true => crate::metrics::evidence(scraped, crate::metrics::collect_rules(plan.metrics.as_ref()).await),
+        false => Slot::unavailable("no selected check needs it"),
     };
-    Evidence { http, pg, load, redis, metrics, source }
-}
-
-/// The metrics evidence with the alert rules joined; rules configured without a scrape still
-/// make the evidence, its scraped parts then unavailable (or failed) for the scrape's reason.
-fn with_rules(metrics: Slot<MetricsEvidence>, rules: Slot<AlertRules>) -> Slot<MetricsEvidence> {
-    match metrics {
-        Slot::Collected { mut data } => {
-            data.rules = rules;
-            Slot::collected(data)
-        }
-        _ if matches!(rules, Slot::Unavailable { .. }) => metrics,
-        Slot::Unavailable { reason } => Slot::collected(MetricsEvidence {
-            url: String::new(),
-            query_histogram: Slot::unavailable(reason.clone()),
-            families: Slot::unavailable(reason.clone()),
-            requests: Slot::unavailable(reason),
-            rules,
-        }),
-        Slot::Failed { error } => Slot::collected(MetricsEvidence {
-            url: String::new(),
-            query_histogram: Slot::failed(error.clone()),
-            families: Slot::failed(error.clone()),
-            requests: Slot::failed(error),
-            rules,
-        }),
-    }
+    // The config's declarations are read, not collected: no I/O, no bound.
+    let config = match wants(Source::Config) {
+        true => Slot::collected(plan.declared()),
+        false => Slot::unavailable("no selected check needs it"),
+    };
+    Evidence { http, pg, load, redis, metrics, source, config }
 }
 
 /// The rate-limit bursts (6.3, 6.4) trip the target's limiter for stethoscope's address, so
-/// they run after every other collector; their evidence joins the HTTP evidence.
-async fn run_bursts(plan: &Plan, progress: &dyn Progress, stop: &watch::Receiver<bool>, http: &mut Slot<HttpEvidence>) {
-    let Slot::Collected { data } = http else { return };
+/// they run after every other collector; their evidence joins the single probes'.
+async fn run_bursts(plan: &Plan, progress: &dyn Progress, stop: &watch::Receiver<bool>) -> crate::http::Bursts {
     let target = plan.location(Source::Http).unwrap_or_default();
     let work = Box::pin(async { Slot::collected(crate::http::collect_bursts(plan).await) });
     match bounded("http bursts", target, true, progress, stop, work).await {
-        Slot::Collected { data: bursts } => {
-            data.rate_limit = bursts.public;
-            data.login_rate_limit = bursts.login;
-        }
-        Slot::Unavailable { reason } => {
-            data.rate_limit = Slot::unavailable(reason.clone());
-            data.login_rate_limit = Slot::unavailable(reason);
-        }
-        Slot::Failed { error } => {
-            data.rate_limit = Slot::failed(error.clone());
-            data.login_rate_limit = Slot::failed(error);
-        }
+        Slot::Collected { data } => data,
+        missing => crate::http::Bursts::missing(&missing.absence().unwrap_or_default()),
     }
 }
 

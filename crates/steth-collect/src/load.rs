@@ -36,6 +36,24 @@ pub trait PhaseObserver: Send + Sync {
     fn after<'a>(&'a self, info: &'a PhaseInfo, result: &'a PhaseResult) -> BoxFuture<'a, ()>;
 }
 
+/// How every observer ends: once the load phases are done, it takes its last readings and hands
+/// over its own part of the evidence, produced once. The observer stores no evidence of another
+/// collector and the orchestrator overwrites nothing: it assembles each source's evidence from
+/// its collector's first read and its observer's findings (`PgCatalog::with`,
+/// `RedisStart::with`, `metrics::evidence`).
+pub trait Finish: PhaseObserver + Sized {
+    /// The observer's own slots.
+    type Found: Send;
+    /// The last readings, and the observer's part of the evidence.
+    fn finish(self) -> impl std::future::Future<Output = Self::Found> + Send;
+}
+
+/// A slot of an observer's findings missing for the reason `why` gives (an observer that could
+/// not run, a finish cut short by its bound or by Ctrl-C).
+pub(crate) fn missing_as<U>(why: &Slot<()>) -> Slot<U> {
+    why.absence().unwrap_or_else(|| Slot::unavailable("not observed"))
+}
+
 /// Receives the engine's snapshots while a phase runs.
 pub type PhaseProgress = Arc<dyn Fn(&Snapshot) + Send + Sync>;
 
@@ -281,7 +299,6 @@ pub async fn run(
             method: endpoint.method.clone(),
             path: endpoint.path.clone(),
             kind: endpoint.kind,
-            p99_budget_ms: endpoint.p99_budget.map(|d| d.as_secs_f64() * 1000.0),
             identity: endpoint.identity.clone(),
             identity_logs_in: endpoint
                 .identity

@@ -58,13 +58,10 @@ async fn login_attempts_fail_for_real_and_a_500_burst_is_an_error() {
     assert_eq!(seen.len(), 12, "{seen:?}");
     assert!(seen.iter().all(|p| p != "correct horse"), "the valid password is never replayed: {seen:?}");
 
-    let mut http: HttpEvidence =
-        match steth_collect::http::collect(&Plan { endpoints: Vec::new(), ..plan.clone() }).await {
-            Slot::Collected { data } => data,
-            other => panic!("{other:?}"),
-        };
-    http.rate_limit = bursts.public;
-    http.login_rate_limit = bursts.login;
+    let http: HttpEvidence = match steth_collect::http::collect(&Plan { endpoints: Vec::new(), ..plan.clone() }).await {
+        Slot::Collected { data } => data.with(bursts),
+        other => panic!("{other:?}"),
+    };
     let evidence = Evidence { http: Slot::collected(http), ..Evidence::default() };
     let assess = |id: &str| {
         let item = catalog::find(id).unwrap();

@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use steth_collect::metrics::{MAX_BODY, MetricsObserver, ScrapeError, Scraper};
+use steth_collect::load::Finish;
+use steth_collect::metrics::{MAX_BODY, MetricsObserver, ScrapeError, Scraped, Scraper};
 use steth_core::Status;
 use steth_core::catalog;
 use steth_core::config::{Endpoint, LoadPlan, MetricsTarget, Plan, Target};
-use steth_core::evidence::{Evidence, MetricsEvidence, Slot};
+use steth_core::evidence::{Evidence, Slot};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -135,9 +136,8 @@ async fn each_phase_gets_its_histogram_delta_and_2_1_reads_it() {
     let (_tx, stop) = tokio::sync::watch::channel(false);
     let load = steth_collect::load::run(&plan, &[&observer], None, stop).await;
     assert!(matches!(load, Slot::Collected { .. }), "{load:?}");
-    let metrics = observer.finish();
-    let Slot::Collected { data: MetricsEvidence { query_histogram: Slot::Collected { data: h }, .. } } = &metrics
-    else {
+    let metrics = observer.finish().await;
+    let Slot::Collected { data: Scraped { query_histogram: Slot::Collected { data: h }, .. } } = &metrics else {
         panic!("{metrics:?}")
     };
     assert_eq!((h.family.as_str(), h.unit.as_str(), h.configured), ("db_query_duration_seconds", "seconds", false));
@@ -167,6 +167,7 @@ async fn each_phase_gets_its_histogram_delta_and_2_1_reads_it() {
     assert!(restart.incomplete.as_deref().is_some_and(|w| w.contains("went back")), "{restart:?}");
 
     let item = catalog::find("2.1").expect("2.1");
+    let metrics = steth_collect::metrics::evidence(metrics, Slot::unavailable("no rule files"));
     let o = item.assess(&Evidence { metrics, ..Evidence::default() }, &item.default_threshold);
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert!(o.evidence.contains("GET /slow") && o.evidence.contains("method: service histogram"), "{o:?}");
@@ -182,7 +183,7 @@ async fn after_a_failed_scrape_the_rest_are_skipped_not_retried() {
     steth_collect::load::run(&plan, &[&observer], None, stop).await;
     // The connect scrape, the first phase's "before", and its failed "after": no more.
     assert_eq!(books.lock().unwrap().scrapes, 3);
-    let Slot::Collected { data } = observer.finish() else { panic!("the first scrape worked") };
+    let Slot::Collected { data } = observer.finish().await else { panic!("the first scrape worked") };
     let Slot::Collected { data: h } = data.query_histogram else { panic!("{:?}", data.query_histogram) };
     let why: Vec<&str> = h.windows.iter().map(|w| w.incomplete.as_deref().unwrap_or("complete")).collect();
     assert_eq!(why.len(), 4, "{why:?}");
@@ -194,7 +195,7 @@ async fn after_a_failed_scrape_the_rest_are_skipped_not_retried() {
 async fn the_family_is_detected_only_when_unambiguous_and_its_unit_never_guessed() {
     let (base, _) = service().await;
     let reason = |plan: Plan| async move {
-        match MetricsObserver::connect(&plan).await.expect("[metrics] is set").finish() {
+        match MetricsObserver::connect(&plan).await.expect("[metrics] is set").finish().await {
             Slot::Collected { data } => match data.query_histogram {
                 Slot::Unavailable { reason } => reason,
                 other => panic!("{other:?}"),
@@ -306,7 +307,7 @@ async fn a_drip_ends_at_the_deadline() {
         None,
     )
     .await;
-    match observer.finish() {
+    match observer.finish().await {
         Slot::Failed { error } => assert!(error.contains("timed out"), "{error}"),
         other => panic!("{other:?}"),
     }
@@ -372,7 +373,7 @@ async fn families_are_listed_and_each_phase_gets_its_request_counter_growth() {
     let (_tx, stop) = tokio::sync::watch::channel(false);
     let load = steth_collect::load::run(&plan, &[&observer], None, stop).await;
     assert!(matches!(load, Slot::Collected { .. }), "{load:?}");
-    let metrics = observer.finish();
+    let metrics = observer.finish().await;
     let Slot::Collected { data: m } = &metrics else { panic!("{metrics:?}") };
 
     // The first scrape had no request series yet; later ones fill in the counter's labels.
@@ -409,6 +410,7 @@ async fn families_are_listed_and_each_phase_gets_its_request_counter_growth() {
     let named = raw[1].largest_elsewhere.as_deref();
     assert_eq!(named, Some("method=\"GET\", route=\"/raw/7\", status=\"200\""));
 
+    let metrics = steth_collect::metrics::evidence(metrics, Slot::unavailable("no rule files"));
     let evidence = Evidence { metrics, ..Evidence::default() };
     let assess = |id: &str| {
         let item = catalog::find(id).expect("item");

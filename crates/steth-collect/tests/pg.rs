@@ -165,7 +165,7 @@ async fn a_locked_index_is_a_lock_timeout_and_the_rest_is_collected() {
     assert!(took < Duration::from_secs(5), "the collector waited {took:?}");
     assert!(pg.schema.data().is_some() && pg.settings.data().is_some());
     let outcome = steth_core::catalog::find("2.8").unwrap().assess(
-        &steth_core::evidence::Evidence { pg: evidence.clone(), ..Default::default() },
+        &steth_core::evidence::Evidence { pg: unobserved(evidence.clone()), ..Default::default() },
         &steth_core::catalog::find("2.8").unwrap().default_threshold,
     );
     assert_eq!(outcome.status, steth_core::Status::Error);
@@ -206,7 +206,7 @@ async fn a_pg_monitor_role_gets_reasons_not_silence() {
         "server_timing": {}, "requests_per_connection": 10.0, "http_version": "HTTP/1.1", "stopped": null
     }))
     .unwrap();
-    use steth_collect::load::PhaseObserver;
+    use steth_collect::load::{Finish, PhaseObserver};
     observer.before(&info).await;
     observer.after(&info, &result).await;
     let steth_collect::pg::PgFindings { workload, activity, .. } = observer.finish().await;
@@ -304,7 +304,7 @@ async fn without_pgstattuple_bloat_is_estimated_from_statistics() {
     assert!(bloated > 60.0, "events_pkey estimated at {bloated:.0} %");
     assert!(fresh < 20.0, "fresh_pkey estimated at {fresh:.0} %");
     // The item reports it as an estimate, a warn at most.
-    let evidence = steth_core::evidence::Evidence { pg: evidence, ..Default::default() };
+    let evidence = steth_core::evidence::Evidence { pg: unobserved(evidence), ..Default::default() };
     let item = steth_core::catalog::find("2.8").unwrap();
     let outcome = item.assess(&evidence, &item.default_threshold);
     assert_eq!(outcome.status, steth_core::Status::Warn, "{outcome:?}");
@@ -338,7 +338,7 @@ async fn without_load_cumulative_scans_of_large_tables_are_read() {
     let totals = evidence.data().unwrap().scan_totals.data().expect("scan totals").clone();
     assert_eq!(totals.len(), 1, "only tables over 10 000 rows: {totals:?}");
     assert_eq!((totals[0].table.as_str(), totals[0].seq_scans >= 12), ("public.big", true), "{totals:?}");
-    let evidence = steth_core::evidence::Evidence { pg: evidence, ..Default::default() };
+    let evidence = steth_core::evidence::Evidence { pg: unobserved(evidence), ..Default::default() };
     let item = steth_core::catalog::find("2.3").unwrap();
     let outcome = item.assess(&evidence, &item.default_threshold);
     assert_eq!(outcome.status, steth_core::Status::Warn, "{outcome:?}");
@@ -421,8 +421,16 @@ fn serverless(url: &str) -> Plan {
     p
 }
 
+/// The evidence of the catalog reads alone, without an observer's findings.
+fn unobserved(catalog: Slot<steth_collect::pg::PgCatalog>) -> Slot<steth_core::evidence::PgEvidence> {
+    let none = steth_collect::pg::PgFindings::missing(&Slot::unavailable("not observed"));
+    catalog.map(|c| c.with(none, Vec::new()))
+}
+
 async fn verdict_4_10(plan: &Plan) -> steth_core::Outcome {
-    let evidence = steth_core::evidence::Evidence { pg: steth_collect::pg::collect(plan).await, ..Default::default() };
+    let pg = unobserved(steth_collect::pg::collect(plan).await);
+    let config = Slot::collected(plan.declared());
+    let evidence = steth_core::evidence::Evidence { pg, config, ..Default::default() };
     let item = steth_core::catalog::find("4.10").unwrap();
     item.assess(&evidence, &item.default_threshold)
 }

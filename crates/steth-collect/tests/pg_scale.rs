@@ -4,7 +4,7 @@
 //! with pg_stat_statements preloaded.
 
 use std::time::{Duration, Instant};
-use steth_collect::load::{PhaseInfo, PhaseObserver};
+use steth_collect::load::{Finish, PhaseInfo, PhaseObserver};
 use steth_core::config::{LoadPlan, Plan, PostgresTarget, Secret};
 use tokio_postgres::NoTls;
 

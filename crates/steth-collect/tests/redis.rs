@@ -24,12 +24,14 @@ fn plan(server: &RedisServer, pattern: Option<&str>) -> Plan {
     Plan { redis: Some(target), ..Plan::default() }
 }
 
-/// The first read, then the observer's finish, as the orchestrator runs them.
+/// The first read, then the observer's finish, assembled as the orchestrator does.
 async fn audit(plan: &Plan) -> RedisEvidence {
+    use steth_collect::load::Finish;
     let first = steth_collect::redis::collect(plan).await;
     let observer = steth_collect::redis::RedisObserver::connect(plan, &first).await.expect("an observer");
-    match observer.finish(plan, first).await {
-        Slot::Collected { data } => data,
+    let found = observer.finish().await;
+    match first {
+        Slot::Collected { data } => data.with(found),
         other => panic!("no evidence: {other:?}"),
     }
 }

@@ -7,8 +7,8 @@
 mod pg_cluster;
 
 use std::time::{Duration, Instant};
-use steth_collect::load::{PhaseInfo, PhaseObserver};
-use steth_collect::pg::ReplicaObserver;
+use steth_collect::load::{Finish, PhaseInfo, PhaseObserver};
+use steth_collect::pg::{PgFindings, ReplicaObserver};
 use steth_core::config::{Endpoint, Plan, PostgresTarget, Secret};
 use steth_core::evidence::{Evidence, Phase, PhaseResult, Slot};
 use tokio_postgres::{Client, NoTls};
@@ -33,7 +33,7 @@ fn result() -> PhaseResult {
 
 /// Runs one read phase of `GET /products` whose 40 reads go to `reads_to`.
 async fn read_phase(plan: &Plan, reads_to: &Client) -> Evidence {
-    let mut pg = steth_collect::pg::collect(plan).await;
+    let pg = steth_collect::pg::collect(plan).await;
     let observer = ReplicaObserver::connect(plan, "postgres").await.expect("a replica is configured");
     let info = PhaseInfo { index: 0, endpoint: "GET /products".into(), phase: Phase::Normal };
     observer.before(&info).await;
@@ -41,10 +41,9 @@ async fn read_phase(plan: &Plan, reads_to: &Client) -> Evidence {
         reads_to.query("SELECT name FROM products WHERE id = $1", &[&(id % 10)]).await.unwrap();
     }
     observer.after(&info, &result()).await;
-    if let Slot::Collected { data } = &mut pg {
-        observer.finish(&mut data.replication).await;
-    }
-    Evidence { pg, ..Evidence::default() }
+    let reads = observer.finish().await;
+    let unobserved = PgFindings::missing(&Slot::unavailable("no PgObserver in this test"));
+    Evidence { pg: pg.map(|catalog| catalog.with(unobserved, reads)), ..Evidence::default() }
 }
 
 fn counted(evidence: &Evidence) -> u64 {

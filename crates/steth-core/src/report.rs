@@ -170,6 +170,8 @@ impl SourceState {
     pub fn all(evidence: &crate::evidence::Evidence, plan: &crate::config::Plan) -> Vec<SourceState> {
         crate::catalog::Source::ALL
             .into_iter()
+            // The config's declarations are read, never collected: no source to use or to fail.
+            .filter(|source| *source != crate::catalog::Source::Config)
             .filter_map(|source| {
                 let slot = evidence.slot(source)?;
                 let location = plan.location(source);

@@ -120,7 +120,6 @@ fn load_evidence() -> Evidence {
         method: name.split(' ').next().unwrap_or_default().into(),
         path: name.split(' ').nth(1).unwrap_or_default().into(),
         kind: steth_core::evidence::EndpointKind::parse(kind).expect("an endpoint kind"),
-        p99_budget_ms: None,
         identity: None,
         identity_logs_in: false,
         phases: vec![p],

@@ -33,6 +33,19 @@ pub struct Bursts {
     pub login: Slot<BurstProbe>,
 }
 
+impl Bursts {
+    /// Both bursts missing as `why` is (not run, cut short by the bound or by Ctrl-C).
+    pub fn missing(why: &Slot<()>) -> Bursts {
+        Bursts { public: crate::load::missing_as(why), login: crate::load::missing_as(why) }
+    }
+
+    /// Both bursts unavailable because they did not run: the evidence of the single probes
+    /// alone (a test of the probes, a caller that never trips the rate limiter).
+    pub fn not_run() -> Bursts {
+        Bursts::missing(&Slot::unavailable("the rate-limit bursts did not run"))
+    }
+}
+
 /// Runs both bursts, each bounded by `[probes]`; call it after every other collector.
 pub async fn collect_bursts(plan: &Plan) -> Bursts {
     let Some(target) = &plan.target else {

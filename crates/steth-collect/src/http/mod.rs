@@ -21,7 +21,88 @@ pub(crate) use client::describe;
 pub use client::{Answer, Fetched, ProbeClient, fetch_url, http_client, install_crypto, read_body, user_agent};
 
 use steth_core::config::{Endpoint, Plan, redact_url};
-use steth_core::evidence::{HttpEvidence, Slot};
+use steth_core::evidence::{
+    AuthProbe, AuthzProbe, BodyLimitProbe, CompressionProbe, ConditionalProbe, CorsProbe, DocsProbe, EnumerationProbe,
+    HeaderSample, HealthProbe, HttpEvidence, IdempotencyProbe, InputProbe, ListProbe, LoginAttempt, RequestIdProbe,
+    Slot, TracingProbe, WritesMade,
+};
+
+/// What the single probes found: the HTTP evidence but the rate-limit bursts, which run after
+/// every other collector (they trip the target's limiter). The evidence is assembled once from
+/// both ([`HttpProbes::with`]).
+#[derive(Debug, Clone)]
+pub struct HttpProbes {
+    /// The base URL probed.
+    pub base_url: String,
+    /// Whether the target speaks HTTPS.
+    pub https: bool,
+    /// Response headers of ordinary GET requests (6.9).
+    pub headers: Slot<Vec<HeaderSample>>,
+    /// Cross-origin requests from a foreign origin (6.8).
+    pub cors: Slot<CorsProbe>,
+    /// Liveness and readiness paths tried (7.5).
+    pub health: Slot<HealthProbe>,
+    /// Identities that logged in before the probes.
+    pub logins: Vec<LoginAttempt>,
+    /// Oversized bodies streamed to write endpoints (1.6).
+    pub body_limit: Slot<BodyLimitProbe>,
+    /// Non-public endpoints called without valid credentials (6.1).
+    pub authentication: Slot<AuthProbe>,
+    /// One identity reaching for another's resource (6.2).
+    pub authorization: Slot<AuthzProbe>,
+    /// Bad input sent to write endpoints (6.6).
+    pub input_validation: Slot<InputProbe>,
+    /// Requests carrying a W3C traceparent (5.1).
+    pub tracing: Slot<TracingProbe>,
+    /// Requests with and without an X-Request-ID (5.4).
+    pub request_ids: Slot<RequestIdProbe>,
+    /// The first page of each list endpoint (8.7).
+    pub pagination: Slot<ListProbe>,
+    /// Each list endpoint asked for a huge page size (8.8).
+    pub huge_pages: Slot<ListProbe>,
+    /// A compressed answer asked for (X.1).
+    pub compression: Slot<CompressionProbe>,
+    /// ETag and a conditional repeat (X.2).
+    pub conditional: Slot<ConditionalProbe>,
+    /// A POST repeated with the same Idempotency-Key (X.3).
+    pub idempotency: Slot<IdempotencyProbe>,
+    /// The probes' requests that may change data, per endpoint.
+    pub writes: Vec<WritesMade>,
+    /// API documentation paths asked without credentials (X.5).
+    pub api_docs: Slot<DocsProbe>,
+    /// Failed logins for an unknown user and a wrong password (X.6).
+    pub login_enumeration: Slot<EnumerationProbe>,
+}
+
+impl HttpProbes {
+    /// The HTTP evidence: the single probes and the bursts (6.3, 6.4).
+    pub fn with(self, bursts: Bursts) -> HttpEvidence {
+        HttpEvidence {
+            base_url: self.base_url,
+            https: self.https,
+            headers: self.headers,
+            cors: self.cors,
+            health: self.health,
+            logins: self.logins,
+            body_limit: self.body_limit,
+            authentication: self.authentication,
+            authorization: self.authorization,
+            rate_limit: bursts.public,
+            login_rate_limit: bursts.login,
+            input_validation: self.input_validation,
+            tracing: self.tracing,
+            request_ids: self.request_ids,
+            pagination: self.pagination,
+            huge_pages: self.huge_pages,
+            compression: self.compression,
+            conditional: self.conditional,
+            idempotency: self.idempotency,
+            writes: self.writes,
+            api_docs: self.api_docs,
+            login_enumeration: self.login_enumeration,
+        }
+    }
+}
 
 /// The plan with every identity that logs in by itself logged in (its token in its headers),
 /// for collectors that send authenticated requests outside the probes (the load phases).
@@ -40,8 +121,8 @@ pub async fn resolve_identities(plan: &Plan) -> Result<Plan, String> {
     }
 }
 
-/// Runs every HTTP probe the plan allows.
-pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
+/// Runs every HTTP probe the plan allows but the bursts ([`collect_bursts`]).
+pub async fn collect(plan: &Plan) -> Slot<HttpProbes> {
     let Some(target) = &plan.target else {
         return Slot::unavailable("no [target] base_url in the config");
     };
@@ -88,9 +169,8 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
     if let Slot::Collected { data } = &mut input_validation {
         data.pagination_edges = edges;
     }
-    let later = || Slot::unavailable("the bursts run after every other collector");
     let writes = writes_sent(plan, &body_limit, &authentication, &authorization, &input_validation, &idempotency);
-    Slot::collected(HttpEvidence {
+    Slot::collected(HttpProbes {
         base_url: redact_url(target.base_url.as_str()),
         https: target.base_url.scheme() == "https",
         headers,
@@ -100,8 +180,6 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
         body_limit,
         authentication,
         authorization,
-        rate_limit: later(),
-        login_rate_limit: later(),
         input_validation,
         tracing,
         request_ids,
@@ -119,12 +197,12 @@ pub async fn collect(plan: &Plan) -> Slot<HttpEvidence> {
 /// The probes' requests that may change data, per endpoint: answers by status class.
 fn writes_sent(
     plan: &Plan,
-    body_limit: &Slot<steth_core::evidence::BodyLimitProbe>,
-    authentication: &Slot<steth_core::evidence::AuthProbe>,
-    authorization: &Slot<steth_core::evidence::AuthzProbe>,
-    input: &Slot<steth_core::evidence::InputProbe>,
-    idempotency: &Slot<steth_core::evidence::IdempotencyProbe>,
-) -> Vec<steth_core::evidence::WritesMade> {
+    body_limit: &Slot<BodyLimitProbe>,
+    authentication: &Slot<AuthProbe>,
+    authorization: &Slot<AuthzProbe>,
+    input: &Slot<InputProbe>,
+    idempotency: &Slot<IdempotencyProbe>,
+) -> Vec<WritesMade> {
     let writes: Vec<&str> = plan.endpoints.iter().filter(|e| e.changes_data()).map(|e| e.name.as_str()).collect();
     let mut sent: Vec<(String, Option<u16>)> = Vec::new();
     if let Some(b) = body_limit.data() {

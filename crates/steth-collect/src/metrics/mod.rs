@@ -9,6 +9,6 @@ mod rules;
 mod scrape;
 pub mod text;
 
-pub use observer::MetricsObserver;
+pub use observer::{MetricsObserver, Scraped, evidence};
 pub use rules::collect as collect_rules;
 pub use scrape::{MAX_BODY, ScrapeError, Scraper};

@@ -5,13 +5,13 @@
 use super::requests::{METHOD_LABELS, ROUTE_LABELS, Series, growth, is_request_counter, mentions_requests};
 use super::scrape::{MAX_BODY, Scraper};
 use super::text::{Exposition, Shape, Totals, family_of, histogram};
-use crate::load::{PhaseInfo, PhaseObserver};
+use crate::load::{Finish, PhaseInfo, PhaseObserver};
 use futures_util::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use steth_core::config::{DurationUnit, Plan};
 use steth_core::evidence::{
-    Bucket, HistogramWindow, MetricFamily, MetricsEvidence, PhaseResult, QueryHistogram, RequestCounting,
+    AlertRules, Bucket, HistogramWindow, MetricFamily, MetricsEvidence, PhaseResult, QueryHistogram, RequestCounting,
     RequestWindow, Slot,
 };
 use tokio::sync::Mutex;
@@ -84,6 +84,37 @@ impl State {
     }
 }
 
+/// What the [`MetricsObserver`] hands over: its own slots of the metrics evidence (the alert
+/// rules are read apart, [`evidence`] joins them).
+#[derive(Debug, Clone)]
+pub struct Scraped {
+    /// The scraped URL, credentials redacted.
+    pub url: String,
+    /// The query-duration histogram's windows.
+    pub query_histogram: Slot<QueryHistogram>,
+    /// Every family of every scrape.
+    pub families: Slot<Vec<MetricFamily>>,
+    /// The request counter's growth around each phase.
+    pub requests: Slot<RequestCounting>,
+}
+
+/// The metrics evidence, assembled once: what the scrapes found and the alert rules. Rules
+/// configured without a scrape still make the evidence, its scraped parts then missing for the
+/// scrape's reason.
+pub fn evidence(scraped: Slot<Scraped>, rules: Slot<AlertRules>) -> Slot<MetricsEvidence> {
+    let scraped = match scraped {
+        Slot::Collected { data } => data,
+        _ if matches!(rules, Slot::Unavailable { .. }) => return scraped.absence().unwrap_or_default(),
+        missing => {
+            let why = missing.absence::<()>().unwrap_or_default();
+            use crate::load::missing_as as like;
+            Scraped { url: String::new(), query_histogram: like(&why), families: like(&why), requests: like(&why) }
+        }
+    };
+    let Scraped { url, query_histogram, families, requests } = scraped;
+    Slot::collected(MetricsEvidence { url, query_histogram, families, requests, rules })
+}
+
 /// Snapshots the service's query-duration histogram around every load phase.
 pub struct MetricsObserver {
     url: String,
@@ -100,7 +131,7 @@ pub struct MetricsObserver {
 
 impl MetricsObserver {
     /// Scrapes once to find the histogram; `None` without a `[metrics]` url. A failed scrape is
-    /// kept and reported by [`MetricsObserver::finish`].
+    /// kept and reported by its [`Finish::finish`].
     pub async fn connect(plan: &Plan) -> Option<MetricsObserver> {
         let target = plan.metrics.as_ref()?;
         let endpoint = target.url.as_ref()?;
@@ -155,8 +186,9 @@ impl MetricsObserver {
         observer
     }
 
-    /// The metrics evidence: the histogram's windows, or why there are none.
-    pub fn finish(self) -> Slot<MetricsEvidence> {
+    /// The histogram's windows, the families and the request counter's growth, or why there
+    /// are none.
+    fn scraped(self) -> Slot<Scraped> {
         if let Some(e) = self.failed {
             return Slot::failed(e);
         }
@@ -193,7 +225,7 @@ impl MetricsObserver {
             Some(family) => Slot::collected(RequestCounting { family, windows: state.request_windows }),
         };
         let families = Slot::collected(families);
-        Slot::collected(MetricsEvidence { url, query_histogram, families, requests, rules: Slot::default() })
+        Slot::collected(Scraped { url, query_histogram, families, requests })
     }
 
     /// A scrape, unless an earlier one failed during the load phases (then its error).
@@ -300,6 +332,14 @@ fn delta(before: &Totals, after: &Totals, unit: DurationUnit) -> Result<(Vec<Buc
     }
     let (count, sum) = (after.count - before.count, after.sum - before.sum);
     Ok((buckets, count.round() as u64, sum.max(0.0) * unit.ms()))
+}
+
+impl Finish for MetricsObserver {
+    type Found = Slot<Scraped>;
+
+    fn finish(self) -> impl std::future::Future<Output = Slot<Scraped>> + Send {
+        std::future::ready(self.scraped())
+    }
 }
 
 impl PhaseObserver for MetricsObserver {

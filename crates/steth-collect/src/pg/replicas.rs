@@ -12,7 +12,7 @@ use steth_core::evidence::{PhaseResult, ReplicaReads, ReplicaWindow, Replication
 use tokio::sync::Mutex;
 use tokio_postgres::Client;
 
-use crate::load::{PhaseInfo, PhaseObserver};
+use crate::load::{Finish, PhaseInfo, PhaseObserver};
 
 const STANDBYS: &str =
     "/* stethoscope */ SELECT coalesce(application_name, ''), client_addr::text, coalesce(state, ''),
@@ -30,8 +30,8 @@ const CALLS: &str = "/* stethoscope */ SELECT coalesce(sum(calls), 0)::bigint FR
 const RECOVERY: &str = "/* stethoscope */ SELECT pg_is_in_recovery(),
        (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::float8";
 
-/// The standbys the server streams to and the primary it follows, if any; the replicas'
-/// reads are added by [`ReplicaObserver::finish`].
+/// The standbys the server streams to and the primary it follows, if any; the replicas' reads
+/// join them when the evidence is assembled (`PgCatalog::with`).
 pub async fn standbys(client: &Client) -> Slot<Replication> {
     let rows = match client.query(STANDBYS, &[]).await {
         Ok(rows) => rows,
@@ -92,8 +92,8 @@ impl ReplicaObserver {
         Some(ReplicaObserver { replicas, app_role: app_role.to_string(), reads })
     }
 
-    /// Each replica's reads, joined to the standbys read from the primary.
-    pub async fn finish(self, replication: &mut Slot<Replication>) {
+    /// Each replica's reads, to be joined to the standbys read from the primary.
+    async fn reads(self) -> Vec<ReplicaReads> {
         let mut found = Vec::new();
         for replica in self.replicas {
             let replica = replica.into_inner();
@@ -111,10 +111,15 @@ impl ReplicaObserver {
             };
             found.push(ReplicaReads { url: replica.shown, in_recovery, lag_ms, windows });
         }
-        match replication {
-            Slot::Collected { data } => data.replicas = found,
-            other => *other = Slot::collected(Replication { replicas: found, ..Replication::default() }),
-        }
+        found
+    }
+}
+
+impl Finish for ReplicaObserver {
+    type Found = Vec<ReplicaReads>;
+
+    fn finish(self) -> impl std::future::Future<Output = Vec<ReplicaReads>> + Send {
+        self.reads()
     }
 }
 

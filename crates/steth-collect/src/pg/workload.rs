@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
-use crate::load::{PhaseInfo, PhaseObserver};
+use crate::load::{Finish, PhaseInfo, PhaseObserver};
 
 /// Leads every statement stethoscope runs while observing, so `pg_stat_statements` entries of
 /// its own can be told apart from the service's.
@@ -93,7 +93,9 @@ struct State {
     texts: HashMap<String, String>,
 }
 
-/// What the observer hands over when the audit's load phases are done.
+/// What the observer hands over when the audit's load phases are done: its own slots of the
+/// PostgreSQL evidence.
+#[derive(Debug, Clone)]
 pub struct PgFindings {
     /// The windows recorded around the load phases.
     pub workload: Slot<PgWorkload>,
@@ -103,6 +105,14 @@ pub struct PgFindings {
     pub plans: Slot<Vec<StatementPlan>>,
     /// The cumulative statement counters, read when no load phase ran.
     pub totals: Slot<StatementTotals>,
+}
+
+impl PgFindings {
+    /// Findings where the observer found nothing, every slot missing as `why` is.
+    pub fn missing(why: &Slot<()>) -> PgFindings {
+        use crate::load::missing_as as like;
+        PgFindings { workload: like(why), activity: like(why), plans: like(why), totals: like(why) }
+    }
 }
 
 /// Snapshots PostgreSQL's counters around every load phase on one session of its own.
@@ -119,7 +129,7 @@ pub struct PgObserver {
 
 impl PgObserver {
     /// Opens the observing session; `None` without a `[postgres]` target. A failed connection
-    /// is kept and reported by [`PgObserver::finish`].
+    /// is kept and reported by its [`Finish::finish`].
     pub async fn connect(plan: &Plan) -> Option<PgObserver> {
         let target = plan.postgres.as_ref()?;
         let session = connect(target).await;
@@ -160,19 +170,11 @@ impl PgObserver {
     /// `[postgres] session_watch`); the generic plans of the statements run often under normal
     /// load or, without load, since the counters' last reset (read last: planning touches no
     /// counter the windows use, but nothing is left to chance).
-    pub async fn finish(self) -> PgFindings {
+    async fn findings(self) -> PgFindings {
         let mut state = self.state.into_inner();
         let session = match &state.session {
             Ok(s) => s,
-            Err(e) => {
-                let e = e.clone();
-                return PgFindings {
-                    workload: Slot::failed(e.clone()),
-                    activity: Slot::failed(e.clone()),
-                    plans: Slot::failed(e.clone()),
-                    totals: Slot::failed(e),
-                };
-            }
+            Err(e) => return PgFindings::missing(&Slot::failed(e.as_str())),
         };
         let client = &session.client;
         state.sessions.sample(client, &self.app_role, "after the load phases").await;
@@ -357,6 +359,14 @@ fn table_deltas(before: &HashMap<String, TableCounters>, after: &HashMap<String,
         .collect();
     out.sort_by(|x, y| x.table.cmp(&y.table));
     out
+}
+
+impl Finish for PgObserver {
+    type Found = PgFindings;
+
+    fn finish(self) -> impl std::future::Future<Output = PgFindings> + Send {
+        self.findings()
+    }
 }
 
 impl PhaseObserver for PgObserver {

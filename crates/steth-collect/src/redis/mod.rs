@@ -7,12 +7,15 @@ mod active;
 mod info;
 mod sample;
 
-use crate::load::{PhaseInfo, PhaseObserver};
+use crate::load::{Finish, PhaseInfo, PhaseObserver};
 use futures_util::future::BoxFuture;
 use redis::aio::MultiplexedConnection;
 use std::time::Duration;
 use steth_core::config::{Plan, RedisTarget};
-use steth_core::evidence::{CacheWindow, EndpointKind, PhaseResult, RedisCounters, RedisEvidence, RedisMemory, Slot};
+use steth_core::evidence::{
+    CacheWindow, EndpointKind, KeySample, NegativeProbe, PhaseResult, RedisCounters, RedisEvidence, RedisMemory, Slot,
+    StampedeProbe,
+};
 use tokio::sync::Mutex;
 
 /// How long a connection attempt and each command may take.
@@ -73,8 +76,66 @@ async fn info(conn: &mut MultiplexedConnection, section: Option<&str>) -> redis:
     cmd.query_async(conn).await
 }
 
+/// What the Redis collector reads before the load phases: the server, its counters and memory
+/// settings. The evidence is assembled once from it and the observer's findings
+/// ([`RedisStart::with`]).
+#[derive(Debug, Clone)]
+pub struct RedisStart {
+    /// `redis_version`.
+    pub server_version: String,
+    /// Whether cluster mode is on.
+    pub cluster: bool,
+    /// The configured key pattern, if any.
+    pub key_pattern: Option<String>,
+    /// The counters before the load phases.
+    pub start: RedisCounters,
+    /// `maxmemory` and its policy.
+    pub memory: Slot<RedisMemory>,
+}
+
+/// What the [`RedisObserver`] hands over: its own slots of the Redis evidence.
+#[derive(Debug, Clone)]
+pub struct RedisFindings {
+    /// The counters after the load phases.
+    pub end: Slot<RedisCounters>,
+    /// Keyspace hits and misses around each load phase.
+    pub phases: Slot<Vec<CacheWindow>>,
+    /// The bounded key sample, read last.
+    pub sample: Slot<KeySample>,
+    /// The stampede probe (3.6), when enabled.
+    pub stampede: Slot<StampedeProbe>,
+    /// The repeated missing id (3.7), when enabled.
+    pub negative: Slot<NegativeProbe>,
+}
+
+impl RedisFindings {
+    /// Findings where the observer found nothing, every slot missing as `why` is.
+    pub fn missing(why: &Slot<()>) -> RedisFindings {
+        use crate::load::missing_as as like;
+        RedisFindings { end: like(why), phases: like(why), sample: like(why), stampede: like(why), negative: like(why) }
+    }
+}
+
+impl RedisStart {
+    /// The Redis evidence: the first read and what the observer found.
+    pub fn with(self, found: RedisFindings) -> RedisEvidence {
+        RedisEvidence {
+            server_version: self.server_version,
+            cluster: self.cluster,
+            key_pattern: self.key_pattern,
+            start: self.start,
+            end: found.end,
+            memory: self.memory,
+            phases: found.phases,
+            sample: found.sample,
+            stampede: found.stampede,
+            negative: found.negative,
+        }
+    }
+}
+
 /// Reads the counters and memory settings, before anything else disturbs them.
-pub async fn collect(plan: &Plan) -> Slot<RedisEvidence> {
+pub async fn collect(plan: &Plan) -> Slot<RedisStart> {
     let Some(target) = &plan.redis else {
         return Slot::unavailable("no [redis] url in the config");
     };
@@ -91,18 +152,7 @@ pub async fn collect(plan: &Plan) -> Slot<RedisEvidence> {
     let cluster = fields.get("cluster_enabled").is_some_and(|v| v.trim() == "1");
     let start = info::counters(&text);
     let memory = memory(&mut conn, &text).await;
-    Slot::collected(RedisEvidence {
-        server_version,
-        cluster,
-        key_pattern: target.key_pattern.clone(),
-        start,
-        end: Slot::unavailable("not read yet"),
-        memory,
-        phases: Slot::unavailable("no load phase ran"),
-        sample: Slot::unavailable("not sampled"),
-        stampede: Slot::unavailable("not probed"),
-        negative: Slot::unavailable("not probed"),
-    })
+    Slot::collected(RedisStart { server_version, cluster, key_pattern: target.key_pattern.clone(), start, memory })
 }
 
 /// `CONFIG GET`, or `INFO memory` where `CONFIG` is disabled or renamed (managed services).
@@ -135,22 +185,30 @@ struct Windows {
     error: Option<String>,
 }
 
-/// Snapshots `INFO stats` around every load phase, then finishes the evidence.
+/// Snapshots `INFO stats` around every load phase, then reads the final counters, runs the
+/// active probes and samples keys.
 pub struct RedisObserver {
     conn: Mutex<MultiplexedConnection>,
     kinds: Vec<EndpointKind>,
     state: Mutex<Windows>,
+    /// The plan, for the active probes after the load phases.
+    plan: Plan,
+    target: RedisTarget,
+    cluster: bool,
 }
 
 impl RedisObserver {
     /// Opens the observing connection when the first read succeeded.
-    pub async fn connect(plan: &Plan, evidence: &Slot<RedisEvidence>) -> Option<RedisObserver> {
-        let (Some(target), Slot::Collected { .. }) = (&plan.redis, evidence) else { return None };
+    pub async fn connect(plan: &Plan, start: &Slot<RedisStart>) -> Option<RedisObserver> {
+        let (Some(target), Slot::Collected { data: start }) = (&plan.redis, start) else { return None };
         let conn = connect(target).await.ok()?;
         Some(RedisObserver {
             conn: Mutex::new(conn),
             kinds: plan.endpoints.iter().map(|e| e.kind).collect(),
             state: Mutex::new(Windows { open: None, windows: Vec::new(), error: None }),
+            plan: plan.clone(),
+            target: target.clone(),
+            cluster: start.cluster,
         })
     }
 
@@ -160,31 +218,29 @@ impl RedisObserver {
     }
 
     /// Reads the final counters, runs the active probes when enabled, samples keys last.
-    pub async fn finish(self, plan: &Plan, evidence: Slot<RedisEvidence>) -> Slot<RedisEvidence> {
-        let (Slot::Collected { data: mut evidence }, Some(target)) = (evidence, &plan.redis) else {
-            return Slot::unavailable("no [redis] url in the config");
-        };
+    async fn findings(self) -> RedisFindings {
+        let (plan, target) = (&self.plan, &self.target);
         let state = self.state.into_inner();
-        evidence.phases = match (state.windows.is_empty(), state.error) {
+        let phases = match (state.windows.is_empty(), state.error) {
             (false, _) => Slot::collected(state.windows),
             (true, Some(e)) => Slot::failed(e),
             (true, None) => Slot::unavailable("no load phase ran"),
         };
         let mut conn = self.conn.into_inner();
-        evidence.end = match info(&mut conn, None).await {
+        let end = match info(&mut conn, None).await {
             Ok(text) => Slot::collected(info::counters(&text)),
             Err(e) => Slot::failed(format!("INFO failed: {e}")),
         };
-        (evidence.stampede, evidence.negative) = probe(plan, target, &mut conn).await;
+        let (stampede, negative) = probe(plan, target, &mut conn).await;
         let bounds = sample::Bounds {
             pattern: target.key_pattern.as_deref(),
             delimiter: &target.delimiter,
             max_keys: target.max_keys,
             budget: target.scan_budget,
         };
-        evidence.sample = match sample::sample(&mut conn, &bounds).await {
+        let sample = match sample::sample(&mut conn, &bounds).await {
             Ok(mut s) => {
-                if evidence.cluster {
+                if self.cluster {
                     s.truncated = Some(format!(
                         "cluster mode: the keys of one node only{}",
                         s.truncated.map(|t| format!("; {t}")).unwrap_or_default()
@@ -194,7 +250,15 @@ impl RedisObserver {
             }
             Err(e) => Slot::failed(format!("SCAN failed: {e}")),
         };
-        Slot::collected(evidence)
+        RedisFindings { end, phases, sample, stampede, negative }
+    }
+}
+
+impl Finish for RedisObserver {
+    type Found = RedisFindings;
+
+    fn finish(self) -> impl std::future::Future<Output = RedisFindings> + Send {
+        self.findings()
     }
 }
 

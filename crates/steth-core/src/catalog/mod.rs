@@ -13,6 +13,7 @@ mod reliability;
 mod repo_practice;
 mod scalability;
 mod security;
+mod shared;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -95,9 +96,53 @@ pub(crate) mod prelude {
     pub(crate) use crate::threshold::Threshold;
 }
 
+/// The override case of every item whose threshold is a number, section by section.
+#[cfg(test)]
+fn override_cases() -> Vec<testing::OverrideCase> {
+    [
+        api_performance::override_cases(),
+        database::override_cases(),
+        caching::override_cases(),
+        connections::override_cases(),
+        observability::override_cases(),
+        security::override_cases(),
+        reliability::override_cases(),
+        scalability::override_cases(),
+        practices::override_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_numeric_item_follows_its_configured_override() {
+        let cases = override_cases();
+        // Every implemented item with a numeric threshold has a case, and nothing else has one.
+        let numeric: Vec<&str> = items()
+            .chain(extended_items())
+            .filter(|i| i.is_implemented() && i.default_threshold.number().is_some())
+            .map(|i| i.id)
+            .collect();
+        let covered: Vec<&str> = cases.iter().map(|c| c.item.id).collect();
+        let missing: Vec<&&str> = numeric.iter().filter(|id| !covered.contains(id)).collect();
+        assert!(missing.is_empty(), "numeric items without an override case: {missing:?}");
+        assert_eq!(covered.len(), numeric.len(), "one case per numeric item: {covered:?}");
+        let mut wrong = Vec::new();
+        for case in &cases {
+            if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case.check())) {
+                let why =
+                    e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+                wrong.push(format!("{}: {}", case.item.id, why.unwrap_or_default()));
+            }
+        }
+        assert!(wrong.is_empty(), "overrides that do not move the verdict:\n{}", wrong.join("\n"));
+        assert_eq!(cases.len(), 29, "the numeric items today");
+    }
     use std::collections::HashSet;
 
     #[test]

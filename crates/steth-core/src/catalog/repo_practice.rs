@@ -42,7 +42,7 @@ pub(crate) fn migration_findings(
     threshold: &Threshold,
     summary: String,
 ) -> Outcome {
-    let limit = threshold.count().unwrap_or(0);
+    let limit = threshold.limit_count();
     let n = found.len() as u64;
     let measured = format!("{n} {kind}(s)");
     let findings = found.iter().map(|f| format!("{} {}: {} ({})", f.at, f.rule, f.statement, f.message));

@@ -47,14 +47,11 @@ pub fn pg() -> PgEvidence {
         activity: Slot::unavailable("not sampled"),
         index_bloat: Slot::unavailable("not read"),
         plans: Slot::unavailable("no load phases ran"),
-        cores: None,
-        serverless: false,
         pooler: Slot::unavailable("not serverless"),
         scan_totals: Slot::unavailable("not read"),
         bloat_estimate: Slot::unavailable("not read"),
         replication: Slot::unavailable("not read"),
         statement_totals: Slot::unavailable("not read"),
-        peak_rps: None,
     }
 }
 
@@ -89,6 +86,18 @@ pub fn with_windows(windows: Vec<PhaseWindow>) -> Evidence {
     let mut p = pg();
     p.workload = Slot::collected(PgWorkload { windows });
     with_pg(p)
+}
+
+/// `evidence` with the config declaring `facts`.
+pub fn with_declared(mut evidence: Evidence, facts: crate::evidence::Declared) -> Evidence {
+    evidence.config = Slot::collected(facts);
+    evidence
+}
+
+/// `evidence` with the config declaring a p99 budget of `ms` on `endpoint` (other facts unset).
+pub fn with_budget(evidence: Evidence, endpoint: &str, ms: f64) -> Evidence {
+    let endpoints = vec![crate::evidence::DeclaredEndpoint { name: endpoint.into(), p99_budget_ms: Some(ms) }];
+    with_declared(evidence, crate::evidence::Declared { endpoints, ..Default::default() })
 }
 
 /// Evidence holding only the given HTTP evidence.
@@ -151,6 +160,44 @@ pub fn with_alerts(
     };
     let metrics = MetricsEvidence { families, rules: Slot::collected(rules), ..Default::default() };
     Evidence { metrics: Slot::collected(metrics), ..Evidence::default() }
+}
+
+/// One numeric item's override case: evidence whose verdict is `default` under the item's
+/// default threshold and `overridden` under `value`, an override as the config writes it.
+pub struct OverrideCase {
+    /// The item.
+    pub item: &'static Item,
+    /// Evidence whose verdict the override moves.
+    pub evidence: Evidence,
+    /// The override, as `[thresholds]` writes it (`"100ms"`, `"90%"`, `"1"`).
+    pub value: &'static str,
+    /// The verdict under the default threshold.
+    pub default: Status,
+    /// The verdict under the override.
+    pub overridden: Status,
+}
+
+impl OverrideCase {
+    /// A case: `evidence` gives `default`, and `overridden` once `value` is configured.
+    pub fn new(
+        item: &'static Item,
+        evidence: Evidence,
+        value: &'static str,
+        default: Status,
+        overridden: Status,
+    ) -> Self {
+        OverrideCase { item, evidence, value, default, overridden }
+    }
+
+    /// Asserts both verdicts (each through `expect_with`, so the blanked-sources and strictest
+    /// threshold checks run too) and that they differ.
+    #[track_caller]
+    pub fn check(&self) {
+        assert_ne!(self.default, self.overridden, "{}: an override case must move the verdict", self.item.id);
+        expect_with(self.item, &self.evidence, &self.item.default_threshold, self.default);
+        let t = self.item.default_threshold.with_override(self.value).expect("a valid override");
+        expect_with(self.item, &self.evidence, &t, self.overridden);
+    }
 }
 
 /// Items that may pass without their threshold deciding, and why. Every other numeric item is
@@ -216,7 +263,6 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
             method: name.split(' ').next().unwrap_or("GET").to_string(),
             path: name.split(' ').nth(1).unwrap_or("/").to_string(),
             kind: crate::evidence::EndpointKind::parse(kind).expect("an endpoint kind"),
-            p99_budget_ms: None,
             identity: None,
             identity_logs_in: false,
             phases: vec![PhaseResult {

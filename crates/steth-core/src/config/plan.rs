@@ -57,6 +57,25 @@ impl Plan {
             Source::Service | Source::Config => None,
         }
     }
+
+    /// What the config declares about the service: the facts the checks read as declared
+    /// (`Source::Config`), never measured.
+    pub fn declared(&self) -> crate::evidence::Declared {
+        crate::evidence::Declared {
+            cores: self.postgres.as_ref().and_then(|p| p.cores),
+            serverless: self.target.as_ref().is_some_and(|t| t.serverless),
+            peak_rps: self.target.as_ref().and_then(|t| t.peak_rps),
+            endpoints: self
+                .endpoints
+                .iter()
+                .filter(|e| !e.login)
+                .map(|e| crate::evidence::DeclaredEndpoint {
+                    name: e.name.clone(),
+                    p99_budget_ms: e.p99_budget.map(|d| d.as_secs_f64() * 1000.0),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The default bound on watching idle sessions after the load phases (`[postgres] session_watch`).

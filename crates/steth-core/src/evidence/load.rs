@@ -184,8 +184,6 @@ pub struct EndpointLoad {
     pub path: String,
     /// read, write or batch.
     pub kind: EndpointKind,
-    /// The endpoint's own p99 budget, when configured.
-    pub p99_budget_ms: Option<f64>,
     /// The identity it authenticates as, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,

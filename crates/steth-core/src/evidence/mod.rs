@@ -3,6 +3,7 @@
 
 mod alert_rules;
 mod api;
+mod declared;
 mod extended;
 mod http;
 mod load;
@@ -19,6 +20,7 @@ pub use api::{
     AuthProbe, AuthzAttempt, AuthzProbe, BodyLimitAttempt, BodyLimitProbe, BurstProbe, Exchange, InputProbe, ListPage,
     ListProbe, LoginAttempt, RequestIdExchange, RequestIdProbe, TraceExchange, TracingProbe,
 };
+pub use declared::{Declared, DeclaredEndpoint};
 pub use extended::{
     CompressionProbe, ConditionalProbe, DocsAnswer, DocsProbe, EnumerationProbe, IdempotencyProbe, LoginAnswer,
 };
@@ -71,12 +73,15 @@ pub struct Evidence {
     /// The repository's files and git history.
     #[serde(default)]
     pub source: Slot<SourceEvidence>,
+    /// What the config declares about the service (cores, serverless, peak rate, budgets).
+    #[serde(default)]
+    pub config: Slot<Declared>,
 }
 
 impl Evidence {
     /// The slot a source fills; `None` for sources that have no slot of their own (the service
-    /// process is not controlled yet; the config is read, not collected). This match is the one
-    /// place that ties a `Source` to its slot.
+    /// process is not controlled yet). This match is the one place that ties a `Source` to its
+    /// slot.
     pub fn slot(&self, source: Source) -> Option<&dyn AnySlot> {
         match source {
             Source::Http => Some(&self.http),
@@ -85,7 +90,8 @@ impl Evidence {
             Source::Redis => Some(&self.redis),
             Source::Metrics => Some(&self.metrics),
             Source::Source => Some(&self.source),
-            Source::Service | Source::Config => None,
+            Source::Config => Some(&self.config),
+            Source::Service => None,
         }
     }
 
@@ -98,7 +104,8 @@ impl Evidence {
             Source::Redis => Some(&mut self.redis),
             Source::Metrics => Some(&mut self.metrics),
             Source::Source => Some(&mut self.source),
-            Source::Service | Source::Config => None,
+            Source::Config => Some(&mut self.config),
+            Source::Service => None,
         }
     }
 

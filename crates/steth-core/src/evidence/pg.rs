@@ -32,15 +32,6 @@ pub struct PgEvidence {
     /// Generic plans of the statements run often during the normal-load phases.
     #[serde(default)]
     pub plans: Slot<Vec<StatementPlan>>,
-    /// The database server's CPU cores, as the config declares them (4.2).
-    #[serde(default)]
-    pub cores: Option<u32>,
-    /// The service's real peak request rate, per second, as the config declares it (4.2).
-    #[serde(default)]
-    pub peak_rps: Option<f64>,
-    /// Whether the config declares the service serverless (4.10 applies).
-    #[serde(default)]
-    pub serverless: bool,
     /// Signs of a pooler or proxy between stethoscope and PostgreSQL (4.10).
     #[serde(default)]
     pub pooler: Slot<PoolerProbe>,

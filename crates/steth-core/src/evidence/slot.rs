@@ -124,6 +124,24 @@ impl<T> Slot<T> {
             _ => None,
         }
     }
+    /// The evidence turned into another, an absence kept as it is.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Slot<U> {
+        match self {
+            Slot::Collected { data } => Slot::collected(f(data)),
+            Slot::Unavailable { reason } => Slot::unavailable(reason),
+            Slot::Failed { error } => Slot::failed(error),
+        }
+    }
+    /// The same absence for evidence of another type: unavailable or failed for the same
+    /// reason, so every part that depends on this slot says why it is missing. A collected slot
+    /// gives `None`.
+    pub fn absence<U>(&self) -> Option<Slot<U>> {
+        match self {
+            Slot::Collected { .. } => None,
+            Slot::Unavailable { reason } => Some(Slot::unavailable(reason.clone())),
+            Slot::Failed { error } => Some(Slot::failed(error.clone())),
+        }
+    }
 }
 
 impl<T, E: std::fmt::Display> From<Result<T, E>> for Slot<T> {

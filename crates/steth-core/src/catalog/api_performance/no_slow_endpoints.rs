@@ -47,7 +47,7 @@ declare_item! {
     }
 }
 
-use super::normal_load::{failed_row, ms, normal_phases, row, unmeasured};
+use crate::catalog::shared::normal_load::{failed_row, ms, normal_phases, row, unmeasured};
 use crate::outcome::{EndpointVerdict, Status};
 
 /// The p99 no endpoint may reach under normal load.
@@ -98,7 +98,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, with_load};
     use crate::outcome::Status;
@@ -128,5 +128,16 @@ mod tests {
             &t,
             Status::Pass,
         );
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &NO_SLOW_ENDPOINTS,
+            with_load(&[("POST /r", "batch", 1100.0, 1250.0)]),
+            "1",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

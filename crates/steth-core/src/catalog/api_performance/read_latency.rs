@@ -45,18 +45,18 @@ declare_item! {
         title: "Read endpoints p99 latency",
         section: ApiPerformance,
         threshold: Threshold::latency_below_ms(200),
-        sources: [Load],
+        sources: [Load, Config],
         severity: High,
         evaluate: Some(evaluate),
     }
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    super::p99_budget::evaluate(evidence, threshold, crate::evidence::EndpointKind::Read)
+    crate::catalog::shared::p99_budget::evaluate(evidence, threshold, crate::evidence::EndpointKind::Read)
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, with_load};
     use crate::outcome::Status;
@@ -81,11 +81,11 @@ mod tests {
 
     #[test]
     fn the_endpoint_budget_wins_and_overrides_apply() {
-        let mut ev = with_load(&[("GET /a", "read", 2.0, 120.0)]);
-        if let crate::evidence::Slot::Collected { data } = &mut ev.load {
-            data.endpoints[0].p99_budget_ms = Some(100.0);
-        }
+        let ev = crate::catalog::testing::with_budget(with_load(&[("GET /a", "read", 2.0, 120.0)]), "GET /a", 100.0);
         expect(&READ_LATENCY, &ev, Status::Fail);
+        // A budget declared for another endpoint leaves this one to the threshold.
+        let ev = crate::catalog::testing::with_budget(with_load(&[("GET /a", "read", 2.0, 120.0)]), "GET /b", 100.0);
+        expect(&READ_LATENCY, &ev, Status::Pass);
         let t = READ_LATENCY.default_threshold.with_override("100ms").unwrap();
         crate::catalog::testing::expect_with(
             &READ_LATENCY,
@@ -109,5 +109,16 @@ mod tests {
         }
         let o = expect(&READ_LATENCY, &ev, Status::Error);
         assert!(o.evidence.contains("40 of 60"));
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &READ_LATENCY,
+            with_load(&[("GET /a", "read", 2.0, 120.0)]),
+            "100ms",
+            Status::Pass,
+            Status::Fail,
+        )
     }
 }

@@ -122,7 +122,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, http, with_http};
     use crate::evidence::{BodyLimitProbe, Slot};
@@ -178,5 +178,16 @@ mod tests {
         let e = probe(SIZE, vec![attempt(Some(413), 1024, false, false), attempt(None, 1 << 20, false, false)]);
         expect(&REQUEST_SIZE_LIMIT, &e, Status::Warn);
         expect(&REQUEST_SIZE_LIMIT, &probe(SIZE, vec![attempt(None, 0, false, false)]), Status::Error);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &REQUEST_SIZE_LIMIT,
+            probe(SIZE, vec![attempt(Some(413), 2 << 20, false, false)]),
+            "32MiB",
+            Status::Pass,
+            Status::NotAssessed,
+        )
     }
 }

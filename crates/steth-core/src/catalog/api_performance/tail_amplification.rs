@@ -57,7 +57,7 @@ declare_item! {
     }
 }
 
-use super::normal_load::{ms, normal_phases, unmeasured};
+use crate::catalog::shared::normal_load::{ms, normal_phases, unmeasured};
 
 /// Below this p99 a tail is immaterial: a 0.4 ms median against a 3 ms p99 on loopback is
 /// scheduling noise, not a tail users feel, and must not fail the item.
@@ -136,7 +136,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, with_load};
     use crate::evidence::Slot;
@@ -188,5 +188,16 @@ mod tests {
         );
         // A healthy tail stays a pass whatever the host did.
         expect(&TAIL_AMPLIFICATION, &stalled(&[("GET /a", "read", 30.0, 90.0)], 40.0), Status::Pass);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &TAIL_AMPLIFICATION,
+            with_load(&[("GET /a", "read", 30.0, 90.0)]),
+            "2x",
+            Status::Pass,
+            Status::Fail,
+        )
     }
 }

@@ -43,18 +43,18 @@ declare_item! {
         title: "Write endpoints p99 latency",
         section: ApiPerformance,
         threshold: Threshold::latency_below_ms(500),
-        sources: [Load],
+        sources: [Load, Config],
         severity: High,
         evaluate: Some(evaluate),
     }
 }
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
-    super::p99_budget::evaluate(evidence, threshold, crate::evidence::EndpointKind::Write)
+    crate::catalog::shared::p99_budget::evaluate(evidence, threshold, crate::evidence::EndpointKind::Write)
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, with_load};
     use crate::outcome::Status;
@@ -69,5 +69,16 @@ mod tests {
         expect(&WRITE_LATENCY, &with_load(&[("POST /o", "write", 20.0, 610.0)]), Status::Fail);
         expect(&WRITE_LATENCY, &with_load(&[("POST /o", "write", 20.0, 460.0)]), Status::Warn);
         expect(&WRITE_LATENCY, &with_load(&[("GET /a", "read", 2.0, 9.0)]), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &WRITE_LATENCY,
+            crate::catalog::testing::with_load(&[("POST /b", "write", 2.0, 300.0)]),
+            "250ms",
+            Status::Pass,
+            Status::Fail,
+        )
     }
 }

@@ -153,7 +153,7 @@ fn cumulative(redis: &RedisEvidence, limit: f64) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, redis, with_redis};
     use crate::evidence::{CacheWindow, Slot};
@@ -248,5 +248,16 @@ mod tests {
         let o = expect(&CACHE_HIT_RATE, &ev, Status::Fail);
         assert_eq!(o.measured.as_deref(), Some("75.0 % hits"));
         assert!(o.findings.iter().any(|f| f.contains("rate is unreliable")), "{:?}", o.findings);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &CACHE_HIT_RATE,
+            with_windows(vec![window("GET /p/{id}", "read", 190, 10)]),
+            "96%",
+            Status::Pass,
+            Status::Fail,
+        )
     }
 }

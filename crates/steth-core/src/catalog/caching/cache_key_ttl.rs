@@ -98,7 +98,7 @@ fn format_percent(p: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, redis, with_redis};
     use crate::evidence::{KeySample, PrefixCount, RedisCounters, Slot};
@@ -155,5 +155,10 @@ mod tests {
         r.key_pattern = Some("shop:*".into());
         r.sample = Slot::failed("SCAN timed out");
         expect(&CACHE_KEY_TTL, &with_redis(r), Status::Error);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(&CACHE_KEY_TTL, counted(100, 95), "90%", Status::Fail, Status::Pass)
     }
 }

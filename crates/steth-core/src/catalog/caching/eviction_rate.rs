@@ -99,7 +99,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, redis, with_redis};
     use crate::evidence::{RedisCounters, Slot};
@@ -169,5 +169,10 @@ mod tests {
         r.phases = Slot::collected(vec![idle]);
         let o = expect(&EVICTION_RATE, &with_redis(r), Status::NotAssessed);
         assert!(o.evidence.contains("no cache lookup was counted"), "{}", o.evidence);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(&EVICTION_RATE, evictions(30, 30), "1%", Status::Pass, Status::Fail)
     }
 }

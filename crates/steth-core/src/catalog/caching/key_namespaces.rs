@@ -157,7 +157,7 @@ fn types(shape: &KeyShape) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, redis, with_redis};
     use crate::evidence::Slot;
@@ -264,5 +264,22 @@ mod tests {
     fn an_empty_or_missing_sample_is_not_assessed() {
         expect(&KEY_NAMESPACES, &sampled(vec![]), Status::NotAssessed);
         expect(&KEY_NAMESPACES, &Evidence::default(), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &KEY_NAMESPACES,
+            sampled(vec![ns(
+                "product",
+                vec![
+                    shape("product:{n}", "string", 40, "shop:product:4"),
+                    shape("product:{s}:{n}", "string", 3, "shop:product:rate-limit-127.0.0.1:9"),
+                ],
+            )]),
+            "1",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -22,3 +22,15 @@ pub(super) static ITEMS: &[&Item] = &[
     &negative_caching::NEGATIVE_CACHING,
     &eviction_rate::EVICTION_RATE,
 ];
+
+/// The override case of each of the section's items whose threshold is a number.
+#[cfg(test)]
+pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
+    vec![
+        cache_hit_rate::tests::override_case(),
+        cache_key_ttl::tests::override_case(),
+        key_namespaces::tests::override_case(),
+        stampede_protection::tests::override_case(),
+        eviction_rate::tests::override_case(),
+    ]
+}

@@ -89,7 +89,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, redis, with_redis};
     use crate::evidence::{Slot, StampedeProbe, StatementCount};
@@ -133,5 +133,16 @@ mod tests {
         expect(&STAMPEDE_PROTECTION, &burst(9, false, 50), Status::Fail);
         expect(&STAMPEDE_PROTECTION, &burst(0, true, 0), Status::NotAssessed);
         expect(&STAMPEDE_PROTECTION, &with_redis(redis()), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &STAMPEDE_PROTECTION,
+            burst(3, true, 50),
+            "3",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -90,7 +90,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, pg, session, with_pg};
     use crate::evidence::Slot;
@@ -137,5 +137,16 @@ mod tests {
         let mut p = pg();
         p.activity = Slot::unavailable("GRANT pg_monitor TO auditor");
         expect(&CONNECTION_IDLE_TIME, &with_pg(p), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &CONNECTION_IDLE_TIME,
+            sampled(vec![session("idle", 4.0), session("idle in transaction", 900.0)]),
+            "3s",
+            Status::Pass,
+            Status::Fail,
+        )
     }
 }

@@ -99,7 +99,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, session};
     use crate::evidence::AppSession;
@@ -149,5 +149,16 @@ mod tests {
             o.evidence
         );
         expect(&CONNECTION_LIFETIME, &Evidence::default(), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &CONNECTION_LIFETIME,
+            sampled(vec![aged("idle", 2000.0)], 4000.0),
+            "1h",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -95,7 +95,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, pg, session, with_pg};
     use crate::evidence::Slot;
@@ -143,5 +143,16 @@ mod tests {
         let mut p = pg();
         p.activity = Slot::unavailable("GRANT pg_monitor TO auditor");
         expect(&LEAK_DETECTION, &with_pg(p), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &LEAK_DETECTION,
+            sampled(vec![session("idle in transaction (aborted)", 3.0), session("active", 100.0)]),
+            "2s",
+            Status::Pass,
+            Status::Fail,
+        )
     }
 }

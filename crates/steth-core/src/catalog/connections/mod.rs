@@ -26,3 +26,13 @@ pub(super) static ITEMS: &[&Item] = &[
     &no_connection_across_http::NO_CONNECTION_ACROSS_HTTP,
     &serverless_proxy::SERVERLESS_PROXY,
 ];
+
+/// The override case of each of the section's items whose threshold is a number.
+#[cfg(test)]
+pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
+    vec![
+        connection_lifetime::tests::override_case(),
+        connection_idle_time::tests::override_case(),
+        leak_detection::tests::override_case(),
+    ]
+}

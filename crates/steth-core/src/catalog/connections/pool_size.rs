@@ -68,7 +68,7 @@ declare_item! {
         title: "Pool size follows the formula",
         section: ConnectionManagement,
         threshold: Threshold::requires("0.5× to 2× of the recommended size"),
-        sources: [Pg, Load, Metrics],
+        sources: [Pg, Load, Metrics, Config],
         severity: Medium,
         evaluate: Some(evaluate),
     }
@@ -79,6 +79,8 @@ const HEADROOM: f64 = 1.3;
 
 fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let pg = evidence.pg.get()?;
+    // The server's cores and the service's real peak rate are facts the config declares.
+    let (cores, peak_rps) = evidence.config.data().map_or((None, None), |d| (d.cores, d.peak_rps));
     let workload = pg.workload.get()?;
     let activity = pg.activity.get()?;
     // Phases run one endpoint at a time: the busiest window is the peak demand.
@@ -118,7 +120,7 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let w = demand.window;
     // The load term needs the service's real peak rate; stethoscope's own test rate only shows
     // whether the pool saturated under it.
-    let (rate, rate_source) = match pg.peak_rps {
+    let (rate, rate_source) = match peak_rps {
         Some(peak) => (peak, "declared peak, [target] peak_rps; time per request from".to_string()),
         None => (w.requests as f64 / w.secs, "stethoscope's test rate in".to_string()),
     };
@@ -131,7 +133,7 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
         demand.calls as f64 / w.requests as f64,
         if demand.calls == 0 { 0.0 } else { demand.db_ms / demand.calls as f64 },
     );
-    let Some(cores) = pg.cores else {
+    let Some(cores) = cores else {
         return Err(Outcome::not_assessed(format!(
             "the database server's core count is unknown: set [postgres] cores = N (PostgreSQL cannot report it); \
              the load alone asks for {formula}"
@@ -150,7 +152,7 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
         format!("the service held {} connection(s) at most ({})", activity.peak_sessions, activity.peak_at),
     ];
     let measured = format!("{} connections held, {recommended} recommended", activity.peak_sessions);
-    if observed > 2.0 * recommended && pg.peak_rps.is_none() {
+    if observed > 2.0 * recommended && peak_rps.is_none() {
         return Ok(Outcome::warn(
             measured,
             format!(
@@ -214,8 +216,8 @@ impl Demand<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::testing::{expect, pg, window, with_pg};
-    use crate::evidence::{PgActivity, PgWorkload, Slot, StatementDelta, StatementWindow};
+    use crate::catalog::testing::{expect, pg, window, with_declared, with_pg};
+    use crate::evidence::{Declared, PgActivity, PgWorkload, Slot, StatementDelta, StatementWindow};
     use crate::outcome::Status;
 
     /// 20 req/s for 10 s against a pool that held `held` connections; each request ran
@@ -233,16 +235,14 @@ mod tests {
         }];
         w.statements = Slot::collected(StatementWindow { statements, incomplete: None });
         let mut p = pg();
-        p.cores = cores;
-        // The declared peak equals the test rate (200 requests in 10 s), so the figures match.
-        p.peak_rps = Some(20.0);
         p.workload = Slot::collected(PgWorkload { windows: vec![window("GET /a", "baseline", 5), w] });
         p.activity = Slot::collected(PgActivity {
             peak_sessions: held,
             peak_at: "after normal GET /a".into(),
             ..PgActivity::default()
         });
-        with_pg(p)
+        // The declared peak equals the test rate (200 requests in 10 s), so the figures match.
+        with_declared(with_pg(p), Declared { cores, peak_rps: Some(20.0), ..Declared::default() })
     }
 
     #[test]
@@ -272,8 +272,8 @@ mod tests {
     #[test]
     fn without_a_declared_peak_an_oversized_pool_only_warns() {
         let mut ev = audit(48, 3, 1.0, Some(2));
-        let Slot::Collected { data: p } = &mut ev.pg else { unreachable!() };
-        p.peak_rps = None;
+        let Slot::Collected { data: d } = &mut ev.config else { unreachable!() };
+        d.peak_rps = None;
         let o = expect(&POOL_SIZE, &ev, Status::Warn);
         assert!(o.evidence.contains("declare the service's real peak request rate as `[target] peak_rps`"), "{o:?}");
         assert!(o.evidence.contains("20 req/s (stethoscope's test rate in normal GET /a)"), "{o:?}");
@@ -283,8 +283,8 @@ mod tests {
     }
 
     fn p_peak(ev: &mut Evidence, peak: f64) {
-        let Slot::Collected { data: p } = &mut ev.pg else { unreachable!() };
-        p.peak_rps = Some(peak);
+        let Slot::Collected { data: d } = &mut ev.config else { unreachable!() };
+        d.peak_rps = Some(peak);
     }
 
     fn audit_with_peak(held: u32, peak: f64) -> Evidence {

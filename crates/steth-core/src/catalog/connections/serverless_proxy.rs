@@ -63,7 +63,7 @@ declare_item! {
 
 fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     let pg = evidence.pg.get()?;
-    if !pg.serverless {
+    if !evidence.config.data().is_some_and(|d| d.serverless) {
         return Ok(Outcome::not_applicable(
             "the service is not declared serverless ([target] serverless = true makes this item apply)",
         ));
@@ -91,20 +91,19 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::testing::{expect, pg, with_pg};
-    use crate::evidence::{PoolerProbe, Slot};
+    use crate::catalog::testing::{expect, pg, with_declared, with_pg};
+    use crate::evidence::{Declared, PoolerProbe, Slot};
     use crate::outcome::Status;
 
     fn serverless(port: u16, server_port: Option<u16>, detected: Option<&str>) -> Evidence {
         let mut p = pg();
-        p.serverless = true;
         p.pooler = Slot::collected(PoolerProbe {
             host: "db.internal".into(),
             port,
             server_port,
             detected: detected.map(str::to_string),
         });
-        with_pg(p)
+        with_declared(with_pg(p), Declared { serverless: true, ..Declared::default() })
     }
 
     #[test]
@@ -127,8 +126,8 @@ mod tests {
     fn services_that_are_not_serverless_are_not_applicable() {
         expect(&SERVERLESS_PROXY, &with_pg(pg()), Status::Na);
         let mut p = pg();
-        p.serverless = true;
         p.pooler = Slot::failed("cannot read inet_server_port(): connection closed");
-        expect(&SERVERLESS_PROXY, &with_pg(p), Status::Error);
+        let serverless = Declared { serverless: true, ..Declared::default() };
+        expect(&SERVERLESS_PROXY, &with_declared(with_pg(p), serverless), Status::Error);
     }
 }

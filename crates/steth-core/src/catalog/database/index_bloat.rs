@@ -134,7 +134,7 @@ fn estimated(estimates: &[crate::evidence::IndexBloatEstimate], limit: f64, why_
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, pg, with_pg};
     use crate::evidence::{IndexDensity, Slot};
@@ -199,5 +199,16 @@ mod tests {
         p.index_bloat = Slot::failed("lock timeout: canceling statement due to lock timeout");
         let o = expect(&INDEX_BLOAT, &with_pg(p), Status::Error);
         assert!(o.evidence.starts_with("lock timeout"));
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &INDEX_BLOAT,
+            measured(vec![index("public.t_b_idx", 2 << 20, 71.9)]),
+            "30%",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -22,3 +22,15 @@ pub(super) static ITEMS: &[&Item] = &[
     &frequent_query_plans::FREQUENT_QUERY_PLANS,
     &index_bloat::INDEX_BLOAT,
 ];
+
+/// The override case of each of the section's items whose threshold is a number.
+#[cfg(test)]
+pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
+    vec![
+        query_latency::tests::override_case(),
+        no_large_seq_scans::tests::override_case(),
+        no_n_plus_one::tests::override_case(),
+        slow_query_log::tests::override_case(),
+        index_bloat::tests::override_case(),
+    ]
+}

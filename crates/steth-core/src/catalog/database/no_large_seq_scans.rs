@@ -239,7 +239,7 @@ fn group(n: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, window, with_windows};
     use crate::evidence::{Slot, TableScans};
@@ -377,5 +377,16 @@ mod tests {
         w.tables = Slot::failed("lock timeout");
         expect(&NO_LARGE_SEQ_SCANS, &with_windows(vec![w]), Status::Error);
         expect(&NO_LARGE_SEQ_SCANS, &Evidence::default(), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &NO_LARGE_SEQ_SCANS,
+            with_windows(vec![normal("GET /reports", vec![scans("public.orders", 50_000, 100)])]),
+            "1",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

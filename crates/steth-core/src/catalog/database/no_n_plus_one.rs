@@ -151,7 +151,7 @@ fn describe(m: &EndpointQueries<'_>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -281,5 +281,16 @@ mod tests {
         w.statements = Slot::failed("lock timeout");
         expect(&NO_N_PLUS_ONE, &with_windows(vec![w]), Status::Error);
         expect(&NO_N_PLUS_ONE, &Evidence::default(), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &NO_N_PLUS_ONE,
+            with_windows(vec![normal("GET /a", 10, vec![statement("SELECT 1", 100)])]),
+            "5",
+            Status::Pass,
+            Status::Fail,
+        )
     }
 }

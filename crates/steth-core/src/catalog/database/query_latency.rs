@@ -324,7 +324,7 @@ fn by_statements(s: Statements<'_>, limit_ms: f64, no_histogram: &str) -> Outcom
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{
         expect, expect_with, histogram_window as hist, window, with_histogram, with_windows,
@@ -497,5 +497,16 @@ mod tests {
         w.statements = Slot::failed("statement timeout");
         expect(&QUERY_LATENCY, &with_windows(vec![w]), Status::Error);
         expect(&QUERY_LATENCY, &with_windows(vec![]), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &QUERY_LATENCY,
+            with_windows(vec![normal("GET /r", vec![statement("SELECT 1", 100, 1.0, 0.5, 3.0)])]),
+            "1ms",
+            Status::Pass,
+            Status::Fail,
+        )
     }
 }

@@ -73,7 +73,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, pg, with_pg};
     use crate::evidence::{PgSettings, SettingLevels, Slot};
@@ -120,5 +120,16 @@ mod tests {
             data.log_min_duration_statement.server = "-1".into();
         }
         expect(&SLOW_QUERY_LOG, &with_pg(p), Status::Fail);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &SLOW_QUERY_LOG,
+            at_database("500ms"),
+            "1s",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

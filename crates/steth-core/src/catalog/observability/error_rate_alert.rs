@@ -90,7 +90,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, with_alerts};
     use crate::evidence::{AlertRule, RuleProblem};
@@ -164,5 +164,16 @@ mod tests {
         }
         expect(&ERROR_RATE_ALERT, &evidence, Status::NotAssessed);
         expect(&ERROR_RATE_ALERT, &Evidence::default(), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &ERROR_RATE_ALERT,
+            with_alerts(vec![ratio(0.05)], Vec::new(), None),
+            "5%",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -89,7 +89,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, with_alerts};
     use crate::evidence::AlertRule;
@@ -145,5 +145,16 @@ mod tests {
         let errors = alert(AlertSignal::ErrorRatio, 0.01, &["http_requests_total"]);
         expect(&LATENCY_ALERT, &with_alerts(vec![errors], Vec::new(), None), Status::Fail);
         expect(&LATENCY_ALERT, &Evidence::default(), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &LATENCY_ALERT,
+            with_alerts(vec![p(0.99, 2.0)], Vec::new(), None),
+            "2s",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -22,3 +22,13 @@ pub(super) static ITEMS: &[&Item] = &[
     &query_count_metric::QUERY_COUNT_METRIC,
     &cache_hit_metric::CACHE_HIT_METRIC,
 ];
+
+/// The override case of each of the section's items whose threshold is a number.
+#[cfg(test)]
+pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
+    vec![
+        request_ids::tests::override_case(),
+        error_rate_alert::tests::override_case(),
+        latency_alert::tests::override_case(),
+    ]
+}

@@ -95,7 +95,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, http, with_http};
     use crate::evidence::{RequestIdProbe, Slot};
@@ -133,5 +133,16 @@ mod tests {
     #[test]
     fn nothing_answered_is_not_assessed() {
         expect(&REQUEST_IDS, &probe(&[]), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &REQUEST_IDS,
+            probe(&[(Some("steth-1"), None), (None, Some("abc"))]),
+            "50%",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -88,7 +88,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, migration_finding, practice, repo, with_repo};
     use crate::evidence::{MigrationEvidence, Slot};
@@ -136,5 +136,22 @@ mod tests {
         let mut r = repo();
         r.migrations = Slot::unavailable("no migration files found");
         expect(&MIGRATION_LOCK_LINT, &with_repo(r), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &MIGRATION_LOCK_LINT,
+            with(|m| {
+                m.lock_risks.push(migration_finding(
+                    "require-concurrent-index-creation",
+                    "migrations/0002_orders.sql",
+                    4,
+                ))
+            }),
+            "1",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

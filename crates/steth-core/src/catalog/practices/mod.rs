@@ -16,3 +16,9 @@ pub(super) static ITEMS: &[&Item] = &[
     &migration_lock_lint::MIGRATION_LOCK_LINT,
     &performance_budget::PERFORMANCE_BUDGET,
 ];
+
+/// The override case of each of the section's items whose threshold is a number.
+#[cfg(test)]
+pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
+    vec![migration_lock_lint::tests::override_case()]
+}

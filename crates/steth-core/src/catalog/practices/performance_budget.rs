@@ -21,8 +21,9 @@ declare_item! {
     ///
     /// Budgets that cover only some of the hot endpoints are partial evidence and give `warn`.
     ///
-    /// The endpoints are those of the audit's configuration (with their `p99_budget`) and of any
-    /// stethoscope config committed in the repository (`stethoscope*.toml`). Documented budgets
+    /// The endpoints are those of the audit's configuration (every endpoint but logins, with its
+    /// declared `p99_budget`) and of any stethoscope config committed in the repository
+    /// (`stethoscope*.toml`). Documented budgets
     /// are k6 `thresholds` on `http_req_duration`, Artillery `ensure` percentiles, SLO files
     /// (OpenSLO, Sloth, Pyrra) and budget tables in Markdown files named for budgets, SLOs or
     /// performance. When none is found the item fails with what was searched; budgets kept in
@@ -50,7 +51,7 @@ declare_item! {
         title: "Performance budget defined",
         section: DevelopmentPractices,
         threshold: Threshold::requires("p99 budget per endpoint"),
-        sources: [Config, Load, Source],
+        sources: [Config, Source],
         severity: Low,
         evaluate: Some(evaluate),
     }
@@ -59,8 +60,8 @@ declare_item! {
 fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
     // Endpoints with or without a budget: the audit's own config, then committed configs.
     let mut endpoints: Vec<(String, bool, String)> = Vec::new();
-    if let Some(load) = evidence.load.data() {
-        for e in &load.endpoints {
+    if let Some(declared) = evidence.config.data() {
+        for e in &declared.endpoints {
             endpoints.push((e.name.clone(), e.p99_budget_ms.is_some(), "the audit's config".into()));
         }
     }
@@ -112,8 +113,8 @@ fn evaluate(evidence: &Evidence, _threshold: &Threshold) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::testing::{expect, practice, repo, sighting, with_load, with_repo};
-    use crate::evidence::{EndpointBudget, Location, RepoEvidence, Slot, SourceEvidence};
+    use crate::catalog::testing::{expect, practice, repo, sighting, with_budget, with_declared, with_repo};
+    use crate::evidence::{Declared, DeclaredEndpoint, EndpointBudget, Location, RepoEvidence, Slot, SourceEvidence};
     use crate::outcome::Status;
 
     fn endpoint(name: &str, budget: Option<&str>) -> EndpointBudget {
@@ -167,11 +168,10 @@ mod tests {
 
     #[test]
     fn the_audits_own_budgets_count_and_nothing_read_is_not_assessed() {
-        let mut e = with_load(&[("GET /a", "read", 10.0, 20.0)]);
+        let unbudgeted = DeclaredEndpoint { name: "GET /a".into(), p99_budget_ms: None };
+        let mut e = with_declared(Evidence::default(), Declared { endpoints: vec![unbudgeted], ..Default::default() });
         expect(&PERFORMANCE_BUDGET, &e, Status::NotAssessed);
-        if let Slot::Collected { data } = &mut e.load {
-            data.endpoints[0].p99_budget_ms = Some(100.0);
-        }
+        e = with_budget(Evidence::default(), "GET /a", 100.0);
         expect(&PERFORMANCE_BUDGET, &e, Status::Pass);
         e.source = Slot::collected(SourceEvidence {
             repo: Slot::collected(RepoEvidence::default()),

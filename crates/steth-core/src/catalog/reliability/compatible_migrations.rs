@@ -67,7 +67,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, expect_with, migration_finding, repo, with_repo};
     use crate::evidence::Slot;
@@ -104,5 +104,16 @@ mod tests {
         let o = expect(&COMPATIBLE_MIGRATIONS, &with_repo(r), Status::NotAssessed);
         assert_eq!(o.evidence, "no migration files found");
         expect(&COMPATIBLE_MIGRATIONS, &Evidence::default(), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &COMPATIBLE_MIGRATIONS,
+            with_breaking(1),
+            "1",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -22,3 +22,9 @@ pub(super) static ITEMS: &[&Item] = &[
     &compatible_migrations::COMPATIBLE_MIGRATIONS,
     &feature_flags::FEATURE_FLAGS,
 ];
+
+/// The override case of each of the section's items whose threshold is a number.
+#[cfg(test)]
+pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
+    vec![compatible_migrations::tests::override_case()]
+}

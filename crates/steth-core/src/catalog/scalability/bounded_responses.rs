@@ -115,7 +115,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::pagination::page;
     use super::*;
     use crate::catalog::testing::{expect, http, with_http};
@@ -164,5 +164,16 @@ mod tests {
     #[test]
     fn no_answer_is_an_error() {
         expect(&BOUNDED_RESPONSES, &probe(vec![page(None, None, None, false)]), Status::Error);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &BOUNDED_RESPONSES,
+            probe(vec![page(Some(200), Some(12_000), None, false)]),
+            "20000",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

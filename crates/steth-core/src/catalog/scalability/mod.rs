@@ -22,3 +22,9 @@ pub(super) static ITEMS: &[&Item] = &[
     &pagination::PAGINATION,
     &bounded_responses::BOUNDED_RESPONSES,
 ];
+
+/// The override case of each of the section's items whose threshold is a number.
+#[cfg(test)]
+pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
+    vec![pagination::tests::override_case(), bounded_responses::tests::override_case()]
+}

@@ -116,7 +116,7 @@ pub(super) fn page(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, http, with_http};
     use crate::evidence::{ListPage, ListProbe, Slot};
@@ -147,5 +147,16 @@ mod tests {
         expect(&PAGINATION, &probe(vec![page(Some(200), None, None, true)]), Status::Error);
         expect(&PAGINATION, &probe(vec![page(None, None, None, false)]), Status::Error);
         expect(&PAGINATION, &probe(vec![page(Some(401), None, None, false)]), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &PAGINATION,
+            probe(vec![page(Some(200), Some(20), Some("next_cursor"), false), page(Some(200), Some(100), None, false)]),
+            "50%",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -115,7 +115,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{expect, http, with_http};
     use crate::evidence::{BurstProbe, Slot};
@@ -158,5 +158,16 @@ mod tests {
     #[test]
     fn no_answers_is_an_error() {
         expect(&AUTH_RATE_LIMITING, &with(burst(3, None, 3)), Status::Error);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &AUTH_RATE_LIMITING,
+            with(burst(16, Some(15), 0)),
+            "15",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

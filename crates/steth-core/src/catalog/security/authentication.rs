@@ -101,7 +101,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::{exchange, expect, http, with_http};
     use crate::evidence::{AuthProbe, Slot};
@@ -144,5 +144,20 @@ mod tests {
     fn nothing_answered_is_an_error_and_nothing_configured_is_not_assessed() {
         expect(&AUTHENTICATION, &probe(vec![exchange("GET /orders", "no credentials", None)]), Status::Error);
         expect(&AUTHENTICATION, &probe(vec![]), Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &AUTHENTICATION,
+            probe(vec![
+                exchange("GET /orders", "no credentials", Some(401)),
+                exchange("GET /users/{id}", "no credentials", Some(200)),
+                exchange("GET /users/{id}", "malformed token", Some(401)),
+            ]),
+            "50%",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -26,3 +26,14 @@ pub(super) static ITEMS: &[&Item] = &[
     &security_headers::SECURITY_HEADERS,
     &dependency_scanning::DEPENDENCY_SCANNING,
 ];
+
+/// The override case of each of the section's items whose threshold is a number.
+#[cfg(test)]
+pub(super) fn override_cases() -> Vec<super::testing::OverrideCase> {
+    vec![
+        authentication::tests::override_case(),
+        data_authorization::tests::override_case(),
+        auth_rate_limiting::tests::override_case(),
+        no_secrets_in_source::tests::override_case(),
+    ]
+}

@@ -75,7 +75,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     if scan.blobs == 0 {
         return Err(Outcome::not_assessed(format!("no file or blob to read in {}", source.path)));
     }
-    let allowed = threshold.count().unwrap_or(0);
+    let allowed = threshold.limit_count();
     let read = match scan.history {
         true => format!(
             "{} distinct blob(s), {} MB, from {} commit(s) on {} ref(s)",
@@ -133,7 +133,7 @@ fn describe(f: &SecretFinding, label: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::catalog::testing::expect;
     use crate::evidence::{Redacted, SecretScan, Slot, SourceEvidence};
@@ -223,5 +223,16 @@ mod tests {
             scan.blobs = 0;
         }
         expect(&NO_SECRETS_IN_SOURCE, &empty, Status::NotAssessed);
+    }
+
+    /// The override case of the catalog's table (`catalog::testing::OverrideCase`).
+    pub(in crate::catalog) fn override_case() -> crate::catalog::testing::OverrideCase {
+        crate::catalog::testing::OverrideCase::new(
+            &NO_SECRETS_IN_SOURCE,
+            scanned(true, vec![finding("config/aws.py", false)], vec![]),
+            "1",
+            Status::Fail,
+            Status::Pass,
+        )
     }
 }

@@ -10,18 +10,20 @@ use crate::threshold::Threshold;
 const NEAR: f64 = 0.9;
 
 /// Evaluates the p99 of every normal-load phase of `kind` against its budget (the endpoint's
-/// own `p99_budget`, else the threshold). An endpoint whose phase is no latency measurement
+/// own `p99_budget` as the config declares it, else the threshold): its items declare `Load`
+/// and `Config`. An endpoint whose phase is no latency measurement
 /// (mostly non-2xx answers, stopped early) makes the item `error`, naming the cause.
-pub(super) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::evidence::EndpointKind) -> Verdict {
+pub(crate) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::evidence::EndpointKind) -> Verdict {
     let rows = normal_phases(evidence, Some(kind))?;
     let default_ms = threshold.limit_ms();
+    let declared = evidence.config.data();
     let mut findings = Vec::new();
     let mut verdicts = Vec::new();
     let (mut over, mut near) = (0, 0);
     let mut worst: Option<(f64, &str, f64)> = None;
     for r in &rows {
         let e = r.endpoint;
-        let budget = e.p99_budget_ms.unwrap_or(default_ms);
+        let budget = declared.and_then(|d| d.p99_budget_ms(&e.name)).unwrap_or(default_ms);
         let Ok(p) = &r.phase else {
             verdicts.push(failed_row(r, budget));
             continue;

@@ -10,14 +10,14 @@ use crate::outcome::{EndpointVerdict, Outcome, Status};
 const MIN_SUCCESS_SHARE: f64 = 0.9;
 
 /// One endpoint's normal-load phase, or why there is no latency measurement of it.
-pub(super) struct Row<'a> {
-    pub(super) endpoint: &'a EndpointLoad,
-    pub(super) phase: Result<&'a PhaseResult, String>,
+pub(crate) struct Row<'a> {
+    pub(crate) endpoint: &'a EndpointLoad,
+    pub(crate) phase: Result<&'a PhaseResult, String>,
 }
 
 /// The normal-load phases of the endpoints of a kind (all kinds with `None`), or the outcome
 /// to report without any.
-pub(super) fn normal_phases(evidence: &Evidence, kind: Option<EndpointKind>) -> Result<Vec<Row<'_>>, Outcome> {
+pub(crate) fn normal_phases(evidence: &Evidence, kind: Option<EndpointKind>) -> Result<Vec<Row<'_>>, Outcome> {
     let load = evidence.load.get()?;
     let endpoints: Vec<&EndpointLoad> = load.endpoints.iter().filter(|e| kind.is_none_or(|k| e.kind == k)).collect();
     if endpoints.is_empty() && kind == Some(EndpointKind::Write) && !load.skipped_writes.is_empty() {
@@ -109,13 +109,13 @@ fn status_cause(e: &EndpointLoad, code: u16, share: &str, p: &PhaseResult) -> St
 }
 
 /// The cause of an endpoint that was not measured.
-pub(super) fn cause_of(row: &Row<'_>) -> Option<String> {
+pub(crate) fn cause_of(row: &Row<'_>) -> Option<String> {
     row.phase.as_ref().err().cloned()
 }
 
 /// The outcome when some endpoints were not measured: the item cannot be judged, and says
 /// why for each of them. `judged` holds the verdict rows of every endpoint.
-pub(super) fn unmeasured(rows: &[Row<'_>], judged: &[EndpointVerdict]) -> Option<Outcome> {
+pub(crate) fn unmeasured(rows: &[Row<'_>], judged: &[EndpointVerdict]) -> Option<Outcome> {
     let causes: Vec<String> =
         rows.iter().filter_map(|r| cause_of(r).map(|c| format!("{}: {c}", r.endpoint.name))).collect();
     let first = causes.first()?;
@@ -124,7 +124,7 @@ pub(super) fn unmeasured(rows: &[Row<'_>], judged: &[EndpointVerdict]) -> Option
 }
 
 /// The row of an endpoint that was not measured: it fails, with its cause.
-pub(super) fn failed_row(row: &Row<'_>, target_ms: f64) -> EndpointVerdict {
+pub(crate) fn failed_row(row: &Row<'_>, target_ms: f64) -> EndpointVerdict {
     EndpointVerdict {
         endpoint: row.endpoint.name.clone(),
         status: Status::Fail,
@@ -134,10 +134,10 @@ pub(super) fn failed_row(row: &Row<'_>, target_ms: f64) -> EndpointVerdict {
     }
 }
 
-pub(super) use crate::threshold::format_ms as ms;
+pub(crate) use crate::threshold::format_ms as ms;
 
 /// The seeds' row: endpoint, p50, p95, p99 and the target.
-pub(super) fn row(e: &EndpointLoad, p: &PhaseResult, target: &str, verdict: &str) -> String {
+pub(crate) fn row(e: &EndpointLoad, p: &PhaseResult, target: &str, verdict: &str) -> String {
     let failures = if p.failures > 0 { format!(", {} of {} failed", p.failures, p.requests) } else { String::new() };
     format!(
         "{}: p50 {} · p95 {} · p99 {} (target {target}) {verdict}{failures}",
