@@ -2,7 +2,7 @@
 //! Its JSON form is a public, versioned API (`schema/report.schema.json`).
 
 use crate::catalog::{self, Severity};
-use crate::evidence::{Evidence, LoadSettings, Phase, SlotState, StatusClasses};
+use crate::evidence::{Evidence, LoadSettings, Percentiles, Phase, SlotState, StatusClasses};
 use crate::outcome::{EndpointVerdict, Status};
 use crate::policy::Assessed;
 use crate::score::{self, Band, Coverage, Score, Scored};
@@ -124,6 +124,44 @@ pub struct EndpointRow {
     pub over_2s: bool,
     /// Why the phase stopped early, when it did.
     pub stopped: Option<String>,
+    /// Every phase the endpoint ran, in order: its latency spectrum and the database and cache
+    /// work it caused (absent in older reports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseRow>,
+}
+
+/// One load phase of one endpoint: the latency spectrum (p50 to max, the points an HDR
+/// percentile plot draws) and, when those sources were read, the database and cache work the
+/// phase caused. Figures only: no verdict is drawn here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseRow {
+    /// baseline, normal, stress or soak.
+    pub phase: Phase,
+    /// Requests answered or failed in the measured window.
+    pub requests: u64,
+    /// Successful (2xx) answers per second.
+    pub achieved_rate: f64,
+    /// Latency percentiles, milliseconds.
+    pub latency: Percentiles,
+    /// Application statements per request sent (warm-up included), the driver's connection
+    /// housekeeping not counted: how 2.4 counts them (`pg_stat_statements`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queries_per_request: Option<f64>,
+    /// Sequential scans of the service's tables in the phase (`pg_stat_user_tables`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_scans: Option<u64>,
+    /// Rows those sequential scans read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_rows: Option<u64>,
+    /// Server sessions opened on the service's database in the phase (`pg_stat_database`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_connections: Option<u64>,
+    /// Redis keyspace hits in the phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_hits: Option<u64>,
+    /// Redis keyspace misses in the phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_misses: Option<u64>,
 }
 
 /// The producing tool.
@@ -415,6 +453,7 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
                 requests_per_connection: p.requests_per_connection,
                 over_2s: mine.iter().any(|v| v.long_running),
                 stopped: p.stopped.clone(),
+                phases: e.phases.iter().map(|p| phase_row(evidence, &e.name, p)).collect(),
             })
         })
         .collect();
@@ -429,6 +468,39 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
         writes: load.writes.clone(),
         skipped_writes: load.skipped_writes.clone(),
     })
+}
+
+/// One phase's figures, with the database and cache counters of the same endpoint and phase.
+fn phase_row(evidence: &Evidence, endpoint: &str, p: &crate::evidence::PhaseResult) -> PhaseRow {
+    let pg = evidence
+        .pg
+        .data()
+        .and_then(|pg| pg.workload.data())
+        .and_then(|w| w.windows.iter().find(|w| w.endpoint == endpoint && w.phase == p.phase));
+    let statements = pg.and_then(|w| w.statements.data());
+    let queries_per_request = pg.filter(|w| w.requests > 0).zip(statements).map(|(w, s)| {
+        let calls: u64 =
+            s.statements.iter().filter(|s| !crate::evidence::is_driver_housekeeping(&s.query)).map(|s| s.calls).sum();
+        calls as f64 / w.requests as f64
+    });
+    let tables = pg.and_then(|w| w.tables.data());
+    let cache = evidence
+        .redis
+        .data()
+        .and_then(|r| r.phases.data())
+        .and_then(|c| c.iter().find(|c| c.endpoint == endpoint && c.phase == p.phase));
+    PhaseRow {
+        phase: p.phase,
+        requests: p.requests,
+        achieved_rate: p.achieved_rate,
+        latency: p.latency,
+        queries_per_request,
+        seq_scans: tables.map(|t| t.iter().map(|t| t.seq_scans).sum()),
+        seq_rows: tables.map(|t| t.iter().map(|t| t.seq_rows).sum()),
+        new_connections: pg.and_then(|w| w.new_sessions.data()).copied(),
+        cache_hits: cache.map(|c| c.hits),
+        cache_misses: cache.map(|c| c.misses),
+    }
 }
 
 fn results(assessed: &[Assessed]) -> Vec<ItemResult> {

@@ -93,7 +93,8 @@ Examples:
 /// Flags shared by commands that render a report.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Output format: terminal, json, markdown or sarif (findings with a file location).
+    /// Output format: terminal, json, markdown, sarif (findings with a file location) or html
+    /// (one self-contained page with charts).
     #[arg(long, default_value = "terminal", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to FILE (atomically) instead of stdout.
