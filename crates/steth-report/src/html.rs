@@ -131,12 +131,14 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .st.error{color:var(--err);background:var(--err-bg)}.st.attested{color:var(--info);background:var(--info-bg)}
 tr.fail td:first-child{box-shadow:inset 3px 0 var(--poor)}tr.warn td:first-child{box-shadow:inset 3px 0 var(--average)}
 .items td:nth-child(2){white-space:nowrap}
+a{color:var(--info)}.items{table-layout:fixed}.items th:nth-child(1){width:124px}.items th:nth-child(2){width:52px}
+.items th:nth-child(3){width:21%}.items th:nth-child(4){width:21%}.items th:nth-child(5){width:13%}
 details{margin-top:4px}summary{cursor:pointer;color:var(--info);font-size:12.5px}
 details ul{margin:4px 0;padding-left:18px}details li{margin:2px 0}
 .endpoint{border:1px solid var(--line);border-radius:8px;padding:4px 16px 8px;margin:16px 0;break-inside:avoid}
 .endpoint h3{display:flex;gap:10px;align-items:center;flex-wrap:wrap}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:8px 24px}
-.charts figure{margin:0}.charts figcaption{color:var(--muted);font-size:12.5px}
+.charts figure{margin:0}.charts figcaption{color:var(--muted);font-size:12.5px;display:flex;flex-wrap:wrap;gap:4px 12px}
 .note{color:var(--muted);font-size:12.5px}
 .group{margin:8px 0 16px}.group p{margin:4px 0}
 footer{color:var(--muted);font-size:12.5px;padding:24px;border-top:1px solid var(--line);margin-top:32px}
@@ -451,24 +453,30 @@ fn endpoint(h: &mut String, n: usize, e: &EndpointRow) {
     h.push_str("</article>\n");
 }
 
-/// Rounds a chart's top up to 1, 2 or 5 times a power of ten.
-fn nice_top(v: f64) -> f64 {
-    let v = num(v).max(1.0);
+/// A chart's top, rounded up to 1, 2 or 5 times a power of ten, and how many grid steps divide
+/// it into round numbers.
+fn nice_top(v: f64) -> (f64, u32) {
+    let v = num(v).max(0.1);
     let p = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * p).find(|t| *t >= v).unwrap_or(10.0 * p)
+    [(1.0, 4), (2.0, 4), (5.0, 5), (10.0, 4)]
+        .into_iter()
+        .map(|(m, steps)| (m * p, steps))
+        .find(|(t, _)| *t >= v * 0.999_999)
+        .unwrap_or((10.0 * p, 4))
 }
 
-/// The y axis: four grid lines with their labels.
-fn y_axis(h: &mut String, top: f64, x0: f64, x1: f64, y0: f64, plot_h: f64) {
-    for k in 0..=4 {
-        let v = top * f64::from(k) / 4.0;
-        let y = y0 + plot_h - plot_h * f64::from(k) / 4.0;
+/// The y axis: grid lines with their labels.
+fn y_axis(h: &mut String, (top, steps): (f64, u32), x0: f64, x1: f64, y0: f64, plot_h: f64) {
+    for k in 0..=steps {
+        let v = top * f64::from(k) / f64::from(steps);
+        let y = y0 + plot_h - plot_h * f64::from(k) / f64::from(steps);
+        let label = if k == 0 { "0".to_string() } else { ms(v) };
         let _ = write!(
             h,
             "<line class=\"grid\" x1=\"{x0}\" x2=\"{x1}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text class=\"muted\" x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             x0 - 6.0,
             y + 4.0,
-            escape(&ms(v))
+            escape(&label)
         );
     }
 }
@@ -479,8 +487,15 @@ const PERCENTILES: [(&str, &str); 4] = [("p50", "s1"), ("p90", "s2"), ("p99", "s
 fn phase_bars(h: &mut String, n: usize, e: &EndpointRow) {
     let (w, ht) = (480.0, 230.0);
     let (x0, y0, plot_w, plot_h) = (60.0, 10.0, 410.0, 180.0);
-    let highest = e.phases.iter().map(|p| num(p.latency.max_ms)).fold(e.target_ms.map_or(0.0, num), f64::max);
-    let top = nice_top(highest);
+    // The scale fits the measurements; a p99 target far above them is named, not drawn, so the
+    // bars keep their height.
+    let highest = e.phases.iter().map(|p| num(p.latency.max_ms)).fold(0.0, f64::max);
+    let target = e.target_ms.map(num);
+    let scale = nice_top(match target {
+        Some(t) if t <= highest * 2.0 => highest.max(t),
+        _ => highest,
+    });
+    let top = scale.0;
     let described: Vec<String> = e
         .phases
         .iter()
@@ -502,7 +517,7 @@ fn phase_bars(h: &mut String, n: usize, e: &EndpointRow) {
         escape(&e.name),
         escape(&described.join("; "))
     );
-    y_axis(h, top, x0, x0 + plot_w, y0, plot_h);
+    y_axis(h, scale, x0, x0 + plot_w, y0, plot_h);
     let group_w = plot_w / e.phases.len().max(1) as f64;
     let bar_w = (group_w * 0.8 / 4.0).min(28.0);
     for (i, p) in e.phases.iter().enumerate() {
@@ -528,16 +543,28 @@ fn phase_bars(h: &mut String, n: usize, e: &EndpointRow) {
             escape(p.phase.word())
         );
     }
-    if let Some(t) = e.target_ms {
-        let y = y0 + plot_h - plot_h * (num(t) / top).clamp(0.0, 1.0);
-        let _ = write!(
-            h,
-            "<line class=\"target\" x1=\"{x0}\" x2=\"{:.0}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text class=\"muted\" x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">p99 target {}</text>",
-            x0 + plot_w,
-            x0 + plot_w,
-            y - 4.0,
-            escape(&ms(num(t)))
-        );
+    match target {
+        Some(t) if t <= top => {
+            let y = y0 + plot_h - plot_h * (t / top).clamp(0.0, 1.0);
+            let _ = write!(
+                h,
+                "<line class=\"target\" x1=\"{x0}\" x2=\"{:.0}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text class=\"muted\" x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">p99 target {}</text>",
+                x0 + plot_w,
+                x0 + plot_w - 4.0,
+                y + 14.0,
+                escape(&ms(t))
+            );
+        }
+        Some(t) => {
+            let _ = write!(
+                h,
+                "<text class=\"muted\" x=\"{:.0}\" y=\"{:.0}\" text-anchor=\"end\">p99 target {} ↑ above the scale</text>",
+                x0 + plot_w - 4.0,
+                y0 + 14.0,
+                escape(&ms(t))
+            );
+        }
+        None => {}
     }
     h.push_str("</svg><figcaption>Latency per phase: ");
     legend(h, &PERCENTILES);
@@ -568,14 +595,15 @@ fn spectrum(h: &mut String, n: usize, e: &EndpointRow) {
         ("max", 3.6, |p| p.latency.max_ms),
     ];
     let x_of = |pos: f64| x0 + plot_w * (pos - 0.301) / (3.6 - 0.301);
-    let top = nice_top(e.phases.iter().map(|p| num(p.latency.max_ms)).fold(0.0, f64::max));
+    let scale = nice_top(e.phases.iter().map(|p| num(p.latency.max_ms)).fold(0.0, f64::max));
+    let top = scale.0;
     let _ = write!(
         h,
         "<figure><svg role=\"img\" aria-labelledby=\"t-spec-{n}\" width=\"{w}\" height=\"{ht}\" viewBox=\"0 0 {w} {ht}\">\
          <title id=\"t-spec-{n}\">Latency by percentile of {} (HDR percentile distribution), one line per phase</title>",
         escape(&e.name)
     );
-    y_axis(h, top, x0, x0 + plot_w, y0, plot_h);
+    y_axis(h, scale, x0, x0 + plot_w, y0, plot_h);
     for (label, pos, _) in &stops {
         let _ = write!(
             h,
@@ -737,7 +765,10 @@ fn not_assessed(h: &mut String, report: &Report) {
     h.push_str("<section aria-labelledby=\"h-not-assessed\">\n<h2 id=\"h-not-assessed\">Not assessed, and what would enable each</h2>\n");
     let _ = writeln!(
         h,
-        "<p class=\"note\">{} item(s) got no verdict and score 0. Grouped by the reason the audit gave; `stethoscope explain ID` says what each item needs.</p>",
+        "<p class=\"note\">{} item(s) got no verdict and score 0, grouped by the reason the audit gave, which names what would \
+         enable them. <code>stethoscope explain ID</code> says what each item needs; a practice nothing here can measure can be \
+         vouched for in the config's <code>[attest]</code> table (<code>\"7.6\" = \"blue/green via Argo Rollouts\"</code>) and is \
+         shown as attested.</p>",
         all.len()
     );
     let mut groups: Vec<(String, Vec<&ItemResult>)> = Vec::new();
@@ -859,6 +890,15 @@ mod tests {
         let page = page(&report);
         assert!(page.len() < 500 * 1024, "{} bytes", page.len());
         assert!(page.contains("more in the JSON report"));
+    }
+
+    #[test]
+    fn chart_scales_are_round() {
+        assert_eq!(nice_top(39.5), (50.0, 5));
+        assert_eq!(nice_top(143.0), (200.0, 4));
+        assert_eq!(nice_top(100.0), (100.0, 4));
+        assert_eq!(nice_top(0.0), (0.1, 4));
+        assert_eq!(nice_top(f64::NAN), (0.1, 4));
     }
 
     #[test]

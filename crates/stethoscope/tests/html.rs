@@ -150,3 +150,22 @@ fn the_demo_report_renders_in_headless_chromium() {
         shot.display()
     );
 }
+
+/// The console check catches what it is there for: a page that fetches something and runs a
+/// script, under the report's own Content-Security-Policy, logs messages the test sees.
+#[test]
+fn the_console_check_sees_a_blocked_fetch_and_script() {
+    chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("bad.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'\"></head><body><img src=\"http://127.0.0.1:9/x.png\"><script>undefinedFn()</script></body></html>",
+    )
+    .unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let out = headless(&page, profile.path(), &["--dump-dom"]);
+    let log = text(&out.stderr);
+    assert!(console_errors(&log).len() >= 2, "the blocked image and script are logged: {log}");
+}
