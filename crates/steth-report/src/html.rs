@@ -208,7 +208,14 @@ fn header(h: &mut String, report: &Report) {
         let parts: Vec<String> = run
             .sources
             .iter()
-            .map(|s| format!("<span title=\"{}\">{} <b>{}</b></span>", escape(&s.detail), escape(&s.name), escape(&s.state.to_string())))
+            .map(|s| {
+                format!(
+                    "<span title=\"{}\">{} <b>{}</b></span>",
+                    escape(&s.detail),
+                    escape(&s.name),
+                    escape(&s.state.to_string())
+                )
+            })
             .collect();
         h.push_str(&parts.join(" · "));
         h.push_str("</p>\n");
@@ -301,7 +308,11 @@ fn sections_chart(h: &mut String, report: &Report) {
         .map(|s| (format!("{}. {}", s.number, s.title), section_value(s), section_text(s)))
         .collect();
     if let Some(x) = &report.extended {
-        rows.push(("Extended items (scored apart)".to_string(), x.percent, format!("{}/{} · {}", x.score, x.max, percent(x.percent))));
+        rows.push((
+            "Extended items (scored apart)".to_string(),
+            x.percent,
+            format!("{}/{} · {}", x.score, x.max, percent(x.percent)),
+        ));
     }
     let row_h = 26.0;
     let height = row_h * rows.len() as f64 + 8.0;
@@ -325,9 +336,19 @@ fn sections_chart(h: &mut String, report: &Report) {
         );
         if let Some(v) = value {
             let w = bar_w * num(*v).clamp(0.0, 100.0) / 100.0;
-            let _ = write!(h, "<rect class=\"{g}\" x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"16\" rx=\"3\"/>", y + 1.0);
+            let _ = write!(
+                h,
+                "<rect class=\"{g}\" x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"16\" rx=\"3\"/>",
+                y + 1.0
+            );
         }
-        let _ = write!(h, "<text class=\"muted\" x=\"{:.0}\" y=\"{:.1}\">{}</text>", label_w + bar_w + 10.0, y + 13.0, escape(text));
+        let _ = write!(
+            h,
+            "<text class=\"muted\" x=\"{:.0}\" y=\"{:.1}\">{}</text>",
+            label_w + bar_w + 10.0,
+            y + 13.0,
+            escape(text)
+        );
     }
     h.push_str("</svg>\n");
     h.push_str("<ul class=\"legend\"><li><i style=\"background:var(--good)\"></i>90–100 %</li><li><i style=\"background:var(--average)\"></i>50–89 %</li><li><i style=\"background:var(--poor)\"></i>below 50 %</li><li><i style=\"background:var(--track)\"></i>not assessed</li></ul>\n");
@@ -773,7 +794,8 @@ fn not_assessed(h: &mut String, report: &Report) {
     );
     let mut groups: Vec<(String, Vec<&ItemResult>)> = Vec::new();
     for item in all {
-        let reason = if item.status == Status::Error { format!("error: {}", item.evidence) } else { item.evidence.clone() };
+        let reason =
+            if item.status == Status::Error { format!("error: {}", item.evidence) } else { item.evidence.clone() };
         match groups.iter_mut().find(|(r, _)| *r == reason) {
             Some((_, list)) => list.push(item),
             None => groups.push((reason, vec![item])),
@@ -875,7 +897,11 @@ mod tests {
         }
         let svgs = page.matches("<svg").count();
         assert!(svgs >= 3 + 2 * 2, "score, coverage, sections and two charts per endpoint, got {svgs}");
-        assert_eq!(page.matches("<svg role=\"img\" aria-labelledby=").count(), svgs, "every SVG is an image with a title");
+        assert_eq!(
+            page.matches("<svg role=\"img\" aria-labelledby=").count(),
+            svgs,
+            "every SVG is an image with a title"
+        );
         assert!(page.contains("<details>"), "findings are folded");
         assert!(page.contains("Not assessed, and what would enable each"));
         assert!(page.contains("prefers-color-scheme:dark") && page.contains("@media print"));
