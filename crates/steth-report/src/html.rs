@@ -231,24 +231,24 @@ fn summary(h: &mut String, report: &Report) {
     let circumference = 2.0 * std::f64::consts::PI * 52.0;
     let label = format!("Checklist score {}: {} of {} points", percent(total.percent), total.score, total.max);
     h.push_str("<section aria-labelledby=\"h-score\">\n<h2 id=\"h-score\">Score</h2>\n<div class=\"summary\">\n<div class=\"gauge\">\n");
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<svg role=\"img\" aria-labelledby=\"t-gauge\" width=\"140\" height=\"140\" viewBox=\"0 0 140 140\">\
          <title id=\"t-gauge\">{}</title>\
          <circle class=\"ring track\" cx=\"70\" cy=\"70\" r=\"52\"/>\
          <circle class=\"ring {g}\" cx=\"70\" cy=\"70\" r=\"52\" stroke-dasharray=\"{:.1} {:.1}\" transform=\"rotate(-90 70 70)\"/>\
-         <text class=\"big {g}\" x=\"70\" y=\"80\" text-anchor=\"middle\">{}</text></svg>\n",
+         <text class=\"big {g}\" x=\"70\" y=\"80\" text-anchor=\"middle\">{}</text></svg>",
         escape(&label),
         circumference * p / 100.0,
         circumference,
         total.percent.map_or("–".to_string(), |p| format!("{:.0}", num(p)))
     );
     let _ = write!(h, "<p>{}/{} points</p>\n</div>\n<div class=\"verdict\">\n", total.score, total.max);
-    let _ = write!(h, "<p><span class=\"band {g}\">{}</span></p>\n", escape(&total.band_label));
-    let _ = write!(h, "<p>{}.</p>\n", escape(&capitalise(&total.advice)));
-    let _ = write!(
+    let _ = writeln!(h, "<p><span class=\"band {g}\">{}</span></p>", escape(&total.band_label));
+    let _ = writeln!(h, "<p>{}.</p>", escape(&capitalise(&total.advice)));
+    let _ = writeln!(
         h,
-        "<p class=\"note\">{} of the checklist; {} of the {} assessed item(s). Items not measured score 0.</p>\n",
+        "<p class=\"note\">{} of the checklist; {} of the {} assessed item(s). Items not measured score 0.</p>",
         percent(total.percent),
         percent(total.assessed.percent),
         total.assessed.max
@@ -375,9 +375,9 @@ fn actions(h: &mut String, report: &Report) {
     }
     h.push_str("<ol class=\"actions\">\n");
     for a in &report.actions {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<li><p><b><a href=\"#{}\">{}</a> {}</b> <span class=\"note\">severity {}</span></p><p>{}{}</p><p class=\"note\">{}</p></li>\n",
+            "<li><p><b><a href=\"#{}\">{}</a> {}</b> <span class=\"note\">severity {}</span></p><p>{}{}</p><p class=\"note\">{}</p></li>",
             escape(&anchor("item", &a.id)),
             escape(&a.id),
             escape(&a.title),
@@ -398,9 +398,9 @@ fn endpoints(h: &mut String, report: &Report) {
     };
     h.push_str("<section aria-labelledby=\"h-endpoints\">\n<h2 id=\"h-endpoints\">Endpoints under load</h2>\n");
     let s = &load.settings;
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p class=\"note\">{} req/s for {:.0} s per endpoint after a {:.0} s warm-up, baseline {} req/s{}{}. {}.</p>\n",
+        "<p class=\"note\">{} req/s for {:.0} s per endpoint after a {:.0} s warm-up, baseline {} req/s{}{}. {}.</p>",
         num(s.rate),
         num(s.duration_secs),
         num(s.warmup_secs),
@@ -595,18 +595,22 @@ fn phase_bars(h: &mut String, n: usize, e: &EndpointRow) {
 fn legend(h: &mut String, keys: &[(&str, &str)]) {
     h.push_str("<span class=\"legend\">");
     for (label, class) in keys {
-        let key = class.replace('s', "k").replace('l', "k");
+        let key = class.replace(['s', 'l'], "k");
         let _ = write!(h, "<span><i class=\"{key}\"></i>{}</span>", escape(label));
     }
     h.push_str("</span>");
 }
+
+/// A percentile on the spectrum's x axis: its label, its position (log10(1 / (1 − p))) and its
+/// value in a phase.
+type Stop = (&'static str, f64, fn(&PhaseRow) -> f64);
 
 /// The percentile spectrum of every phase, as an HDR histogram's percentile plot draws it:
 /// the x axis spaced by log10(1 / (1 − p)), so the tail gets the room.
 fn spectrum(h: &mut String, n: usize, e: &EndpointRow) {
     let (w, ht) = (480.0, 230.0);
     let (x0, y0, plot_w, plot_h) = (60.0, 10.0, 400.0, 180.0);
-    let stops: [(&str, f64, fn(&PhaseRow) -> f64); 7] = [
+    let stops: [Stop; 7] = [
         ("50", 0.301, |p| p.latency.p50_ms),
         ("75", 0.602, |p| p.latency.p75_ms),
         ("90", 1.0, |p| p.latency.p90_ms),
@@ -801,7 +805,7 @@ fn not_assessed(h: &mut String, report: &Report) {
             None => groups.push((reason, vec![item])),
         }
     }
-    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
     for (reason, list) in groups {
         let _ = write!(h, "<div class=\"group\"><p><b>{}</b></p><ul>", escape(&capitalise(&reason)));
         for item in list {
