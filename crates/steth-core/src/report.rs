@@ -545,3 +545,82 @@ fn total_of(score: Score, band: Option<Band>, measured: u32) -> Total {
         advice,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{self, window};
+    use crate::evidence::{CacheWindow, EndpointKind, PgWorkload, Slot, StatementDelta, StatementWindow, TableScans};
+
+    fn statement(query: &str, calls: u64) -> StatementDelta {
+        StatementDelta { query: query.into(), calls, mean_ms: 0.5, stddev_ms: 0.1, max_ms: 2.0, rows: calls }
+    }
+
+    fn run() -> Run {
+        Run {
+            started_at: "2026-11-29T00:00:00Z".into(),
+            duration_ms: 1,
+            target: None,
+            config: None,
+            selection: None,
+            sources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_phase_carries_its_latency_and_its_database_and_cache_work() {
+        let mut evidence = testing::with_load(&[("GET /orders", "read", 2.0, 9.0), ("GET /other", "read", 1.0, 3.0)]);
+        let mut w = window("GET /orders", "normal", 100);
+        w.statements = Slot::collected(StatementWindow {
+            statements: vec![statement("SELECT * FROM orders WHERE id = $1", 300), statement("DISCARD ALL", 100)],
+            incomplete: None,
+        });
+        w.tables = Slot::collected(vec![TableScans {
+            table: "public.orders".into(),
+            live_rows: 10,
+            seq_scans: 4,
+            seq_rows: 40,
+            index_scans: 0,
+        }]);
+        w.new_sessions = Slot::collected(2);
+        let mut pg = testing::pg();
+        pg.workload = Slot::collected(PgWorkload { windows: vec![w] });
+        evidence.pg = Slot::collected(pg);
+        let mut redis = testing::redis();
+        redis.phases = Slot::collected(vec![CacheWindow {
+            endpoint: "GET /orders".into(),
+            kind: EndpointKind::Read,
+            phase: Phase::Normal,
+            requests: 100,
+            hits: 90,
+            misses: 10,
+            evictions: 0,
+        }]);
+        evidence.redis = Slot::collected(redis);
+
+        let report = Report::build(run(), &[], Some(evidence));
+        let load = report.load.expect("load ran");
+        let orders = &load.endpoints[0].phases;
+        assert_eq!(orders.len(), 1);
+        let p = &orders[0];
+        assert_eq!((p.phase, p.requests, p.latency.p50_ms, p.latency.p99_ms), (Phase::Normal, 200, 2.0, 9.0));
+        assert_eq!(p.queries_per_request, Some(3.0), "the driver's DISCARD ALL is not counted");
+        assert_eq!((p.seq_scans, p.seq_rows, p.new_connections), (Some(4), Some(40), Some(2)));
+        assert_eq!((p.cache_hits, p.cache_misses), (Some(90), Some(10)));
+        // An endpoint without windows has its latency and no work figures.
+        let other = &load.endpoints[1].phases[0];
+        assert_eq!(other.latency.p99_ms, 3.0);
+        assert_eq!((other.queries_per_request, other.seq_scans, other.cache_hits), (None, None, None));
+    }
+
+    #[test]
+    fn reports_without_phases_still_load() {
+        let mut evidence = testing::with_load(&[("GET /orders", "read", 2.0, 9.0)]);
+        evidence.pg = Slot::unavailable("not configured");
+        let report = Report::build(run(), &[], Some(evidence));
+        let mut json = serde_json::to_value(&report).unwrap();
+        json["load"]["endpoints"][0].as_object_mut().unwrap().remove("phases");
+        let back: Report = serde_json::from_value(json).unwrap();
+        assert!(back.load.unwrap().endpoints[0].phases.is_empty());
+    }
+}
