@@ -175,6 +175,7 @@ pub fn page(report: &Report) -> String {
     endpoints(&mut h, report);
     items(&mut h, report);
     not_assessed(&mut h, report);
+    about(&mut h, report);
     h.push_str("</main>\n");
     let _ = write!(
         h,
@@ -210,8 +211,8 @@ fn header(h: &mut String, report: &Report) {
             .iter()
             .map(|s| {
                 format!(
-                    "<span title=\"{}\">{} <b>{}</b></span>",
-                    escape(&s.detail),
+                    "<a href=\"#source-{}\">{}</a> <b>{}</b>",
+                    escape(&s.name),
                     escape(&s.name),
                     escape(&s.state.to_string())
                 )
@@ -823,6 +824,40 @@ fn not_assessed(h: &mut String, report: &Report) {
     h.push_str("</section>\n");
 }
 
+/// The run's sources with where each pointed (redacted) or why it was not used, and the
+/// requests the probes sent that may have changed data.
+fn about(h: &mut String, report: &Report) {
+    h.push_str("<section aria-labelledby=\"h-run\">\n<h2 id=\"h-run\">About this run</h2>\n");
+    if !report.run.sources.is_empty() {
+        h.push_str(
+            "<table>\n<thead><tr><th scope=\"col\">evidence source</th><th scope=\"col\">state</th>\
+             <th scope=\"col\">where it pointed, or why it was not used</th></tr></thead>\n<tbody>\n",
+        );
+        for s in &report.run.sources {
+            let _ = writeln!(
+                h,
+                "<tr id=\"{}\"><th scope=\"row\">{}</th><td>{}</td><td><code>{}</code></td></tr>",
+                escape(&anchor("source", &s.name)),
+                escape(&s.name),
+                escape(&s.state.to_string()),
+                escape(&s.detail)
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    if let Some(writes) = report.raw_evidence.as_ref().and_then(|e| e.http.data()).map(|h| &h.writes)
+        && !writes.is_empty()
+    {
+        let lines = crate::probe_writes_lines(writes);
+        let _ = writeln!(h, "<h3>{}</h3>\n<ul>", escape(lines[0].trim_end_matches(':')));
+        for l in &lines[1..] {
+            let _ = writeln!(h, "<li>{}</li>", escape(l.trim()));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</section>\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -848,6 +883,10 @@ mod tests {
         report.run.target = Some(HOSTILE.into());
         report.run.config = Some(HOSTILE.into());
         report.total.band_label = HOSTILE.into();
+        for s in &mut report.run.sources {
+            s.name = HOSTILE.into();
+            s.detail = HOSTILE.into();
+        }
         for item in &mut report.items {
             item.title = HOSTILE.into();
             item.evidence = HOSTILE.into();
