@@ -2,7 +2,7 @@
 //! Its JSON form is a public, versioned API (`schema/report.schema.json`).
 
 use crate::catalog::{self, Severity};
-use crate::evidence::{Evidence, LoadSettings, Phase, SlotState, StatusClasses};
+use crate::evidence::{Evidence, LoadSettings, Percentiles, Phase, SlotState, StatusClasses};
 use crate::outcome::{EndpointVerdict, Status};
 use crate::policy::Assessed;
 use crate::score::{self, Band, Coverage, Score, Scored};
@@ -124,6 +124,44 @@ pub struct EndpointRow {
     pub over_2s: bool,
     /// Why the phase stopped early, when it did.
     pub stopped: Option<String>,
+    /// Every phase the endpoint ran, in order: its latency spectrum and the database and cache
+    /// work it caused (absent in older reports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseRow>,
+}
+
+/// One load phase of one endpoint: the latency spectrum (p50 to max, the points an HDR
+/// percentile plot draws) and, when those sources were read, the database and cache work the
+/// phase caused. Figures only: no verdict is drawn here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseRow {
+    /// baseline, normal, stress or soak.
+    pub phase: Phase,
+    /// Requests answered or failed in the measured window.
+    pub requests: u64,
+    /// Successful (2xx) answers per second.
+    pub achieved_rate: f64,
+    /// Latency percentiles, milliseconds.
+    pub latency: Percentiles,
+    /// Application statements per request sent (warm-up included), the driver's connection
+    /// housekeeping not counted: how 2.4 counts them (`pg_stat_statements`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queries_per_request: Option<f64>,
+    /// Sequential scans of the service's tables in the phase (`pg_stat_user_tables`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_scans: Option<u64>,
+    /// Rows those sequential scans read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_rows: Option<u64>,
+    /// Server sessions opened on the service's database in the phase (`pg_stat_database`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_connections: Option<u64>,
+    /// Redis keyspace hits in the phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_hits: Option<u64>,
+    /// Redis keyspace misses in the phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_misses: Option<u64>,
 }
 
 /// The producing tool.
@@ -417,6 +455,7 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
                 requests_per_connection: p.requests_per_connection,
                 over_2s: mine.iter().any(|v| v.long_running),
                 stopped: p.stopped.clone(),
+                phases: e.phases.iter().map(|p| phase_row(evidence, &e.name, p)).collect(),
             })
         })
         .collect();
@@ -431,6 +470,39 @@ fn load_summary(evidence: &Evidence, assessed: &[Assessed]) -> Option<LoadSummar
         writes: load.writes.clone(),
         skipped_writes: load.skipped_writes.clone(),
     })
+}
+
+/// One phase's figures, with the database and cache counters of the same endpoint and phase.
+fn phase_row(evidence: &Evidence, endpoint: &str, p: &crate::evidence::PhaseResult) -> PhaseRow {
+    let pg = evidence
+        .pg
+        .data()
+        .and_then(|pg| pg.workload.data())
+        .and_then(|w| w.windows.iter().find(|w| w.endpoint == endpoint && w.phase == p.phase));
+    let statements = pg.and_then(|w| w.statements.data());
+    let queries_per_request = pg.filter(|w| w.requests > 0).zip(statements).map(|(w, s)| {
+        let calls: u64 =
+            s.statements.iter().filter(|s| !crate::evidence::is_driver_housekeeping(&s.query)).map(|s| s.calls).sum();
+        calls as f64 / w.requests as f64
+    });
+    let tables = pg.and_then(|w| w.tables.data());
+    let cache = evidence
+        .redis
+        .data()
+        .and_then(|r| r.phases.data())
+        .and_then(|c| c.iter().find(|c| c.endpoint == endpoint && c.phase == p.phase));
+    PhaseRow {
+        phase: p.phase,
+        requests: p.requests,
+        achieved_rate: p.achieved_rate,
+        latency: p.latency,
+        queries_per_request,
+        seq_scans: tables.map(|t| t.iter().map(|t| t.seq_scans).sum()),
+        seq_rows: tables.map(|t| t.iter().map(|t| t.seq_rows).sum()),
+        new_connections: pg.and_then(|w| w.new_sessions.data()).copied(),
+        cache_hits: cache.map(|c| c.hits),
+        cache_misses: cache.map(|c| c.misses),
+    }
 }
 
 fn results(assessed: &[Assessed]) -> Vec<ItemResult> {
@@ -473,5 +545,84 @@ fn total_of(score: Score, band: Option<Band>, measured: u32) -> Total {
         band,
         band_label,
         advice,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{self, window};
+    use crate::evidence::{CacheWindow, EndpointKind, PgWorkload, Slot, StatementDelta, StatementWindow, TableScans};
+
+    fn statement(query: &str, calls: u64) -> StatementDelta {
+        StatementDelta { query: query.into(), calls, mean_ms: 0.5, stddev_ms: 0.1, max_ms: 2.0, rows: calls }
+    }
+
+    fn run() -> Run {
+        Run {
+            started_at: "2026-11-29T00:00:00Z".into(),
+            duration_ms: 1,
+            target: None,
+            config: None,
+            selection: None,
+            sources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_phase_carries_its_latency_and_its_database_and_cache_work() {
+        let mut evidence = testing::with_load(&[("GET /orders", "read", 2.0, 9.0), ("GET /other", "read", 1.0, 3.0)]);
+        let mut w = window("GET /orders", "normal", 100);
+        w.statements = Slot::collected(StatementWindow {
+            statements: vec![statement("SELECT * FROM orders WHERE id = $1", 300), statement("DISCARD ALL", 100)],
+            incomplete: None,
+        });
+        w.tables = Slot::collected(vec![TableScans {
+            table: "public.orders".into(),
+            live_rows: 10,
+            seq_scans: 4,
+            seq_rows: 40,
+            index_scans: 0,
+        }]);
+        w.new_sessions = Slot::collected(2);
+        let mut pg = testing::pg();
+        pg.workload = Slot::collected(PgWorkload { windows: vec![w] });
+        evidence.pg = Slot::collected(pg);
+        let mut redis = testing::redis();
+        redis.phases = Slot::collected(vec![CacheWindow {
+            endpoint: "GET /orders".into(),
+            kind: EndpointKind::Read,
+            phase: Phase::Normal,
+            requests: 100,
+            hits: 90,
+            misses: 10,
+            evictions: 0,
+        }]);
+        evidence.redis = Slot::collected(redis);
+
+        let report = Report::build(run(), &[], Some(evidence));
+        let load = report.load.expect("load ran");
+        let orders = &load.endpoints[0].phases;
+        assert_eq!(orders.len(), 1);
+        let p = &orders[0];
+        assert_eq!((p.phase, p.requests, p.latency.p50_ms, p.latency.p99_ms), (Phase::Normal, 200, 2.0, 9.0));
+        assert_eq!(p.queries_per_request, Some(3.0), "the driver's DISCARD ALL is not counted");
+        assert_eq!((p.seq_scans, p.seq_rows, p.new_connections), (Some(4), Some(40), Some(2)));
+        assert_eq!((p.cache_hits, p.cache_misses), (Some(90), Some(10)));
+        // An endpoint without windows has its latency and no work figures.
+        let other = &load.endpoints[1].phases[0];
+        assert_eq!(other.latency.p99_ms, 3.0);
+        assert_eq!((other.queries_per_request, other.seq_scans, other.cache_hits), (None, None, None));
+    }
+
+    #[test]
+    fn reports_without_phases_still_load() {
+        let mut evidence = testing::with_load(&[("GET /orders", "read", 2.0, 9.0)]);
+        evidence.pg = Slot::unavailable("not configured");
+        let report = Report::build(run(), &[], Some(evidence));
+        let mut json = serde_json::to_value(&report).unwrap();
+        json["load"]["endpoints"][0].as_object_mut().unwrap().remove("phases");
+        let back: Report = serde_json::from_value(json).unwrap();
+        assert!(back.load.unwrap().endpoints[0].phases.is_empty());
     }
 }

@@ -2,6 +2,7 @@
 //! to any writer and never recompute a verdict or a score.
 #![deny(missing_docs)]
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 #[cfg(test)]
@@ -20,6 +21,8 @@ pub enum Format {
     Markdown,
     /// SARIF 2.1.0: findings with a file location, for code scanning.
     Sarif,
+    /// One self-contained HTML page with inline CSS and SVG charts.
+    Html,
 }
 
 impl Format {
@@ -30,6 +33,7 @@ impl Format {
             "json" => Some(Format::Json),
             "markdown" | "md" => Some(Format::Markdown),
             "sarif" => Some(Format::Sarif),
+            "html" => Some(Format::Html),
             _ => None,
         }
     }
@@ -101,5 +105,6 @@ pub fn render(
         Format::Json => json::render(report, out),
         Format::Markdown => markdown::render(report, out),
         Format::Sarif => sarif::render(report, out),
+        Format::Html => html::render(report, out),
     }
 }

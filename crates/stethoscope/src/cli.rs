@@ -19,6 +19,7 @@ Examples:
   stethoscope init                         write a commented stethoscope.toml
   stethoscope audit                        audit what stethoscope.toml describes
   stethoscope audit --format json --out run.json --fail-under 70
+  stethoscope audit --format html --out report.html
   stethoscope explain 2.2                  what item 2.2 checks and how to fix it
 
 Exit codes: 0 done, 1 score below --fail-under, 2 usage or config error, 3 audit could not run.";
@@ -61,7 +62,7 @@ Examples:
     Init(InitArgs),
     /// Re-render a saved JSON audit without touching the target.
     #[command(
-        after_help = "Examples:\n  stethoscope report run.json\n  stethoscope report run.json --format markdown --out comment.md"
+        after_help = "Examples:\n  stethoscope report run.json\n  stethoscope report run.json --format markdown --out comment.md\n  stethoscope report run.json --format html --out report.html"
     )]
     Report(ReportArgs),
     /// Load-test one URL: a wrk/oha-style latency report, coordinated-omission corrected.
@@ -86,6 +87,7 @@ are removed afterwards); without them the report says which items could not be a
 Examples:
   stethoscope demo
   stethoscope demo --defects cors-wildcard --format json
+  stethoscope demo --format html --out demo.html
   stethoscope demo --list-defects")]
     Demo(DemoArgs),
 }
@@ -93,7 +95,8 @@ Examples:
 /// Flags shared by commands that render a report.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Output format: terminal, json, markdown or sarif (findings with a file location).
+    /// Output format: terminal, json, markdown, sarif (findings with a file location) or html
+    /// (one self-contained page with charts).
     #[arg(long, default_value = "terminal", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to FILE (atomically) instead of stdout.
