@@ -2,7 +2,9 @@
 //! to any writer and never recompute a verdict or a score.
 #![deny(missing_docs)]
 
+pub mod diff;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 #[cfg(test)]
 mod sample;
@@ -20,6 +22,8 @@ pub enum Format {
     Markdown,
     /// SARIF 2.1.0: findings with a file location, for code scanning.
     Sarif,
+    /// JUnit XML: one test case per item, for CI test views.
+    Junit,
 }
 
 impl Format {
@@ -30,6 +34,7 @@ impl Format {
             "json" => Some(Format::Json),
             "markdown" | "md" => Some(Format::Markdown),
             "sarif" => Some(Format::Sarif),
+            "junit" => Some(Format::Junit),
             _ => None,
         }
     }
@@ -101,5 +106,6 @@ pub fn render(
         Format::Json => json::render(report, out),
         Format::Markdown => markdown::render(report, out),
         Format::Sarif => sarif::render(report, out),
+        Format::Junit => junit::render(report, out),
     }
 }

@@ -68,6 +68,7 @@ fn plain(e: &std::io::Error) -> String {
 
 /// Parses a `--format` value.
 pub fn format(name: &str) -> Result<Format, Failure> {
-    Format::parse(name)
-        .ok_or_else(|| Failure::usage(format!("unknown format `{name}`; expected terminal, json, markdown or sarif")))
+    Format::parse(name).ok_or_else(|| {
+        Failure::usage(format!("unknown format `{name}`; expected terminal, json, markdown, sarif or junit"))
+    })
 }
