@@ -29,6 +29,7 @@ const MISSING_CSP: &str =
 struct Switchable {
     target: String,
     headers: Arc<Mutex<&'static str>>,
+    delay: Arc<Mutex<std::time::Duration>>,
 }
 
 impl Switchable {
@@ -37,6 +38,8 @@ impl Switchable {
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Mutex::new(headers));
         let served = Arc::clone(&shared);
+        let delay = Arc::new(Mutex::new(std::time::Duration::ZERO));
+        let slow = Arc::clone(&delay);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -45,16 +48,21 @@ impl Switchable {
                     line.clear();
                 }
                 let headers = *served.lock().unwrap();
+                std::thread::sleep(*slow.lock().unwrap());
                 let mut stream = stream;
                 let _ =
                     write!(stream, "HTTP/1.1 200 OK\r\n{headers}content-length: 2\r\nconnection: close\r\n\r\n{{}}");
             }
         });
-        Switchable { target: format!("http://{addr}"), headers: shared }
+        Switchable { target: format!("http://{addr}"), headers: shared, delay }
     }
 
     fn set(&self, headers: &'static str) {
         *self.headers.lock().unwrap() = headers;
+    }
+
+    fn slow_down(&self, by: std::time::Duration) {
+        *self.delay.lock().unwrap() = by;
     }
 }
 
@@ -249,4 +257,40 @@ fn a_locked_history_is_one_warning_and_the_report_still_prints() {
     let json = stethoscope(&["history", "--config", "ci/stethoscope.toml", "--format", "json"], dir.path());
     let runs: Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(runs["runs"].as_array().unwrap().len(), 1, "nothing half-written by the locked run");
+}
+
+#[test]
+fn a_p99_rise_past_the_noise_rule_is_a_regression_and_endpoints_are_recorded() {
+    let server = Switchable::start(HEALTHY);
+    let dir = project(&server);
+    let config = format!(
+        "[target]\nbase_url = \"{}\"\n\n[[endpoints]]\npath = \"/products\"\npublic = true\n\n\
+         [load]\nrate = 10.0\nduration = \"1s\"\nwarmup = \"0s\"\nbaseline_duration = \"1s\"\n",
+        server.target
+    );
+    std::fs::write(dir.path().join("ci/stethoscope.toml"), config).unwrap();
+    let args = ["audit", "--quiet", "--config", "ci/stethoscope.toml", "--only", "1.1", "--fail-on-regression"];
+    let fast = stethoscope(&args, dir.path());
+    assert_eq!(fast.status.code(), Some(0), "{}{}", text(&fast.stdout), text(&fast.stderr));
+    server.slow_down(std::time::Duration::from_millis(40));
+    let slow = stethoscope(&args, dir.path());
+    assert_eq!(slow.status.code(), Some(1), "{}{}", text(&slow.stdout), text(&slow.stderr));
+    let err = text(&slow.stderr);
+    assert!(err.contains("regression against run 1: 1 latency regression(s) (GET /products p99 "), "{err}");
+    let db = rusqlite::Connection::open(dir.path().join("ci/.stethoscope/history.sqlite")).unwrap();
+    let rows: Vec<(i64, f64, f64, f64)> = db
+        .prepare(
+            "SELECT run_id, p50_ms, p99_ms, throughput_rps FROM endpoints WHERE name = 'GET /products' ORDER BY run_id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[1].2 >= 40.0 && rows[1].2 > rows[0].2 + 5.0, "{rows:?}");
+    assert!(rows.iter().all(|r| r.3 > 0.0), "throughput recorded: {rows:?}");
+    let d = stethoscope(&["diff", "1", "2", "--config", "ci/stethoscope.toml"], dir.path());
+    let shown = text(&d.stdout);
+    assert!(shown.contains("Endpoint latency (1):") && shown.contains("regression"), "{shown}");
 }

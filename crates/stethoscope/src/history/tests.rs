@@ -152,3 +152,63 @@ fn a_locked_file_is_an_error_after_the_busy_timeout_and_nothing_is_half_written(
 fn the_sparkline_scales_0_to_100() {
     assert_eq!(sparkline(&[Some(0.0), Some(50.0), Some(100.0), None, Some(140.0)]), "▁▅█ █");
 }
+
+#[test]
+fn an_endpoints_database_work_comes_from_its_normal_phase_window() {
+    use steth_core::evidence::{
+        Evidence, PgEvidence, PgWorkload, PhaseWindow, Slot, StatementDelta, StatementWindow, TableScans,
+    };
+    let window = |phase: Phase, calls: u64| PhaseWindow {
+        endpoint: "GET /products".into(),
+        phase,
+        requests: 200,
+        secs: 10.0,
+        statements: Slot::collected(StatementWindow {
+            statements: vec![StatementDelta {
+                query: "SELECT * FROM products WHERE id = $1".into(),
+                calls,
+                mean_ms: 0.2,
+                stddev_ms: 0.1,
+                max_ms: 3.0,
+                rows: calls,
+            }],
+            incomplete: None,
+        }),
+        tables: Slot::collected(vec![TableScans {
+            table: "public.products".into(),
+            live_rows: 10_000,
+            seq_scans: 4,
+            seq_rows: 40_000,
+            index_scans: 596,
+        }]),
+        new_sessions: Slot::collected(2),
+    };
+    let pg = PgEvidence {
+        server_version: "16.4".into(),
+        database: "shop".into(),
+        app_role: "shop".into(),
+        app_role_assumed: false,
+        schema: Slot::unavailable("not read"),
+        settings: Slot::unavailable("not read"),
+        workload: Slot::collected(PgWorkload { windows: vec![window(Phase::Baseline, 7), window(Phase::Normal, 600)] }),
+        activity: Slot::default(),
+        index_bloat: Slot::default(),
+        plans: Slot::default(),
+        cores: None,
+        peak_rps: None,
+        serverless: false,
+        pooler: Slot::default(),
+        scan_totals: Slot::default(),
+        bloat_estimate: Slot::default(),
+        replication: Slot::default(),
+        statement_totals: Slot::unavailable("not read"),
+    };
+    let mut r = report(Status::Pass, "2026-11-25T10:00:00Z");
+    r.raw_evidence = Some(Evidence { pg: Slot::collected(pg), ..Evidence::default() });
+    let work = db_work(&r, "GET /products");
+    assert_eq!(work.queries, Some(600), "the normal phase, not the baseline");
+    assert_eq!(work.per_request, Some(3.0));
+    assert_eq!((work.seq_scans, work.new_connections), (Some(4), Some(2)));
+    let none = db_work(&r, "GET /other");
+    assert_eq!((none.queries, none.per_request, none.seq_scans, none.new_connections), (None, None, None, None));
+}
