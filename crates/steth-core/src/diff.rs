@@ -188,8 +188,12 @@ pub fn diff(before: Side, a: &Report, after: Side, b: &Report) -> Diff {
             continue;
         };
         let finding = |f: &String| FindingChange { id: new.id.clone(), title: new.title.clone(), finding: f.clone() };
-        d.new_findings.extend(new.findings.iter().filter(|f| !old.findings.contains(f)).map(finding));
-        d.fixed_findings.extend(old.findings.iter().filter(|f| !new.findings.contains(f)).map(finding));
+        let (old_keys, new_keys): (Vec<String>, Vec<String>) = (
+            old.findings.iter().map(|f| finding_key(f)).collect(),
+            new.findings.iter().map(|f| finding_key(f)).collect(),
+        );
+        d.new_findings.extend(new.findings.iter().filter(|f| !old_keys.contains(&finding_key(f))).map(finding));
+        d.fixed_findings.extend(old.findings.iter().filter(|f| !new_keys.contains(&finding_key(f))).map(finding));
         if old.status == new.status {
             continue;
         }
@@ -219,6 +223,26 @@ pub fn diff(before: Side, a: &Report, after: Side, b: &Report) -> Diff {
     d.regressions =
         d.new_failures.len() + d.endpoints.iter().filter(|e| e.verdict == LatencyVerdict::Regression).count();
     d
+}
+
+/// What makes two findings the same one: their text with every number masked, so a finding
+/// whose measurement changed (1.1's `p99 5.5 ms` row of an endpoint) or whose line moved
+/// (`src/db.rs:42` → `:44`) is not reported as fixed and new again.
+pub fn finding_key(finding: &str) -> String {
+    let mut key = String::with_capacity(finding.len());
+    let mut in_number = false;
+    for c in finding.chars() {
+        let numeric = c.is_ascii_digit() || (in_number && c == '.');
+        if numeric {
+            if !in_number {
+                key.push('#');
+            }
+        } else {
+            key.push(c);
+        }
+        in_number = numeric;
+    }
+    key
 }
 
 fn endpoint_change(old: &EndpointRow, new: &EndpointRow) -> EndpointChange {
@@ -260,6 +284,17 @@ mod tests {
         assert_eq!(judge_p99(100.0, 120.1), LatencyVerdict::Regression);
         // From 0 ms any rise past 5 ms counts.
         assert_eq!(judge_p99(0.0, 5.1), LatencyVerdict::Regression);
+    }
+
+    #[test]
+    fn findings_match_with_their_numbers_masked() {
+        assert_eq!(
+            finding_key("GET /products: p50 1.5 ms · p99 5.5 ms (target < 200 ms) ✓"),
+            finding_key("GET /products: p50 3.1 ms · p99 13 ms (target < 200 ms) ✓")
+        );
+        assert_eq!(finding_key("src/db.rs:42 aws-access-key-id"), "src/db.rs:# aws-access-key-id");
+        assert_ne!(finding_key("GET /: CSP missing"), finding_key("GET /cart: CSP missing"));
+        assert_ne!(finding_key("GET /products: p99 5 ms ✓"), finding_key("GET /products: p99 500 ms ✗"));
     }
 
     #[test]

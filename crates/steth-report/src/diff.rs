@@ -121,14 +121,12 @@ fn text(d: &Diff, md: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     } else {
         writeln!(w, "stethoscope diff: {} → {}", side(&d.before), side(&d.after))?;
     }
-    writeln!(
-        w,
-        "Score: {} → {} ({} → {})",
-        percent(d.before.percent),
-        percent(d.after.percent),
-        d.before.band_label,
-        d.after.band_label
-    )?;
+    let band = if d.before.band_label == d.after.band_label {
+        format!("band unchanged: {}", d.after.band_label)
+    } else {
+        format!("{} → {}", d.before.band_label, d.after.band_label)
+    };
+    writeln!(w, "Score: {} → {} ({band})", percent(d.before.percent), percent(d.after.percent))?;
     if d.before.target != d.after.target {
         writeln!(
             w,
