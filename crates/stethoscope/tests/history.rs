@@ -294,3 +294,36 @@ fn a_p99_rise_past_the_noise_rule_is_a_regression_and_endpoints_are_recorded() {
     let shown = text(&d.stdout);
     assert!(shown.contains("Endpoint latency (1):") && shown.contains("regression"), "{shown}");
 }
+
+#[test]
+fn the_source_commit_is_recorded_even_when_no_source_item_is_selected() {
+    let server = Switchable::start(HEALTHY);
+    let dir = project(&server);
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    std::fs::write(repo.join("README.md"), "service\n").unwrap();
+    git(&["add", "README.md"]);
+    git(&["commit", "-q", "-m", "first"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let config = format!("[target]\nbase_url = \"{}\"\n\n[source]\npath = \"repo\"\n", server.target);
+    std::fs::write(dir.path().join("ci/stethoscope.toml"), config).unwrap();
+    // `[source] path` is relative to the current directory; --only 6.9 reads no repository
+    // evidence, so the commit comes from `git rev-parse` alone.
+    assert_eq!(audit(dir.path(), &["--quiet"]).status.code(), Some(0));
+    let json = stethoscope(&["history", "--config", "ci/stethoscope.toml", "--format", "json"], dir.path());
+    let runs: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(runs["runs"][0]["commit"], head.as_str());
+    let listed = text(&stethoscope(&["history", "--config", "ci/stethoscope.toml"], dir.path()).stdout);
+    assert!(listed.contains(&head[..8]), "{listed}");
+}
