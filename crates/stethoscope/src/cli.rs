@@ -44,6 +44,7 @@ Examples:
   stethoscope audit
   stethoscope audit --config ci/stethoscope.toml --format markdown --out audit.md
   stethoscope audit --only 2.2,6.8 --fail-under 90
+  stethoscope audit --fail-under 70 --fail-on-regression --format junit --out audit.xml
   stethoscope audit --target http://127.0.0.1:8080 --postgres postgresql://app@127.0.0.1/app
   stethoscope audit --sections database,security --format json | jq '.items[] | select(.status==\"fail\")'")]
     Audit(AuditArgs),
