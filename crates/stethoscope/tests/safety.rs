@@ -391,6 +391,7 @@ fn ctrl_c_stops_the_traffic_and_exits_130() {
     assert!(after.len() <= 3, "{} requests after Ctrl-C: {after:?}", after.len());
     assert!(exited - signalled < Duration::from_secs(15));
     assert!(dir.path().join("run.json").exists(), "what was measured is reported");
+    assert!(!dir.path().join(".stethoscope").exists(), "an interrupted audit is not recorded in the history");
     // `load`: the same.
     service.clear();
     let url = format!("{}/products", service.url);
