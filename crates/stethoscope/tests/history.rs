@@ -327,3 +327,14 @@ fn the_source_commit_is_recorded_even_when_no_source_item_is_selected() {
     let listed = text(&stethoscope(&["history", "--config", "ci/stethoscope.toml"], dir.path()).stdout);
     assert!(listed.contains(&head[..8]), "{listed}");
 }
+
+#[test]
+fn an_audit_that_could_not_run_is_not_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stethoscope(&["audit", "--quiet", "--target", "http://127.0.0.1:9", "--only", "6.9"], dir.path());
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(!dir.path().join(".stethoscope").exists(), "partial numbers would read as fixes and regressions");
+    let listed = stethoscope(&["history"], dir.path());
+    assert_eq!(listed.status.code(), Some(2));
+    assert!(text(&listed.stderr).contains("no history at ./.stethoscope/history.sqlite"), "{}", text(&listed.stderr));
+}
