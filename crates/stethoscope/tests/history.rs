@@ -200,7 +200,8 @@ fn audit_fail_on_regression_compares_with_the_previous_run_of_the_target() {
     assert_eq!(second.status.code(), Some(1), "{}", text(&second.stderr));
     assert!(text(&second.stdout).contains("Content-Security-Policy missing"), "the report still prints");
     assert!(
-        text(&second.stderr).contains("regression against run 1: 1 new failure(s) (6.9)"),
+        text(&second.stderr)
+            .contains("regression against run 1: 1 new failure(s) (6.9); `stethoscope diff 1 2` shows the details"),
         "{}",
         text(&second.stderr)
     );

@@ -2,7 +2,6 @@
 
 use crate::cli::AuditArgs;
 use crate::exit::{Exit, Failure};
-use crate::history::{self, Store};
 use crate::output;
 use crate::progress::{Lines, LoadBar};
 use std::path::Path;
@@ -10,7 +9,6 @@ use std::time::{Duration, Instant, SystemTime};
 use steth_collect::Session;
 use steth_core::catalog;
 use steth_core::config::{self, Plan, PostgresTarget, RedisTarget, Secret, SourcePlan, Target};
-use steth_core::diff;
 use steth_core::evidence::{Evidence, SlotState};
 use steth_core::policy::Selection;
 use steth_core::report::{Report, Run, SourceState};
@@ -50,86 +48,8 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
         return Ok(Exit::Interrupted);
     }
     let exit = finish(&report, args.fail_under)?;
-    Ok(if record(&args, &plan, &report) { Exit::BelowThreshold } else { exit })
-}
-
-/// Appends the run to the history and, with `--fail-on-regression`, compares it with the
-/// previous run of the same target; returns whether it regressed. Trouble with the history
-/// file is one warning line on stderr: the report is already out and the exit code stays.
-fn record(args: &AuditArgs, plan: &Plan, report: &Report) -> bool {
-    let write = !args.no_history && plan.history.enabled;
-    if !write && !args.fail_on_regression {
-        return false;
-    }
-    let config = config_path(args);
-    let path = args
-        .history
-        .clone()
-        .or_else(|| plan.history.path.clone())
-        .unwrap_or_else(|| history::default_path(config.is_file().then_some(config)));
-    let compare = "--fail-on-regression";
-    if !write && !path.is_file() {
-        eprintln!("{compare}: no history at {}, so no previous run to compare with: not a regression", path.display());
-        return false;
-    }
-    let mut store = match Store::open(&path, write) {
-        Ok(store) => store,
-        Err(e) => {
-            eprintln!(
-                "warning: {}: {e}",
-                if write { "run not recorded in the history" } else { "cannot read the history" }
-            );
-            if args.fail_on_regression {
-                eprintln!("{compare}: no previous run could be read, so nothing was compared: not a regression");
-            }
-            return false;
-        }
-    };
-    let target = report.run.target.as_deref();
-    let previous = if args.fail_on_regression { store.previous(target, None) } else { Ok(None) };
-    if write {
-        let commit = diff::commit_of(report).or_else(|| {
-            plan.source.as_ref().and_then(|s| steth_source::head(&s.path, Instant::now() + Duration::from_secs(5)))
-        });
-        match store.append(report, commit.as_deref()) {
-            Ok(id) if !args.quiet => eprintln!("recorded as run {id} in {}", path.display()),
-            Ok(_) => {}
-            Err(e) => eprintln!("warning: run not recorded in the history: {e}"),
-        }
-    }
-    if !args.fail_on_regression {
-        return false;
-    }
-    let shown = target.unwrap_or("(no HTTP target)");
-    let before = match previous {
-        Ok(Some(id)) => id,
-        Ok(None) => {
-            eprintln!(
-                "{compare}: no previous run of {shown} in {}: this run is the baseline, not a regression",
-                path.display()
-            );
-            return false;
-        }
-        Err(e) => {
-            eprintln!("warning: cannot read the history: {e}\n{compare}: nothing was compared: not a regression");
-            return false;
-        }
-    };
-    let (old, commit) = match store.report(before) {
-        Ok(found) => found,
-        Err(e) => {
-            eprintln!("warning: cannot read run {before}: {e}\n{compare}: nothing was compared: not a regression");
-            return false;
-        }
-    };
-    let now = diff::Side::of("this run", report, None);
-    let d = diff::diff(history::side(before, &old, commit), &old, now, report);
-    if d.regressions > 0 {
-        eprintln!("{}; `stethoscope diff {before} latest` shows the details", steth_report::diff::regression_line(&d));
-        return true;
-    }
-    eprintln!("{compare}: no regression against run {before} ({})", diff::NOISE_RULE);
-    false
+    let regressed = super::history::record(&args, &plan, &report, config_path(&args));
+    Ok(if regressed { Exit::BelowThreshold } else { exit })
 }
 
 /// Prints what the audit would send, and sends nothing.

@@ -1,11 +1,15 @@
-//! `stethoscope history`: the recorded runs, oldest first, with the score trend.
+//! `stethoscope history`: the recorded runs, oldest first, with the score trend; and what
+//! `audit` does with the history: record its run and, on request, compare it with the last.
 
-use crate::cli::HistoryArgs;
+use crate::cli::{AuditArgs, HistoryArgs};
 use crate::exit::{Exit, Failure};
 use crate::history::{self, RunRow, Store};
 use crate::output;
 use std::path::{Path, PathBuf};
-use steth_core::config;
+use std::time::{Duration, Instant};
+use steth_core::config::{self, Plan};
+use steth_core::diff;
+use steth_core::report::Report;
 
 /// Runs `stethoscope history`.
 pub fn run(args: HistoryArgs) -> Result<Exit, Failure> {
@@ -74,4 +78,89 @@ pub fn path(config: Option<&Path>, flag: Option<&Path>) -> Result<PathBuf, Failu
     }
     let plan = config::load(config).map_err(|e| Failure::usage(format!("invalid config: {e}")))?;
     Ok(plan.history.path.unwrap_or_else(|| history::default_path(Some(config))))
+}
+
+/// Appends the run to the history and, with `--fail-on-regression`, compares it with the
+/// previous run of the same target; returns whether it regressed. Trouble with the history
+/// file is one warning line on stderr: the report is already out and the exit code stays.
+pub(super) fn record(args: &AuditArgs, plan: &Plan, report: &Report, config: &Path) -> bool {
+    let write = !args.no_history && plan.history.enabled;
+    if !write && !args.fail_on_regression {
+        return false;
+    }
+    let path = args
+        .history
+        .clone()
+        .or_else(|| plan.history.path.clone())
+        .unwrap_or_else(|| history::default_path(config.is_file().then_some(config)));
+    let compare = "--fail-on-regression";
+    if !write && !path.is_file() {
+        eprintln!("{compare}: no history at {}, so no previous run to compare with: not a regression", path.display());
+        return false;
+    }
+    let mut store = match Store::open(&path, write) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!(
+                "warning: {}: {e}",
+                if write { "run not recorded in the history" } else { "cannot read the history" }
+            );
+            if args.fail_on_regression {
+                eprintln!("{compare}: no previous run could be read, so nothing was compared: not a regression");
+            }
+            return false;
+        }
+    };
+    let target = report.run.target.as_deref();
+    let previous = if args.fail_on_regression { store.previous(target, None) } else { Ok(None) };
+    let mut recorded = None;
+    if write {
+        let commit = diff::commit_of(report).or_else(|| {
+            plan.source.as_ref().and_then(|s| steth_source::head(&s.path, Instant::now() + Duration::from_secs(5)))
+        });
+        match store.append(report, commit.as_deref()) {
+            Ok(id) => {
+                if !args.quiet {
+                    eprintln!("recorded as run {id} in {}", path.display());
+                }
+                recorded = Some(id);
+            }
+            Err(e) => eprintln!("warning: run not recorded in the history: {e}"),
+        }
+    }
+    if !args.fail_on_regression {
+        return false;
+    }
+    let shown = target.unwrap_or("(no HTTP target)");
+    let before = match previous {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            eprintln!(
+                "{compare}: no previous run of {shown} in {}: this run is the baseline, not a regression",
+                path.display()
+            );
+            return false;
+        }
+        Err(e) => {
+            eprintln!("warning: cannot read the history: {e}\n{compare}: nothing was compared: not a regression");
+            return false;
+        }
+    };
+    let (old, commit) = match store.report(before) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("warning: cannot read run {before}: {e}\n{compare}: nothing was compared: not a regression");
+            return false;
+        }
+    };
+    let now = diff::Side::of("this run", report, None);
+    let d = diff::diff(history::side(before, &old, commit), &old, now, report);
+    if d.regressions > 0 {
+        let hint =
+            recorded.map(|id| format!("; `stethoscope diff {before} {id}` shows the details")).unwrap_or_default();
+        eprintln!("{}{hint}", steth_report::diff::regression_line(&d));
+        return true;
+    }
+    eprintln!("{compare}: no regression against run {before} ({})", diff::NOISE_RULE);
+    false
 }
