@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL (127.0.0.1:5432, trust auth for loopback) and Redis (127.0.0.1:6379)
 # answer, installing them from Debian's packages and starting them when they do not, and that
-# the pgbouncer binary is installed (tests start their own).
+# the pgbouncer binary (tests start their own) and xmllint are installed.
 # Safe to run again: it changes nothing when both already answer.
 set -euo pipefail
 
@@ -54,6 +54,12 @@ fi
 if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
   echo "services: installing PgBouncer from Debian packages"
   install pgbouncer
+fi
+
+# The JUnit test validates `--format junit` against the Jenkins schema with xmllint.
+if ! command -v xmllint >/dev/null 2>&1; then
+  echo "services: installing xmllint (libxml2-utils) from Debian packages"
+  install libxml2-utils
 fi
 
 echo "services: PostgreSQL and Redis answer on 127.0.0.1"

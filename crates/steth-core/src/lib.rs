@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod diff;
 pub mod evidence;
 pub mod outcome;
 pub mod policy;

@@ -3,7 +3,9 @@
 #![deny(missing_docs)]
 
 pub mod html;
+pub mod diff;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 #[cfg(test)]
 mod sample;
@@ -23,6 +25,8 @@ pub enum Format {
     Sarif,
     /// One self-contained HTML page with inline CSS and SVG charts.
     Html,
+    /// JUnit XML: one test case per item, for CI test views.
+    Junit,
 }
 
 impl Format {
@@ -34,6 +38,7 @@ impl Format {
             "markdown" | "md" => Some(Format::Markdown),
             "sarif" => Some(Format::Sarif),
             "html" => Some(Format::Html),
+            "junit" => Some(Format::Junit),
             _ => None,
         }
     }
@@ -106,5 +111,6 @@ pub fn render(
         Format::Markdown => markdown::render(report, out),
         Format::Sarif => sarif::render(report, out),
         Format::Html => html::render(report, out),
+        Format::Junit => junit::render(report, out),
     }
 }

@@ -53,11 +53,7 @@ pub fn collect(plan: &SourcePlan, deadline: Instant) -> Slot<SourceEvidence> {
     let root = work_tree(&plan.path, deadline);
     let git = root.is_some();
     let root = root.unwrap_or_else(|| plan.path.clone());
-    let head = git
-        .then(|| git::output(&root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], deadline).ok())
-        .flatten()
-        .map(|out| String::from_utf8_lossy(&out).trim().to_string())
-        .filter(|h| !h.is_empty());
+    let head = git.then(|| head(&root, deadline)).flatten();
     let secrets = secrets::scan(plan, &root, git, deadline).into();
     Slot::collected(SourceEvidence { path: plan.path.display().to_string(), git, head, secrets, repo: practices(plan) })
 }
@@ -71,6 +67,14 @@ fn practices(plan: &SourcePlan) -> Slot<steth_core::evidence::RepoEvidence> {
         advisories: plan.advisories.clone(),
     };
     repo::collect(&plan.path, &settings).into()
+}
+
+/// The commit `HEAD` names in the git work tree holding `path`; `None` for a plain directory,
+/// an unborn branch, no `git`, or past `deadline`.
+pub fn head(path: &Path, deadline: Instant) -> Option<String> {
+    let out = git::output(path, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], deadline).ok()?;
+    let head = String::from_utf8_lossy(&out).trim().to_string();
+    (!head.is_empty()).then_some(head)
 }
 
 /// The top of the git work tree holding `path`, or `None` for a plain directory (or no `git`).

@@ -21,8 +21,11 @@ Examples:
   stethoscope audit --format json --out run.json --fail-under 70
   stethoscope audit --format html --out report.html
   stethoscope explain 2.2                  what item 2.2 checks and how to fix it
+  stethoscope history                      the recorded runs and the score trend
+  stethoscope diff previous latest         what changed between the last two runs
 
-Exit codes: 0 done, 1 score below --fail-under, 2 usage or config error, 3 audit could not run.";
+Exit codes: 0 done, 1 score below --fail-under (or a regression with --fail-on-regression),
+2 usage or config error, 3 audit could not run.";
 
 /// stethoscope's command line.
 #[derive(Debug, Parser)]
@@ -42,6 +45,7 @@ Examples:
   stethoscope audit
   stethoscope audit --config ci/stethoscope.toml --format markdown --out audit.md
   stethoscope audit --only 2.2,6.8 --fail-under 90
+  stethoscope audit --fail-under 70 --fail-on-regression --format junit --out audit.xml
   stethoscope audit --target http://127.0.0.1:8080 --postgres postgresql://app@127.0.0.1/app
   stethoscope audit --sections database,security --format json | jq '.items[] | select(.status==\"fail\")'")]
     Audit(AuditArgs),
@@ -90,13 +94,39 @@ Examples:
   stethoscope demo --format html --out demo.html
   stethoscope demo --list-defects")]
     Demo(DemoArgs),
+    /// List the recorded audits with their score trend.
+    #[command(after_help = "\
+Every `stethoscope audit` appends its run to .stethoscope/history.sqlite beside the config
+(`[history] path` moves it, `--no-history` or `[history] enabled = false` turns it off).
+
+Examples:
+  stethoscope history
+  stethoscope history --limit 50 --format json
+  stethoscope history --history ci/.stethoscope/history.sqlite")]
+    History(HistoryArgs),
+    /// Compare two audits: status changes, new and fixed findings, endpoint latency.
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
 }
+
+const DIFF_HELP: &str = "\
+A and B are run ids from `stethoscope history`, `latest`, `previous` (the run before latest),
+or JSON reports saved with `--format json --out FILE`. A is the earlier run.
+
+Noise rule: a latency change counts only when an endpoint's p99 moves by more than 20 % AND
+by more than 5 ms; smaller moves are run-to-run noise. A regression is a new ✗ (an item
+that fails in B and did not in A) or a p99 rise past the noise rule.
+
+Examples:
+  stethoscope diff previous latest
+  stethoscope diff 12 15 --format markdown --out diff.md
+  stethoscope diff before.json after.json --fail-on-regression";
 
 /// Flags shared by commands that render a report.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Output format: terminal, json, markdown, sarif (findings with a file location) or html
-    /// (one self-contained page with charts).
+    /// Output format: terminal, json, markdown, sarif (findings with a file location), html
+    /// (one self-contained page with charts) or junit (one test case per item).
     #[arg(long, default_value = "terminal", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to FILE (atomically) instead of stdout.
@@ -154,9 +184,62 @@ pub struct AuditArgs {
     /// method and the writes, then exit without sending anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not record this run in the history database.
+    #[arg(long)]
+    pub no_history: bool,
+    /// The history database (default: [history] path, else .stethoscope/history.sqlite beside
+    /// the config).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Exit with code 1 on a regression against the previous recorded run of the same target:
+    /// a new ✗, or an endpoint's p99 up by more than 20 % and 5 ms. No previous run is not a
+    /// regression.
+    #[arg(long)]
+    pub fail_on_regression: bool,
     /// How to render.
     #[command(flatten)]
     pub render: RenderArgs,
+}
+
+/// `stethoscope history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The config file whose history to read (default: stethoscope.toml when it exists).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The history database (overrides the config's).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Show the last N runs.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+    /// Output format: terminal or json.
+    #[arg(long, default_value = "terminal", value_name = "FORMAT")]
+    pub format: String,
+}
+
+/// `stethoscope diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run: a run id, `latest`, `previous` or a JSON report file.
+    pub a: String,
+    /// The later run.
+    pub b: String,
+    /// The config file whose history to read (default: stethoscope.toml when it exists).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The history database (overrides the config's).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Output format: terminal, json or markdown.
+    #[arg(long, default_value = "terminal", value_name = "FORMAT")]
+    pub format: String,
+    /// Write the diff to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit with code 1 on a new ✗ or a latency regression past the noise rule.
+    #[arg(long)]
+    pub fail_on_regression: bool,
 }
 
 /// `stethoscope checks`.

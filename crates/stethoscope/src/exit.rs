@@ -7,7 +7,7 @@ use std::fmt;
 pub enum Exit {
     /// The command did its work (and the score met `--fail-under`).
     Done = 0,
-    /// The audit ran but scored below `--fail-under`.
+    /// The audit ran but scored below `--fail-under`, or regressed with `--fail-on-regression`.
     BelowThreshold = 1,
     /// Usage or config error.
     Usage = 2,

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod history;
 mod interrupt;
 mod openapi;
 mod output;

@@ -69,6 +69,6 @@ fn plain(e: &std::io::Error) -> String {
 /// Parses a `--format` value.
 pub fn format(name: &str) -> Result<Format, Failure> {
     Format::parse(name).ok_or_else(|| {
-        Failure::usage(format!("unknown format `{name}`; expected terminal, json, markdown, sarif or html"))
+        Failure::usage(format!("unknown format `{name}`; expected terminal, json, markdown, sarif, html or junit"))
     })
 }

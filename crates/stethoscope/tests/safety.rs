@@ -187,13 +187,21 @@ fn no_planted_secret_is_printed_or_stored() {
     assert_no_secret("run.json", &saved);
     let json: Value = serde_json::from_str(&saved).unwrap();
     assert!(json["raw_evidence"]["http"]["data"]["base_url"].as_str().unwrap().contains("probe:***@"));
-    for format in ["terminal", "markdown", "json"] {
+    for format in ["terminal", "markdown", "json", "junit"] {
         run(&format!("report --format {format}"), &["report", "run.json", "--format", format]);
     }
     assert!(service.requests().iter().any(|r| r.path == "/login"), "the login was exercised");
     // A wrong login password, shown in the terminal.
     write(dir.path(), "stethoscope.toml", &secret_config(&target, pg, redis, "WRONG-LOGIN-PW-S8"));
     run("audit with a wrong password", &["audit", "--no-load"]);
+    // The history holds both runs: neither its file nor what `history` and `diff` print has a secret.
+    let history = std::fs::read(dir.path().join(".stethoscope/history.sqlite")).unwrap();
+    assert_no_secret("history.sqlite", &String::from_utf8_lossy(&history));
+    run("history", &["history", "--format", "json"]);
+    for format in ["terminal", "markdown", "json"] {
+        let out = run(&format!("diff --format {format}"), &["diff", "previous", "latest", "--format", format]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
     // Nothing reachable: every error message names the place without the secret.
     let dead = "http://probe:TARGET-PW-S1@127.0.0.1:1";
     let dead_pg = "postgresql://postgres:PG-USERINFO-S2@127.0.0.1:1/postgres?password=PG-QUERY-S3";
@@ -383,6 +391,7 @@ fn ctrl_c_stops_the_traffic_and_exits_130() {
     assert!(after.len() <= 3, "{} requests after Ctrl-C: {after:?}", after.len());
     assert!(exited - signalled < Duration::from_secs(15));
     assert!(dir.path().join("run.json").exists(), "what was measured is reported");
+    assert!(!dir.path().join(".stethoscope").exists(), "an interrupted audit is not recorded in the history");
     // `load`: the same.
     service.clear();
     let url = format!("{}/products", service.url);

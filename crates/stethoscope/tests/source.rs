@@ -27,7 +27,7 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const FORMATS: [&str; 5] = ["terminal", "json", "markdown", "sarif", "html"];
+const FORMATS: [&str; 6] = ["terminal", "json", "markdown", "sarif", "html", "junit"];
 
 #[test]
 fn no_planted_secret_appears_in_any_output_format() {

@@ -2,6 +2,7 @@
 //! Every error names the file, line, column and key.
 
 mod error;
+mod history;
 mod load;
 mod plan;
 mod probes;
@@ -10,6 +11,7 @@ mod redis;
 mod source;
 
 pub use error::ConfigError;
+pub use history::HistoryPlan;
 pub use load::LoadPlan;
 pub use plan::{
     Cleanup, DEFAULT_SESSION_WATCH, DurationUnit, Endpoint, EndpointKind, HealthPaths, HotKey, Identity, IdentityLogin,
@@ -270,6 +272,7 @@ impl Validator<'_> {
     fn plan(&self, raw: RawConfig) -> Result<Plan, ConfigError> {
         let mut plan = Plan { cors_origin: DEFAULT_FOREIGN_ORIGIN.to_string(), ..Plan::default() };
         plan.load = load::plan(&self.at, raw.load.as_ref())?;
+        plan.history = self.history(raw.history.as_ref())?;
         if let Some(t) = &raw.target {
             let base_url = self.url(&t.base_url, "target.base_url", &["http", "https"])?;
             if base_url.query().is_some() {

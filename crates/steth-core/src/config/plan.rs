@@ -35,6 +35,8 @@ pub struct Plan {
     pub probes: ProbeSettings,
     /// How the load phases run.
     pub load: super::load::LoadPlan,
+    /// Where audits are recorded (`[history]`).
+    pub history: super::history::HistoryPlan,
     /// Thresholds, attestations, n/a, selection.
     pub policy: Policy,
 }

@@ -20,6 +20,7 @@ pub(crate) struct RawConfig {
     pub health: Option<RawHealth>,
     pub cors: Option<RawCors>,
     pub load: Option<super::load::RawLoad>,
+    pub history: Option<super::history::RawHistory>,
     pub probes: Option<RawProbes>,
     #[serde(default)]
     pub thresholds: BTreeMap<Spanned<String>, Spanned<String>>,

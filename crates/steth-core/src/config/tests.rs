@@ -466,3 +466,19 @@ fn the_session_watch_and_the_peak_rate_are_read_and_checked() {
     let e = err(&format!("{target}peak_rps = 0\n"));
     assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("target.peak_rps")));
 }
+
+#[test]
+fn history_path_resolves_beside_the_config_and_is_validated() {
+    let plan = parse("ci/stethoscope.toml", "[source]\npath = \".\"\n[history]\npath = \"audits/h.sqlite\"\n", &env)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.history.path, Some(std::path::PathBuf::from("ci/audits/h.sqlite")));
+    assert!(plan.history.enabled);
+    assert_eq!(ok("[source]\npath = \".\"\n").history, HistoryPlan::default());
+    assert!(!ok("[source]\npath = \".\"\n[history]\nenabled = false\n").history.enabled);
+    let e = err("[source]\npath = \".\"\n[history]\npath = \"\"\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("history.path")), "{e}");
+    let e = err("[source]\npath = \".\"\n[history]\npath = \"audits/\"\n");
+    assert!(e.message.contains("names a directory"), "{e}");
+    let e = err("[history]\nkeep = 3\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("history.keep")), "{e}");
+}

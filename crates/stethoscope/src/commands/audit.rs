@@ -47,7 +47,9 @@ pub fn run(args: AuditArgs) -> Result<Exit, Failure> {
     if crate::interrupt::happened() {
         return Ok(Exit::Interrupted);
     }
-    finish(&report, args.fail_under)
+    let exit = finish(&report, args.fail_under)?;
+    let regressed = super::history::record(&args, &plan, &report, config_path(&args));
+    Ok(if regressed { Exit::BelowThreshold } else { exit })
 }
 
 /// Prints what the audit would send, and sends nothing.
@@ -132,7 +134,7 @@ fn config_path(args: &AuditArgs) -> &Path {
     args.config.as_deref().unwrap_or(Path::new(DEFAULT_CONFIG))
 }
 
-const DEFAULT_CONFIG: &str = "stethoscope.toml";
+pub(super) const DEFAULT_CONFIG: &str = "stethoscope.toml";
 
 fn load_plan(args: &AuditArgs) -> Result<Plan, Failure> {
     let path = config_path(args);

@@ -44,6 +44,10 @@ base_url = BASE_URL        # the service's HTTP base URL (required for HTTP chec
 # [source]
 # path = "."
 
+# [history]                 # every audit is recorded here (`stethoscope history`, `diff`)
+# path = ".stethoscope/history.sqlite"   # relative to this file (the default)
+# enabled = true            # false (or --no-history) records nothing
+
 # [health]                  # tried first, before /livez, /healthz, /health, /readyz, /ready
 # liveness = ["/health/live"]
 # readiness = ["/health/ready"]

@@ -3,7 +3,9 @@
 mod audit;
 mod checks;
 mod demo;
+mod diff;
 mod explain;
+mod history;
 mod init;
 mod load;
 mod report;
@@ -22,6 +24,8 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Demo(args) => demo::run(args),
         Command::Load(args) => load::run(args),
         Command::Merge(args) => load::merge(args),
+        Command::History(args) => history::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
 
