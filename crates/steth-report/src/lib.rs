@@ -2,8 +2,8 @@
 //! to any writer and never recompute a verdict or a score.
 #![deny(missing_docs)]
 
-pub mod html;
 pub mod diff;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
