@@ -303,6 +303,17 @@ pub fn with_load(endpoints: &[(&str, &str, f64, f64)]) -> Evidence {
     Evidence { load: Slot::collected(LoadEvidence { endpoints, ..LoadEvidence::default() }), ..Evidence::default() }
 }
 
+/// The same evidence with every load phase having seen the load generator's own timer wake
+/// `stall_ms` late at its p99 (an overloaded host).
+pub fn with_stall(mut evidence: Evidence, stall_ms: f64) -> Evidence {
+    if let Slot::Collected { data } = &mut evidence.load {
+        for p in data.endpoints.iter_mut().flat_map(|e| e.phases.iter_mut()) {
+            p.generator_stall_p99_ms = Some(stall_ms);
+        }
+    }
+    evidence
+}
+
 /// Redis evidence of a healthy cache: 100 keys all with a TTL, allkeys-lru under 256 MiB, no
 /// evictions, nothing sampled or probed; tests change what they exercise.
 pub fn redis() -> crate::evidence::RedisEvidence {

@@ -57,35 +57,33 @@ declare_item! {
     }
 }
 
-use crate::catalog::shared::normal_load::{ms, normal_phases, unmeasured};
+use crate::catalog::shared::normal_load::{
+    host_overloaded, host_share_ms, ms, normal_phases, not_attributable, unmeasured,
+};
 
 /// Below this p99 a tail is immaterial: a 0.4 ms median against a 3 ms p99 on loopback is
 /// scheduling noise, not a tail users feel, and must not fail the item.
 const MATERIAL_P99_MS: f64 = 50.0;
-/// A tail (p99 − p50) no longer than this many times the load generator's own stall at its
-/// p99 may be the host's, not the service's.
-const STALL_EXPLAINS: f64 = 2.0;
 
 fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     let rows = normal_phases(evidence, None)?;
     let limit = threshold.limit_number();
     let mut findings = Vec::new();
     let (mut over, mut near) = (0, 0);
-    let mut stalled: Vec<f64> = Vec::new();
+    let mut stalled = Vec::new();
     let mut worst: Option<(f64, &str)> = None;
     for r in &rows {
         let (e, Ok(p)) = (r.endpoint, &r.phase) else { continue };
         let ratio = p.latency.p99_ms / p.latency.p50_ms.max(0.001);
         let material = p.latency.p99_ms >= MATERIAL_P99_MS;
         let mut attributable = true;
-        let host =
-            p.generator_stall_p99_ms.filter(|stall| p.latency.p99_ms - p.latency.p50_ms <= STALL_EXPLAINS * stall);
+        let host = p.latency.p99_ms - p.latency.p50_ms <= host_share_ms(p);
         let verdict = if !material {
             "✓ (p99 under 50 ms: immaterial)".to_string()
-        } else if let (true, Some(stall)) = (ratio >= limit * 0.9, host) {
-            stalled.push(stall);
+        } else if ratio >= limit * 0.9 && host {
+            stalled.push(*p);
             attributable = false;
-            format!("not attributable: the load generator itself woke {} late at its p99", ms(stall))
+            not_attributable(p)
         } else if ratio >= limit {
             over += 1;
             "✗".to_string()
@@ -110,14 +108,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
     }
     let summary = format!("{} endpoint(s) under normal load", rows.len());
     if over == 0 && !stalled.is_empty() {
-        let stall = stalled.iter().copied().fold(0.0, f64::max);
-        return Ok(Outcome::not_assessed(format!(
-            "host overloaded: the load generator's own timer woke up to {} late at its p99, enough to explain \
-             the tails of {} endpoint(s); rerun on a quieter machine (fewer parallel jobs)",
-            ms(stall),
-            stalled.len()
-        ))
-        .with_findings(findings));
+        return Ok(host_overloaded(&stalled).with_findings(findings));
     }
     let Some((ratio, name)) = worst else {
         return Ok(Outcome::pass("no p99 of 50 ms or more", format!("{summary}; every tail is immaterial"))
@@ -138,8 +129,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::catalog::testing::{expect, with_load};
-    use crate::evidence::Slot;
+    use crate::catalog::testing::{expect, with_load, with_stall};
     use crate::outcome::Status;
 
     #[test]
@@ -160,14 +150,8 @@ pub(super) mod tests {
         assert!(o.findings[0].contains("immaterial"));
     }
 
-    /// Load evidence whose normal phases saw the generator's own timer wake `stall` ms late.
     fn stalled(endpoints: &[(&str, &str, f64, f64)], stall: f64) -> Evidence {
-        let mut evidence = with_load(endpoints);
-        let Slot::Collected { data: load } = &mut evidence.load else { unreachable!("with_load collects") };
-        for p in load.endpoints.iter_mut().flat_map(|e| e.phases.iter_mut()) {
-            p.generator_stall_p99_ms = Some(stall);
-        }
-        evidence
+        with_stall(with_load(endpoints), stall)
     }
 
     #[test]

@@ -21,7 +21,9 @@ declare_item! {
     /// rate, open model, latencies corrected for coordinated omission, p99 compared with the
     /// threshold; within 10 % of it (450–499 ms by default) is a `warn`; a phase that is not at
     /// least 90 % 2xx (a body the API rejects with 422, a 401 storm) is `error` with its cause,
-    /// never a latency measured on the error path. Write phases create real
+    /// never a latency measured on the error path. A miss that the overloaded host's own stalls
+    /// can explain is "not attributable", as in 1.1 (`not assessed: host overloaded`, not ✗).
+    /// Write phases create real
     /// data, so point stethoscope at an environment where that is acceptable. Override in
     /// `stethoscope.toml`:
     ///

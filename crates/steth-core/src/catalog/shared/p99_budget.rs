@@ -1,6 +1,8 @@
 //! The check 1.1 and 1.2 share: every endpoint of a kind keeps its p99 under its budget.
 
-use super::normal_load::{failed_row, ms, normal_phases, row, unmeasured};
+use super::normal_load::{
+    failed_row, host_overloaded, host_share_ms, ms, normal_phases, not_attributable, row, unmeasured,
+};
 use crate::catalog::Verdict;
 use crate::evidence::Evidence;
 use crate::outcome::{EndpointVerdict, Outcome, Status};
@@ -21,6 +23,7 @@ pub(crate) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::
     let mut verdicts = Vec::new();
     let (mut over, mut near) = (0, 0);
     let mut worst: Option<(f64, &str, f64)> = None;
+    let mut stalled = Vec::new();
     for r in &rows {
         let e = r.endpoint;
         let budget = declared.and_then(|d| d.p99_budget_ms(&e.name)).unwrap_or(default_ms);
@@ -29,7 +32,12 @@ pub(crate) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::
             continue;
         };
         let p99 = p.latency.p99_ms;
-        let status = if p99 >= budget {
+        // Without what the overloaded host may have added, it would have passed: not judged.
+        let host = p99 >= budget * NEAR && p99 - host_share_ms(p) < budget * NEAR;
+        let status = if host {
+            stalled.push(*p);
+            Status::NotAssessed
+        } else if p99 >= budget {
             over += 1;
             Status::Fail
         } else if p99 >= budget * NEAR {
@@ -38,7 +46,8 @@ pub(crate) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::
         } else {
             Status::Pass
         };
-        findings.push(row(e, p, &format!("< {}", ms(budget)), status.symbol()));
+        let mark = if host { not_attributable(p) } else { status.symbol().to_string() };
+        findings.push(row(e, p, &format!("< {}", ms(budget)), &mark));
         verdicts.push(EndpointVerdict {
             endpoint: e.name.clone(),
             status,
@@ -46,14 +55,17 @@ pub(crate) fn evaluate(evidence: &Evidence, threshold: &Threshold, kind: crate::
             cause: None,
             long_running: false,
         });
-        if worst.is_none_or(|(ratio, _, _)| p99 / budget > ratio) {
+        if !host && worst.is_none_or(|(ratio, _, _)| p99 / budget > ratio) {
             worst = Some((p99 / budget, e.name.as_str(), p99));
         }
     }
     if let Some(error) = unmeasured(&rows, &verdicts) {
         return Ok(error);
     }
-    let (ratio, name, p99) = worst.expect("every row was measured and there is at least one");
+    if over == 0 && near == 0 && !stalled.is_empty() {
+        return Ok(host_overloaded(&stalled).with_findings(findings).with_endpoints(verdicts));
+    }
+    let (ratio, name, p99) = worst.expect("every row was measured, at least one judged");
     let measured = format!("worst p99 {} ({name})", ms(p99));
     let summary = format!("{} {kind} endpoint(s) under normal load", rows.len());
     let outcome = if over > 0 {
