@@ -168,6 +168,12 @@ fn render(r: &PhaseReport, w: &mut dyn Write) -> std::io::Result<()> {
         r.requests_per_connection()
     )?;
     writeln!(w, "  {:.2} MB in, {:.2} MB out", r.bytes_in as f64 / 1e6, r.bytes_out as f64 / 1e6)?;
+    let stall = &r.generator_stall;
+    if stall.count > 0 {
+        // What the host added: on a busy machine the corrected latencies include it.
+        let busy = if stall.p99_ms >= 10.0 { " — the host is busy: latencies near this include it" } else { "" };
+        writeln!(w, "  load generator stall: p99 {}, max {}{busy}", ms(stall.p99_ms), ms(stall.max_ms))?;
+    }
     if let StopReason::Aborted(why) = &r.stop {
         writeln!(w, "  ABORTED: {why}")?;
     } else if r.stop == StopReason::Interrupted {
