@@ -181,11 +181,11 @@ pub async fn collect_with(plan: &Plan, needs: Needs, progress: &dyn Progress, se
         Some(observer) => Box::pin(observer.finish()).await,
         None => crate::pg::PgFindings::missing(&Slot::unavailable("no observing session")),
     };
-    let replica_reads = match replica_observer {
+    let replica_found = match replica_observer {
         Some(observer) => observer.finish().await,
-        None => Vec::new(),
+        None => crate::pg::ReplicaFindings::default(),
     };
-    let pg = pg.map(|catalog| catalog.with(pg_found, replica_reads));
+    let pg = pg.map(|catalog| catalog.with(pg_found, replica_found));
     // Redis last before the bursts: final counters, then the active probes, then the key
     // sample, whose TTL and TYPE calls would count as keyspace hits.
     let redis_found = match redis_observer {

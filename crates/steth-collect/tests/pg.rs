@@ -424,7 +424,7 @@ fn serverless(url: &str) -> Plan {
 /// The evidence of the catalog reads alone, without an observer's findings.
 fn unobserved(catalog: Slot<steth_collect::pg::PgCatalog>) -> Slot<steth_core::evidence::PgEvidence> {
     let none = steth_collect::pg::PgFindings::missing(&Slot::unavailable("not observed"));
-    catalog.map(|c| c.with(none, Vec::new()))
+    catalog.map(|c| c.with(none, steth_collect::pg::ReplicaFindings::default()))
 }
 
 async fn verdict_4_10(plan: &Plan) -> steth_core::Outcome {

@@ -2,15 +2,16 @@
 //! `pg_basebackup` standby of it, both started by the test. The standbys appear in the primary's
 //! `pg_stat_replication`; the service's reads on the replica are counted exactly around a read
 //! phase (stethoscope's own snapshots excluded), and reads sent to the primary count none.
+//! Either way the phase's workload window holds the reads once, joined from both servers.
 
 #[path = "../../../fixtures/shop/src/cluster.rs"]
 mod pg_cluster;
 
 use std::time::{Duration, Instant};
 use steth_collect::load::{Finish, PhaseInfo, PhaseObserver};
-use steth_collect::pg::{PgFindings, ReplicaObserver};
+use steth_collect::pg::{PgObserver, ReplicaObserver};
 use steth_core::config::{Endpoint, Plan, PostgresTarget, Secret};
-use steth_core::evidence::{Evidence, Phase, PhaseResult, Slot};
+use steth_core::evidence::{Evidence, Phase, PhaseResult};
 use tokio_postgres::{Client, NoTls};
 
 async fn client(url: &str) -> Client {
@@ -31,19 +32,31 @@ fn result() -> PhaseResult {
     .unwrap()
 }
 
-/// Runs one read phase of `GET /products` whose 40 reads go to `reads_to`.
+/// Runs one read phase of `GET /products` whose 40 reads go to `reads_to`, observed on the
+/// primary and the replica, finished as the orchestrator does.
 async fn read_phase(plan: &Plan, reads_to: &Client) -> Evidence {
     let pg = steth_collect::pg::collect(plan).await;
+    let primary = PgObserver::connect(plan).await.expect("a primary is configured");
     let observer = ReplicaObserver::connect(plan, "postgres").await.expect("a replica is configured");
     let info = PhaseInfo { index: 0, endpoint: "GET /products".into(), phase: Phase::Normal };
+    primary.before(&info).await;
     observer.before(&info).await;
     for id in 0..40 {
-        reads_to.query("SELECT name FROM products WHERE id = $1", &[&(id % 10)]).await.unwrap();
+        reads_to.query(READ, &[&(id % 10)]).await.unwrap();
     }
     observer.after(&info, &result()).await;
-    let reads = observer.finish().await;
-    let unobserved = PgFindings::missing(&Slot::unavailable("no PgObserver in this test"));
-    Evidence { pg: pg.map(|catalog| catalog.with(unobserved, reads)), ..Evidence::default() }
+    primary.after(&info, &result()).await;
+    let (found, replicas) = (primary.finish().await, observer.finish().await);
+    Evidence { pg: pg.map(|catalog| catalog.with(found, replicas)), ..Evidence::default() }
+}
+
+const READ: &str = "SELECT name FROM products WHERE id = $1";
+
+/// The phase's calls of the read in the joined workload window.
+fn in_workload(evidence: &Evidence) -> u64 {
+    let workload = evidence.pg.data().and_then(|pg| pg.workload.data()).expect("workload read");
+    let statements = workload.windows[0].statements.data().expect("statements read");
+    statements.statements.iter().filter(|s| s.query == READ).map(|s| s.calls).sum()
 }
 
 fn counted(evidence: &Evidence) -> u64 {
@@ -78,7 +91,7 @@ async fn reads_on_a_streaming_replica_are_counted_and_reads_on_the_primary_are_n
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(1),
             cores: None,
-            session_watch: steth_core::config::DEFAULT_SESSION_WATCH,
+            session_watch: Duration::from_secs(1),
         }),
         endpoints: vec![Endpoint::new("GET", "/products")],
         ..Plan::default()
@@ -95,7 +108,13 @@ async fn reads_on_a_streaming_replica_are_counted_and_reads_on_the_primary_are_n
     assert!(!reads.url.contains("password"), "{reads:?}");
     // The 40 reads exactly: stethoscope's own snapshots on the replica are not counted.
     assert_eq!(counted(&evidence), 40, "{reads:?}");
+    // The workload holds them once: the primary saw none, the replica's window was joined.
+    assert_eq!(in_workload(&evidence), 40, "{:?}", pg.workload);
+    // The frequent read was explained over the joined windows.
+    let plans = pg.plans.data().expect("plans read");
+    assert!(plans.iter().any(|p| p.query == READ && p.plan.data().is_some()), "{plans:?}");
 
     let on_primary = read_phase(&plan, &admin).await;
     assert_eq!(counted(&on_primary), 0);
+    assert_eq!(in_workload(&on_primary), 40);
 }

@@ -240,6 +240,9 @@ fn demo_json_validates_against_the_committed_schema() {
     if server_binaries {
         let plans = report["items"].as_array().unwrap().iter().find(|i| i["id"] == "2.7").unwrap();
         assert_eq!(plans["status"], "pass", "the demo assesses 2.7: {plans}");
+        // ... and a streaming standby of it serves the shop's reads (8.4).
+        let replicas = report["items"].as_array().unwrap().iter().find(|i| i["id"] == "8.4").unwrap();
+        assert_eq!(replicas["status"], "pass", "the demo's shop reads from its standby: {replicas}");
     }
 }
 

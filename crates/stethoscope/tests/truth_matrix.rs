@@ -1,5 +1,10 @@
 //! The truth matrix: the fixture shop audited healthy (every measurable item passes) and once
 //! per defect switch (exactly the targeted item fails, nothing else changes).
+//!
+//! A healthy shop reads from a streaming replica (8.4). The healthy row and `replica-unused`
+//! run on a second cluster with a `pg_basebackup` standby, started only when one of them is
+//! selected; every other row runs on the plain cluster without a replica, so its shop is the
+//! `no-read-replica` shop as well, and 8.4 fails there too, as it truly does.
 
 mod support;
 
@@ -31,8 +36,21 @@ fn services_up() -> Option<support::pg_cluster::Cluster> {
     }
 }
 
-/// Starts the shop with the defects, audits it, shuts it down; returns each item's status.
-async fn audit(postgres: &str, defects: &[Defect]) -> BTreeMap<&'static str, (Status, String)> {
+/// A primary with a streaming standby, for the rows whose shop reads from a replica.
+struct Replicated {
+    primary: support::pg_cluster::Cluster,
+    standby: support::pg_cluster::Cluster,
+}
+
+fn replicated() -> Replicated {
+    let primary = support::pg_cluster::Cluster::start().expect("a second cluster for the replica rows");
+    let standby = primary.standby().expect("a pg_basebackup standby");
+    Replicated { primary, standby }
+}
+
+/// Starts the shop with the defects (reading from `replica` when given), audits it, shuts it
+/// down; returns each item's status.
+async fn audit(postgres: &str, replica: Option<&str>, defects: &[Defect]) -> BTreeMap<&'static str, (Status, String)> {
     let n = RUN.fetch_add(1, Ordering::SeqCst);
     let name = format!("steth_truth_{}_{n}", std::process::id());
     // Each row has a Redis of its own, configured as its defect needs (noeviction, no
@@ -42,6 +60,7 @@ async fn audit(postgres: &str, defects: &[Defect]) -> BTreeMap<&'static str, (St
     let mut shop_config = ShopConfig::new(name.clone());
     shop_config.redis_url = Some(server.url());
     shop_config.postgres_url = Some(postgres.to_string());
+    shop_config.replica_url = replica.map(str::to_string);
     shop_config.pool_max_idle = Duration::from_secs(3);
     shop_config.pool_max_lifetime = Duration::from_secs(10);
     shop_config.defects = defects.to_vec();
@@ -49,6 +68,7 @@ async fn audit(postgres: &str, defects: &[Defect]) -> BTreeMap<&'static str, (St
     shop_config.seed.orders = 12_000;
     let shop = shop::start(shop_config).await.expect("the shop starts");
     assert!(shop.database_ready() && shop.redis_ready(), "{:?}", shop.startup_warnings());
+    assert!(replica.is_none() || shop.replica_url().is_some(), "{:?}", shop.startup_warnings());
     let mut plan = support::shop_plan(&shop);
     support::shop_redis::with_redis(&mut plan, &server.url(), &name);
     // The shop's repository: the healthy repository fixture (its own rows break it).
@@ -78,12 +98,35 @@ async fn audit(postgres: &str, defects: &[Defect]) -> BTreeMap<&'static str, (St
 /// only the `serverless-direct-db` shop is deployed as one.
 const NOT_APPLICABLE_WHEN_HEALTHY: &[&str] = &["4.10"];
 
+/// One row: the defect switched on, and whether the shop reads from a streaming replica.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    defect: Option<Defect>,
+    replica: bool,
+}
+
+impl Row {
+    fn name(self) -> &'static str {
+        self.defect.map_or("healthy", |d| d.name())
+    }
+
+    /// The defects the row's shop really has: a shop without a replica is also the
+    /// `no-read-replica` shop.
+    fn defects(self) -> Vec<Defect> {
+        let alone = (!self.replica).then_some(Defect::NoReadReplica);
+        let mut defects: Vec<Defect> = self.defect.into_iter().chain(alone).collect();
+        defects.dedup();
+        defects
+    }
+}
+
 /// Every item: implemented ones pass unless targeted (or n/a by design), targeted ones fail, the
 /// rest are not assessed. Returns what differs.
-fn mismatches(defect: Option<Defect>, got: &BTreeMap<&'static str, (Status, String)>) -> Vec<String> {
+fn mismatches(row: Row, got: &BTreeMap<&'static str, (Status, String)>) -> Vec<String> {
     let mut wrong = Vec::new();
+    let defects = row.defects();
     for item in catalog::items() {
-        let want = match (item.is_implemented(), defect.is_some_and(|d| d.item() == item.id)) {
+        let want = match (item.is_implemented(), defects.iter().any(|d| d.item() == item.id)) {
             (true, true) => Status::Fail,
             (true, false) if NOT_APPLICABLE_WHEN_HEALTHY.contains(&item.id) => Status::Na,
             (true, false) => Status::Pass,
@@ -116,17 +159,22 @@ fn concurrent_rows() -> usize {
 }
 
 /// The rows: the healthy shop, then every defect whose item this build measures. A defect
-/// switch becomes a row by naming its item in `Defect::item`; nothing here changes.
-fn rows() -> Vec<Option<Defect>> {
+/// switch becomes a row by naming its item in `Defect::item`; nothing here changes. The
+/// healthy shop and `replica-unused` have a replica; the other rows do not (see the top).
+fn rows() -> Vec<Row> {
     let measured = |d: &Defect| catalog::find(d.item()).is_some_and(|i| i.is_implemented());
-    std::iter::once(None).chain(Defect::ALL.iter().copied().filter(measured).map(Some)).collect()
+    let defect_rows = Defect::ALL
+        .iter()
+        .copied()
+        .filter(measured)
+        .map(|d| Row { defect: Some(d), replica: d == Defect::ReplicaUnused });
+    std::iter::once(Row { defect: None, replica: true }).chain(defect_rows).collect()
 }
 
 /// `STETH_TRUTH_ROWS=healthy,n-plus-one` runs only those rows (while working on a check).
-fn selected(defect: &Option<Defect>) -> bool {
+fn selected(row: &Row) -> bool {
     let Ok(only) = std::env::var("STETH_TRUTH_ROWS") else { return true };
-    let name = defect.map_or("healthy", |d| d.name());
-    only.split(',').any(|n| n.trim() == name)
+    only.split(',').any(|n| n.trim() == row.name())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,12 +182,23 @@ async fn truth_matrix() {
     let Some(cluster) = services_up() else { return };
     let postgres = cluster.admin_url();
     let postgres = postgres.as_str();
-    let failures: Vec<String> = futures_util::stream::iter(rows().into_iter().filter(selected))
-        .map(|defect| async move {
-            let defects: Vec<Defect> = defect.into_iter().collect();
-            let name = defect.map_or("healthy", |d| d.name());
-            let mut got = audit(postgres, &defects).await;
-            let mut wrong = mismatches(defect, &got);
+    let rows: Vec<Row> = rows().into_iter().filter(selected).collect();
+    let replicated = rows.iter().any(|r| r.replica).then(replicated);
+    let (primary, standby) = match &replicated {
+        Some(r) => (r.primary.admin_url(), r.standby.admin_url()),
+        None => (String::new(), String::new()),
+    };
+    let (primary, standby) = (primary.as_str(), standby.as_str());
+    let failures: Vec<String> = futures_util::stream::iter(rows)
+        .map(|row| async move {
+            let defects: Vec<Defect> = row.defect.into_iter().collect();
+            let (server, replica) = match row.replica {
+                true => (primary, Some(standby)),
+                false => (postgres, None),
+            };
+            let name = row.name();
+            let mut got = audit(server, replica, &defects).await;
+            let mut wrong = mismatches(row, &got);
             // A row the host starved is measured again: stethoscope itself declined to judge
             // (not assessed, "host overloaded"), so it is not a wrong verdict, and a verdict is
             // still demanded. Any other mismatch fails at once.
@@ -151,12 +210,12 @@ async fn truth_matrix() {
                     "truth matrix row `{name}`: the host was overloaded ({}); measuring again ({retry}/{HOST_RETRIES})",
                     wrong.join("; ")
                 );
-                got = audit(postgres, &defects).await;
-                wrong = mismatches(defect, &got);
+                got = audit(server, replica, &defects).await;
+                wrong = mismatches(row, &got);
             }
             if std::env::var_os("STETH_TRUTH_VERBOSE").is_some() {
                 for (id, (status, evidence)) in &got {
-                    eprintln!("  [{}] {id} {status:?}: {evidence}", defect.map_or("healthy", |d| d.name()));
+                    eprintln!("  [{name}] {id} {status:?}: {evidence}");
                 }
             }
             eprintln!("truth matrix row `{name}`: {}", if wrong.is_empty() { "ok" } else { "WRONG" });

@@ -15,14 +15,13 @@ mod tls;
 mod workload;
 
 pub use plans::{explainable, generic_plan};
-pub use replicas::ReplicaObserver;
+pub use replicas::{ReplicaFindings, ReplicaObserver};
 pub use session::{APPLICATION_NAME, Session, connect, describe};
 pub use workload::{MARK, PgFindings, PgObserver};
 
 use steth_core::config::Plan;
 use steth_core::evidence::{
-    IndexBloatEstimate, IndexDensity, PgEvidence, PgSchema, PgSettings, PoolerProbe, ReplicaReads, Replication, Slot,
-    TableScanTotals,
+    IndexBloatEstimate, IndexDensity, PgEvidence, PgSchema, PgSettings, PoolerProbe, Replication, Slot, TableScanTotals,
 };
 
 /// What the PostgreSQL collector reads before the load phases: catalog, settings, statistics.
@@ -58,7 +57,10 @@ impl PgCatalog {
     /// The PostgreSQL evidence: what was read before the load phases, what the [`PgObserver`]
     /// found around and after them, and each `[postgres] replicas` server's reads
     /// ([`ReplicaObserver`]).
-    pub fn with(self, found: PgFindings, replicas: Vec<ReplicaReads>) -> PgEvidence {
+    /// The replicas' windows join the workload's (a service reading from a replica is judged
+    /// on all of its statements), their frequent statements' plans the primary's.
+    pub fn with(self, mut found: PgFindings, replicas: ReplicaFindings) -> PgEvidence {
+        let replicas = replicas.join_into(&mut found);
         let replication = match self.standbys {
             Slot::Collected { data } => Slot::collected(Replication { replicas, ..data }),
             _ if !replicas.is_empty() => Slot::collected(Replication { replicas, ..Replication::default() }),

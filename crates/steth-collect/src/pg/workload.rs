@@ -76,9 +76,9 @@ struct TableCounters {
 pub(super) type StatementsInfo = Option<(i64, Option<String>)>;
 
 /// Everything read at one instant.
-struct Snapshot {
+pub(super) struct Snapshot {
     at: Instant,
-    statements: Slot<HashMap<(u32, i64), StatementCounters>>,
+    pub(super) statements: Slot<HashMap<(u32, i64), StatementCounters>>,
     info: StatementsInfo,
     tables: Slot<HashMap<String, TableCounters>>,
     sessions: Slot<i64>,
@@ -194,37 +194,38 @@ impl PgObserver {
         let totals = Slot::unavailable("load phases ran: the windows' counters are used");
         PgFindings { workload: Slot::collected(PgWorkload { windows: state.windows }), activity, plans, totals }
     }
+}
 
-    async fn snapshot(&self, client: &Client) -> Snapshot {
-        let at = Instant::now();
-        let statements = read_statements(client, self.own_role, &self.database).await;
-        let info = match client.query_one(STATEMENTS_INFO, &[]).await {
-            Ok(row) => Some((row.get(0), row.get(1))),
-            Err(_) => None,
-        };
-        let tables = match client.query(TABLES, &[]).await {
-            Ok(rows) => Slot::collected(
-                rows.iter()
-                    .map(|r| {
-                        let c = TableCounters {
-                            seq_scans: r.get(1),
-                            seq_rows: r.get(2),
-                            index_scans: r.get(3),
-                            live_rows: r.get(4),
-                        };
-                        (r.get::<_, String>(0), c)
-                    })
-                    .collect(),
-            ),
-            Err(e) => Slot::failed(format!("cannot read pg_stat_user_tables: {}", describe(&e))),
-        };
-        let sessions = match client.query_one(SESSIONS, &[]).await {
-            Ok(row) if row.get::<_, i32>(1) >= 140_000 => Slot::collected(row.get(0)),
-            Ok(_) => Slot::unavailable("pg_stat_database.sessions needs PostgreSQL 14 or later"),
-            Err(e) => Slot::failed(format!("cannot read pg_stat_database: {}", describe(&e))),
-        };
-        Snapshot { at, statements, info, tables, sessions }
-    }
+/// Reads the counters a window compares, on `client`, at one instant.
+pub(super) async fn snapshot(client: &Client, own_role: Option<u32>, database: &str) -> Snapshot {
+    let at = Instant::now();
+    let statements = read_statements(client, own_role, database).await;
+    let info = match client.query_one(STATEMENTS_INFO, &[]).await {
+        Ok(row) => Some((row.get(0), row.get(1))),
+        Err(_) => None,
+    };
+    let tables = match client.query(TABLES, &[]).await {
+        Ok(rows) => Slot::collected(
+            rows.iter()
+                .map(|r| {
+                    let c = TableCounters {
+                        seq_scans: r.get(1),
+                        seq_rows: r.get(2),
+                        index_scans: r.get(3),
+                        live_rows: r.get(4),
+                    };
+                    (r.get::<_, String>(0), c)
+                })
+                .collect(),
+        ),
+        Err(e) => Slot::failed(format!("cannot read pg_stat_user_tables: {}", describe(&e))),
+    };
+    let sessions = match client.query_one(SESSIONS, &[]).await {
+        Ok(row) if row.get::<_, i32>(1) >= 140_000 => Slot::collected(row.get(0)),
+        Ok(_) => Slot::unavailable("pg_stat_database.sessions needs PostgreSQL 14 or later"),
+        Err(e) => Slot::failed(format!("cannot read pg_stat_database: {}", describe(&e))),
+    };
+    Snapshot { at, statements, info, tables, sessions }
 }
 
 pub(super) async fn read_statements(
@@ -341,6 +342,27 @@ pub(super) fn statement_deltas(
     StatementWindow { statements, incomplete: (!incomplete.is_empty()).then(|| incomplete.join("; ")) }
 }
 
+/// One phase's window: the deltas between the snapshots at either end.
+pub(super) fn phase_window(
+    endpoint: String,
+    phase: Phase,
+    requests: u64,
+    before: &Snapshot,
+    after: &Snapshot,
+) -> PhaseWindow {
+    PhaseWindow {
+        endpoint,
+        phase,
+        requests,
+        secs: after.at.duration_since(before.at).as_secs_f64(),
+        statements: both(&before.statements, &after.statements, |b, a| {
+            statement_deltas(b, a, (&before.info, &after.info))
+        }),
+        tables: both(&before.tables, &after.tables, table_deltas),
+        new_sessions: both(&before.sessions, &after.sessions, |b, a| (a - b).max(0) as u64),
+    }
+}
+
 fn table_deltas(before: &HashMap<String, TableCounters>, after: &HashMap<String, TableCounters>) -> Vec<TableScans> {
     let mut out: Vec<TableScans> = after
         .iter()
@@ -375,7 +397,7 @@ impl PhaseObserver for PgObserver {
         Box::pin(async move {
             let mut state = self.state.lock().await;
             let State { session: Ok(session), sessions, open, .. } = &mut *state else { return };
-            let snapshot = self.snapshot(&session.client).await;
+            let snapshot = snapshot(&session.client, self.own_role, &self.database).await;
             sessions.sample(&session.client, &self.app_role, &format!("before {phase} {endpoint}")).await;
             *open = Some((endpoint, phase, snapshot));
         })
@@ -385,7 +407,7 @@ impl PhaseObserver for PgObserver {
         Box::pin(async move {
             let mut state = self.state.lock().await;
             let State { session: Ok(session), sessions, .. } = &mut *state else { return };
-            let after = self.snapshot(&session.client).await;
+            let after = snapshot(&session.client, self.own_role, &self.database).await;
             sessions.sample(&session.client, &self.app_role, &format!("after {} {}", info.phase, info.endpoint)).await;
             if let Slot::Collected { data } = &after.statements {
                 state.texts.extend(data.values().map(|c| (c.query.clone(), c.text.clone())));
@@ -397,18 +419,7 @@ impl PhaseObserver for PgObserver {
             // The engine counts measured requests only; the warm-up sent requests at the same
             // rate, and the database saw them inside this window.
             let warmup = result.target_rate.unwrap_or(result.achieved_rate) * self.warmup.as_secs_f64();
-            let window = PhaseWindow {
-                endpoint,
-                phase,
-                requests: result.requests + warmup.round() as u64,
-                secs: after.at.duration_since(before.at).as_secs_f64(),
-                statements: both(&before.statements, &after.statements, |b, a| {
-                    statement_deltas(b, a, (&before.info, &after.info))
-                }),
-                tables: both(&before.tables, &after.tables, table_deltas),
-                new_sessions: both(&before.sessions, &after.sessions, |b, a| (a - b).max(0) as u64),
-            };
-            state.windows.push(window);
+            state.windows.push(phase_window(endpoint, phase, result.requests + warmup.round() as u64, &before, &after));
         })
     }
 }

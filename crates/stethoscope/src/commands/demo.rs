@@ -26,9 +26,11 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
     let defects = parse_defects(&args.defects)?;
     let runtime = super::runtime()?;
     let name = format!("steth_demo_{}", std::process::id());
-    let (postgres, cluster) = database(args.postgres.clone(), args.quiet);
+    let standby = !defects.contains(&Defect::NoReadReplica);
+    let (postgres, replica, clusters) = database(args.postgres.clone(), args.quiet, standby);
     let mut shop_config = ShopConfig::new(name.clone());
     shop_config.postgres_url = Some(postgres.clone());
+    shop_config.replica_url = replica;
     shop_config.redis_url = Some(args.redis.clone());
     shop_config.defects = defects.clone();
     if !args.quiet {
@@ -66,7 +68,7 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
     };
     let report = super::audit::audit(&plan, Some("(demo: built-in fixture shop)".into()), args.quiet, Some(&patch));
     runtime.block_on(shop.shutdown());
-    drop(cluster);
+    drop(clusters);
     let report = report?;
     output::emit(args.render.out.as_deref(), |w| {
         steth_report::render(&report, format, output::style(args.render.out.is_some()), w)
@@ -75,24 +77,38 @@ pub fn run(args: DemoArgs) -> Result<Exit, Failure> {
 }
 
 /// The PostgreSQL the demo uses: the one asked for; else a throwaway cluster with
-/// `pg_stat_statements` preloaded (so 2.1, 2.4 and 2.7 have statements to judge) when the
-/// server binaries are installed; else the usual local server.
-fn database(asked: Option<String>, quiet: bool) -> (String, Option<Cluster>) {
+/// `pg_stat_statements` preloaded (so 2.1, 2.4 and 2.7 have statements to judge) and, when
+/// `standby`, a streaming standby the shop reads from (8.4), when the server binaries are
+/// installed; else the usual local server. Returns the URL, the replica's and the clusters.
+fn database(asked: Option<String>, quiet: bool, standby: bool) -> (String, Option<String>, Vec<Cluster>) {
     if let Some(url) = asked {
-        return (url, None);
+        return (url, None, Vec::new());
     }
     match Cluster::start() {
         Ok(cluster) => {
             if !quiet {
                 eprintln!("stethoscope demo: started a throwaway PostgreSQL cluster with pg_stat_statements preloaded");
             }
-            (cluster.admin_url(), Some(cluster))
+            let url = cluster.admin_url();
+            let replica = match standby.then(|| cluster.standby()) {
+                Some(Ok(replica)) => Some(replica),
+                Some(Err(why)) => {
+                    if !quiet {
+                        eprintln!("stethoscope demo: no streaming standby for the shop's reads ({why})");
+                    }
+                    None
+                }
+                None => None,
+            };
+            let replica_url = replica.as_ref().map(Cluster::admin_url);
+            // The standby is stopped before its primary.
+            (url, replica_url, replica.into_iter().chain(std::iter::once(cluster)).collect())
         }
         Err(why) => {
             if !quiet {
                 eprintln!("stethoscope demo: using {LOCAL_POSTGRES} (no throwaway cluster: {why})");
             }
-            (LOCAL_POSTGRES.to_string(), None)
+            (LOCAL_POSTGRES.to_string(), None, Vec::new())
         }
     }
 }
