@@ -148,6 +148,37 @@ pub(crate) fn row(e: &EndpointLoad, p: &PhaseResult, target: &str, verdict: &str
     )
 }
 
+/// A latency no more than this many times the load generator's own stall at its p99 above
+/// what the service needed may be the host's, not the service's.
+const STALL_EXPLAINS: f64 = 2.0;
+
+/// How much of a phase's latency the host itself may have added: twice the load generator's
+/// own stall at its p99 (jHiccup-style; zero when it was not measured). On an overloaded host
+/// the generator wakes late and every request it meant to send meanwhile is counted late.
+pub(crate) fn host_share_ms(p: &PhaseResult) -> f64 {
+    p.generator_stall_p99_ms.unwrap_or(0.0).max(0.0) * STALL_EXPLAINS
+}
+
+/// The finding for an endpoint whose bad latency the host's own stalls can explain.
+pub(crate) fn not_attributable(p: &PhaseResult) -> String {
+    format!(
+        "not attributable: the load generator itself woke {} late at its p99",
+        ms(p.generator_stall_p99_ms.unwrap_or(0.0))
+    )
+}
+
+/// The outcome when every endpoint that looked slow can be explained by the overloaded host:
+/// not assessed, never ✗ (the truth matrix measures such a row again).
+pub(crate) fn host_overloaded(stalled: &[&PhaseResult]) -> Outcome {
+    let stall = stalled.iter().filter_map(|p| p.generator_stall_p99_ms).fold(0.0, f64::max);
+    Outcome::not_assessed(format!(
+        "host overloaded: the load generator's own timer woke up to {} late at its p99, enough to explain \
+         the latency of {} endpoint(s); rerun on a quieter machine (fewer parallel jobs)",
+        ms(stall),
+        stalled.len()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,35 +226,4 @@ mod tests {
         let e = endpoint(&[], &[]);
         assert_eq!(not_a_measurement(&e, &e.phases[0]).as_deref(), Some("no request completed"));
     }
-}
-
-/// A latency no more than this many times the load generator's own stall at its p99 above
-/// what the service needed may be the host's, not the service's.
-const STALL_EXPLAINS: f64 = 2.0;
-
-/// How much of a phase's latency the host itself may have added: twice the load generator's
-/// own stall at its p99 (jHiccup-style; zero when it was not measured). On an overloaded host
-/// the generator wakes late and every request it meant to send meanwhile is counted late.
-pub(crate) fn host_share_ms(p: &PhaseResult) -> f64 {
-    p.generator_stall_p99_ms.unwrap_or(0.0).max(0.0) * STALL_EXPLAINS
-}
-
-/// The finding for an endpoint whose bad latency the host's own stalls can explain.
-pub(crate) fn not_attributable(p: &PhaseResult) -> String {
-    format!(
-        "not attributable: the load generator itself woke {} late at its p99",
-        ms(p.generator_stall_p99_ms.unwrap_or(0.0))
-    )
-}
-
-/// The outcome when every endpoint that looked slow can be explained by the overloaded host:
-/// not assessed, never ✗ (the truth matrix measures such a row again).
-pub(crate) fn host_overloaded(stalled: &[&PhaseResult]) -> Outcome {
-    let stall = stalled.iter().filter_map(|p| p.generator_stall_p99_ms).fold(0.0, f64::max);
-    Outcome::not_assessed(format!(
-        "host overloaded: the load generator's own timer woke up to {} late at its p99, enough to explain \
-         the latency of {} endpoint(s); rerun on a quieter machine (fewer parallel jobs)",
-        ms(stall),
-        stalled.len()
-    ))
 }
