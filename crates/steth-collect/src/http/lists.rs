@@ -33,7 +33,7 @@ const NEXT_FIELDS: [&str; 13] = [
 const WRAPPERS: [&str; 5] = ["links", "_links", "meta", "pagination", "paging"];
 
 /// What one page says: its item count, what leads to the next page, whether more items
-/// exist, and its first item (to tell a next page from the same page again).
+/// exist, and its first item's identity (to tell a next page from the same page again).
 struct Examined {
     items: Option<u64>,
     next: Option<String>,
@@ -76,12 +76,19 @@ fn examine(f: &Fetched) -> Examined {
         _ => (None, None, None),
     };
     let (next, more) = if link_next { (Some("Link: rel=\"next\"".to_string()), Some(true)) } else { (next, more) };
-    Examined {
-        items: list.map(|a| a.len() as u64),
-        next,
-        more,
-        first: list.and_then(|a| a.first()).map(Value::to_string),
-    }
+    Examined { items: list.map(|a| a.len() as u64), next, more, first: list.and_then(|a| a.first()).map(identity) }
+}
+
+/// Fields that name an item: compared instead of the whole item, whose other fields (a stock
+/// count, a view counter, `updated_at`) may change between two requests on a live service.
+const IDENTITY_FIELDS: [&str; 5] = ["id", "_id", "uuid", "key", "slug"];
+
+/// What tells one item from another: its identity field when it has one, else all of it.
+fn identity(item: &Value) -> String {
+    IDENTITY_FIELDS
+        .iter()
+        .find_map(|f| item.get(f).filter(|v| !v.is_null()))
+        .map_or_else(|| item.to_string(), |id| format!("id {id}"))
 }
 
 fn describe(field: &str, value: &Value) -> String {
@@ -189,6 +196,21 @@ mod tests {
     fn summary(body: &str, headers: &[(&str, &str)]) -> (Option<u64>, Option<String>, Option<bool>) {
         let x = examine(&fetched(body, headers));
         (x.items, x.next, x.more)
+    }
+
+    #[test]
+    fn the_first_item_is_told_apart_by_its_identity_not_by_fields_that_change() {
+        // The same unpaginated page asked twice on a live service: the stock changed between
+        // the two requests, the item did not. Not a next page.
+        let a = examine(&fetched(r#"[{"id": 1, "stock": 40}, {"id": 2, "stock": 9}]"#, &[])).first;
+        let b = examine(&fetched(r#"[{"id": 1, "stock": 39}, {"id": 2, "stock": 9}]"#, &[])).first;
+        assert_eq!(a, b);
+        let next = examine(&fetched(r#"[{"id": 3, "stock": 40}]"#, &[])).first;
+        assert_ne!(a, next);
+        // Items without an identity field are compared whole.
+        let c = examine(&fetched(r#"[{"name": "x"}]"#, &[])).first;
+        let d = examine(&fetched(r#"[{"name": "y"}]"#, &[])).first;
+        assert_ne!(c, d);
     }
 
     #[test]
