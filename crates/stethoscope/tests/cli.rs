@@ -3,20 +3,10 @@
 
 use serde_json::Value;
 use std::io::Write;
-use std::process::{Command, Output};
-
-fn stethoscope(args: &[&str], dir: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stethoscope"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use std::process::Command;
+#[path = "support/run.rs"]
+mod run;
+use run::{stethoscope, text};
 
 #[test]
 fn checks_lists_the_71_items_by_section() {

@@ -6,23 +6,13 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+#[path = "support/run.rs"]
+mod run;
+use run::{stethoscope, text};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The most a Chromium run may take before the test fails.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(90);
-
-fn stethoscope(args: &[&str], dir: &Path) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_stethoscope"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The browser, or a failure that says how to get it: CI installs it, so a missing browser is
 /// a broken setup, not a reason to pass.

@@ -7,24 +7,13 @@ mod repo_fixture;
 use repo_fixture::{RepoDefect, RepoFixture};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn stethoscope(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stethoscope"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
+#[path = "support/run.rs"]
+mod run;
+use run::{stethoscope, text};
 
 /// The switches that plant a secret (6.7's); the others break items `--only 6.7` does not show.
 fn secret_switches() -> Vec<RepoDefect> {
     RepoDefect::ALL.iter().copied().filter(|d| d.secret_rule().is_some()).collect()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 const FORMATS: [&str; 6] = ["terminal", "json", "markdown", "sarif", "html", "junit"];
