@@ -143,8 +143,11 @@ pub struct PhaseRow {
     pub achieved_rate: f64,
     /// Latency percentiles, milliseconds.
     pub latency: Percentiles,
-    /// Application statements per request sent (warm-up included), the driver's connection
-    /// housekeeping not counted: how 2.4 counts them (`pg_stat_statements`).
+    /// Application statements in the phase (`pg_stat_statements`), the driver's connection
+    /// housekeeping not counted: how 2.4 counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queries: Option<u64>,
+    /// Those statements per request sent (warm-up included).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries_per_request: Option<f64>,
     /// Sequential scans of the service's tables in the phase (`pg_stat_user_tables`).
@@ -480,11 +483,10 @@ fn phase_row(evidence: &Evidence, endpoint: &str, p: &crate::evidence::PhaseResu
         .and_then(|pg| pg.workload.data())
         .and_then(|w| w.windows.iter().find(|w| w.endpoint == endpoint && w.phase == p.phase));
     let statements = pg.and_then(|w| w.statements.data());
-    let queries_per_request = pg.filter(|w| w.requests > 0).zip(statements).map(|(w, s)| {
-        let calls: u64 =
-            s.statements.iter().filter(|s| !crate::evidence::is_driver_housekeeping(&s.query)).map(|s| s.calls).sum();
-        calls as f64 / w.requests as f64
+    let queries: Option<u64> = statements.map(|s| {
+        s.statements.iter().filter(|s| !crate::evidence::is_driver_housekeeping(&s.query)).map(|s| s.calls).sum()
     });
+    let queries_per_request = pg.filter(|w| w.requests > 0).zip(queries).map(|(w, q)| q as f64 / w.requests as f64);
     let tables = pg.and_then(|w| w.tables.data());
     let cache = evidence
         .redis
@@ -496,6 +498,7 @@ fn phase_row(evidence: &Evidence, endpoint: &str, p: &crate::evidence::PhaseResu
         requests: p.requests,
         achieved_rate: p.achieved_rate,
         latency: p.latency,
+        queries,
         queries_per_request,
         seq_scans: tables.map(|t| t.iter().map(|t| t.seq_scans).sum()),
         seq_rows: tables.map(|t| t.iter().map(|t| t.seq_rows).sum()),
@@ -607,6 +610,7 @@ mod tests {
         let p = &orders[0];
         assert_eq!((p.phase, p.requests, p.latency.p50_ms, p.latency.p99_ms), (Phase::Normal, 200, 2.0, 9.0));
         assert_eq!(p.queries_per_request, Some(3.0), "the driver's DISCARD ALL is not counted");
+        assert_eq!(p.queries, Some(300), "DISCARD ALL left out");
         assert_eq!((p.seq_scans, p.seq_rows, p.new_connections), (Some(4), Some(40), Some(2)));
         assert_eq!((p.cache_hits, p.cache_misses), (Some(90), Some(10)));
         // An endpoint without windows has its latency and no work figures.

@@ -6,7 +6,6 @@
 //! say how much of a tail the host itself can explain.
 
 use crate::report::LatencySummary;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -16,7 +15,6 @@ const PERIOD: Duration = Duration::from_millis(5);
 
 /// A running stall meter; [`StallMeter::finish`] stops it and summarizes what it saw.
 pub(crate) struct StallMeter {
-    stop: Arc<AtomicBool>,
     samples: Arc<Mutex<hdrhistogram::Histogram<u64>>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -24,12 +22,11 @@ pub(crate) struct StallMeter {
 impl StallMeter {
     /// Starts measuring; wake-ups before `from` (the warm-up) are not recorded.
     pub(crate) fn start(from: Instant) -> StallMeter {
-        let stop = Arc::new(AtomicBool::new(false));
         let samples = Arc::new(Mutex::new(crate::histogram()));
         let task = tokio::spawn({
-            let (stop, samples) = (stop.clone(), samples.clone());
+            let samples = samples.clone();
             async move {
-                while !stop.load(Ordering::Relaxed) {
+                loop {
                     let asked = Instant::now();
                     tokio::time::sleep(PERIOD).await;
                     let woke = Instant::now();
@@ -41,15 +38,21 @@ impl StallMeter {
                 }
             }
         });
-        StallMeter { stop, samples, task }
+        StallMeter { samples, task }
     }
 
     /// Stops the meter: the late-wake percentiles of the measured window.
     pub(crate) fn finish(self) -> LatencySummary {
-        self.stop.store(true, Ordering::Relaxed);
         self.task.abort();
         let h = self.samples.lock().unwrap_or_else(|p| p.into_inner());
         LatencySummary::of(&h)
+    }
+}
+
+impl Drop for StallMeter {
+    /// A phase dropped mid-way (its caller cancelled) does not leave the meter ticking.
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

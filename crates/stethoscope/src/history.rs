@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use steth_core::evidence::Phase;
-use steth_core::report::Report;
+use steth_core::report::{PhaseRow, Report};
 use steth_core::{Status, diff};
 
 /// Where the history lives unless `[history] path` or `--history` says otherwise, relative
@@ -213,7 +213,8 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?;
             for row in report.load.iter().flat_map(|l| &l.endpoints) {
-                let db = db_work(report, &row.name);
+                let db = db_work(&row.phases);
+                let count = |n: Option<u64>| n.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
                 endpoint.execute(params![
                     run,
                     row.name,
@@ -226,10 +227,10 @@ impl Store {
                     row.achieved_rate,
                     i64::try_from(row.failures).unwrap_or(i64::MAX),
                     status_key(row.status),
-                    db.queries,
-                    db.per_request,
-                    db.seq_scans,
-                    db.new_connections,
+                    count(db.and_then(|d| d.queries)),
+                    db.and_then(|d| d.queries_per_request),
+                    count(db.and_then(|d| d.seq_scans)),
+                    count(db.and_then(|d| d.new_connections)),
                 ])?;
             }
         }
@@ -346,34 +347,10 @@ fn status_key(status: Status) -> String {
     serde_json::to_value(status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
-/// What the database did for one endpoint in its normal-load phase.
-struct DbWork {
-    queries: Option<i64>,
-    per_request: Option<f64>,
-    seq_scans: Option<i64>,
-    new_connections: Option<i64>,
-}
-
-fn db_work(report: &Report, endpoint: &str) -> DbWork {
-    let window = report
-        .raw_evidence
-        .as_ref()
-        .and_then(|e| e.pg.data())
-        .and_then(|pg| pg.workload.data())
-        .and_then(|w| w.windows.iter().find(|w| w.endpoint == endpoint && w.phase == Phase::Normal));
-    let Some(w) = window else {
-        return DbWork { queries: None, per_request: None, seq_scans: None, new_connections: None };
-    };
-    let queries = w.statements.data().map(|s| s.statements.iter().map(|d| d.calls).sum::<u64>());
-    DbWork {
-        queries: queries.map(|q| i64::try_from(q).unwrap_or(i64::MAX)),
-        per_request: queries.filter(|_| w.requests > 0).map(|q| q as f64 / w.requests as f64),
-        seq_scans: w
-            .tables
-            .data()
-            .map(|t| i64::try_from(t.iter().map(|s| s.seq_scans).sum::<u64>()).unwrap_or(i64::MAX)),
-        new_connections: w.new_sessions.data().map(|n| i64::try_from(*n).unwrap_or(i64::MAX)),
-    }
+/// What the database did for one endpoint in its normal-load phase, as the report's endpoint
+/// row gives it (counted as 2.4 counts: the driver's housekeeping left out).
+fn db_work(phases: &[PhaseRow]) -> Option<&PhaseRow> {
+    phases.iter().find(|p| p.phase == Phase::Normal)
 }
 
 /// The history file for a config: `[history] path`, else `.stethoscope/history.sqlite` beside

@@ -154,58 +154,22 @@ fn the_sparkline_scales_0_to_100() {
 }
 
 #[test]
-fn an_endpoints_database_work_comes_from_its_normal_phase_window() {
-    use steth_core::evidence::{
-        Evidence, PgEvidence, PgWorkload, PhaseWindow, Slot, StatementDelta, StatementWindow, TableScans,
-    };
-    let window = |phase: Phase, calls: u64| PhaseWindow {
-        endpoint: "GET /products".into(),
+fn an_endpoints_database_work_comes_from_its_normal_phase_row() {
+    let row = |phase: Phase, queries: u64| PhaseRow {
         phase,
         requests: 200,
-        secs: 10.0,
-        statements: Slot::collected(StatementWindow {
-            statements: vec![StatementDelta {
-                query: "SELECT * FROM products WHERE id = $1".into(),
-                calls,
-                mean_ms: 0.2,
-                stddev_ms: 0.1,
-                max_ms: 3.0,
-                rows: calls,
-            }],
-            incomplete: None,
-        }),
-        tables: Slot::collected(vec![TableScans {
-            table: "public.products".into(),
-            live_rows: 10_000,
-            seq_scans: 4,
-            seq_rows: 40_000,
-            index_scans: 596,
-        }]),
-        new_sessions: Slot::collected(2),
+        achieved_rate: 20.0,
+        latency: Default::default(),
+        queries: Some(queries),
+        queries_per_request: Some(queries as f64 / 200.0),
+        seq_scans: Some(4),
+        seq_rows: Some(40),
+        new_connections: Some(2),
+        cache_hits: None,
+        cache_misses: None,
     };
-    let pg = PgEvidence {
-        server_version: "16.4".into(),
-        database: "shop".into(),
-        app_role: "shop".into(),
-        app_role_assumed: false,
-        schema: Slot::unavailable("not read"),
-        settings: Slot::unavailable("not read"),
-        workload: Slot::collected(PgWorkload { windows: vec![window(Phase::Baseline, 7), window(Phase::Normal, 600)] }),
-        activity: Slot::default(),
-        index_bloat: Slot::default(),
-        plans: Slot::default(),
-        pooler: Slot::default(),
-        scan_totals: Slot::default(),
-        bloat_estimate: Slot::default(),
-        replication: Slot::default(),
-        statement_totals: Slot::unavailable("not read"),
-    };
-    let mut r = report(Status::Pass, "2026-11-25T10:00:00Z");
-    r.raw_evidence = Some(Evidence { pg: Slot::collected(pg), ..Evidence::default() });
-    let work = db_work(&r, "GET /products");
-    assert_eq!(work.queries, Some(600), "the normal phase, not the baseline");
-    assert_eq!(work.per_request, Some(3.0));
-    assert_eq!((work.seq_scans, work.new_connections), (Some(4), Some(2)));
-    let none = db_work(&r, "GET /other");
-    assert_eq!((none.queries, none.per_request, none.seq_scans, none.new_connections), (None, None, None, None));
+    let phases = [row(Phase::Baseline, 7), row(Phase::Normal, 600)];
+    let work = db_work(&phases).expect("a normal phase");
+    assert_eq!((work.queries, work.queries_per_request), (Some(600), Some(3.0)), "the normal phase, not the baseline");
+    assert!(db_work(&phases[..1]).is_none());
 }

@@ -76,13 +76,12 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         let (e, Ok(p)) = (r.endpoint, &r.phase) else { continue };
         let ratio = p.latency.p99_ms / p.latency.p50_ms.max(0.001);
         let material = p.latency.p99_ms >= MATERIAL_P99_MS;
-        let mut attributable = true;
-        let host = p.latency.p99_ms - p.latency.p50_ms <= host_share_ms(p);
+        // A tail the overloaded host's own stalls can explain is not the service's.
+        let explained = material && ratio >= limit * 0.9 && p.latency.p99_ms - p.latency.p50_ms <= host_share_ms(p);
         let verdict = if !material {
             "✓ (p99 under 50 ms: immaterial)".to_string()
-        } else if ratio >= limit * 0.9 && host {
+        } else if explained {
             stalled.push(*p);
-            attributable = false;
             not_attributable(p)
         } else if ratio >= limit {
             over += 1;
@@ -99,7 +98,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
             ms(p.latency.p50_ms),
             ms(p.latency.p99_ms)
         ));
-        if material && attributable && worst.is_none_or(|(r, _)| ratio > r) {
+        if material && !explained && worst.is_none_or(|(r, _)| ratio > r) {
             worst = Some((ratio, e.name.as_str()));
         }
     }
@@ -107,7 +106,7 @@ fn evaluate(evidence: &Evidence, threshold: &Threshold) -> Verdict {
         return Ok(error);
     }
     let summary = format!("{} endpoint(s) under normal load", rows.len());
-    if over == 0 && !stalled.is_empty() {
+    if over == 0 && near == 0 && !stalled.is_empty() {
         return Ok(host_overloaded(&stalled).with_findings(findings));
     }
     let Some((ratio, name)) = worst else {
